@@ -1,0 +1,8 @@
+//! Processors: built once per pipeline; each runs until its input ends, then flushes.
+
+use crate::component::ProcessorFactory;
+
+/// Every built-in processor.
+pub fn factories() -> Vec<&'static ProcessorFactory> {
+    vec![]
+}

@@ -1,0 +1,9 @@
+//! Receivers: where records enter a pipeline. Each watches its shutdown token,
+//! and checkpoints (where it has a durable source) only after delivery acks.
+
+use crate::component::ReceiverFactory;
+
+/// Every built-in receiver.
+pub fn factories() -> Vec<&'static ReceiverFactory> {
+    vec![]
+}

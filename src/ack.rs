@@ -1,0 +1,285 @@
+//! Delivery acknowledgements: how a receiver learns that a batch it emitted has
+//! been delivered, so that it checkpoints only what is safe.
+//!
+//! A receiver makes an [`Ack`] and keeps its [`AckWaiter`]. The ack travels with
+//! the batch. Every copy of a batch (fan-out to several pipelines, a split into
+//! smaller batches) holds a clone of the ack, and every clone must be *settled*:
+//! [`Ack::deliver`] by an exporter that delivered it or a processor that dropped
+//! the records on purpose, [`Ack::reject`] by an exporter whose backend refused it
+//! for good. A clone dropped without being settled (an exporter aborted at the
+//! shutdown deadline, a stage that crashed) marks the batch [`Outcome::Abandoned`].
+//! The waiter resolves once the last clone is gone, with the worst outcome seen.
+//!
+//! Receivers checkpoint on `Delivered` and `Rejected` (retrying a permanent
+//! rejection cannot help) and never on `Abandoned`: those records will be read
+//! again after a restart. [`OrderedAcks`] turns out-of-order completions into a
+//! checkpoint that only ever moves past contiguously settled batches.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+
+/// How a batch ended, worst copy wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Delivered = 0,
+    Rejected = 1,
+    Abandoned = 2,
+}
+
+impl Outcome {
+    /// May the receiver move its checkpoint past this batch?
+    pub fn is_final(self) -> bool {
+        self != Outcome::Abandoned
+    }
+
+    fn from_u8(v: u8) -> Outcome {
+        match v {
+            0 => Outcome::Delivered,
+            1 => Outcome::Rejected,
+            _ => Outcome::Abandoned,
+        }
+    }
+}
+
+struct Shared {
+    worst: AtomicU8,
+    tx: Mutex<Option<oneshot::Sender<Outcome>>>,
+}
+
+impl Drop for Shared {
+    // The last clone is gone: report the worst outcome.
+    fn drop(&mut self) {
+        let tx = self.tx.get_mut().map(Option::take).unwrap_or_else(|p| p.into_inner().take());
+        if let Some(tx) = tx {
+            let _ = tx.send(Outcome::from_u8(self.worst.load(Ordering::Acquire)));
+        }
+    }
+}
+
+/// One pending copy of a batch's delivery.
+pub struct Ack {
+    shared: Arc<Shared>,
+    settled: bool,
+}
+
+impl Ack {
+    /// A new ack and the waiter that resolves when every copy is settled.
+    pub fn new() -> (Ack, AckWaiter) {
+        let (tx, rx) = oneshot::channel();
+        let shared = Arc::new(Shared { worst: AtomicU8::new(0), tx: Mutex::new(Some(tx)) });
+        (Ack { shared, settled: false }, AckWaiter { rx })
+    }
+
+    /// This copy was delivered (or deliberately dropped by a processor).
+    pub fn deliver(mut self) {
+        self.settled = true;
+    }
+
+    /// This copy was permanently refused.
+    pub fn reject(mut self) {
+        self.shared.worst.fetch_max(Outcome::Rejected as u8, Ordering::AcqRel);
+        self.settled = true;
+    }
+}
+
+impl Clone for Ack {
+    /// Another copy that must be settled on its own.
+    fn clone(&self) -> Ack {
+        Ack { shared: self.shared.clone(), settled: false }
+    }
+}
+
+impl Drop for Ack {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.shared.worst.fetch_max(Outcome::Abandoned as u8, Ordering::AcqRel);
+        }
+    }
+}
+
+impl std::fmt::Debug for Ack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ack")
+    }
+}
+
+/// Resolves once every copy of the batch is settled.
+pub struct AckWaiter {
+    rx: oneshot::Receiver<Outcome>,
+}
+
+impl AckWaiter {
+    pub async fn wait(self) -> Outcome {
+        self.rx.await.unwrap_or(Outcome::Abandoned)
+    }
+
+    /// The outcome if it is already known.
+    pub fn try_outcome(&mut self) -> Option<Outcome> {
+        match self.rx.try_recv() {
+            Ok(o) => Some(o),
+            Err(oneshot::error::TryRecvError::Empty) => None,
+            Err(oneshot::error::TryRecvError::Closed) => Some(Outcome::Abandoned),
+        }
+    }
+}
+
+/// The acks a batch carries: one per receiver batch merged into it.
+#[derive(Default, Clone, Debug)]
+pub struct Acks(Vec<Ack>);
+
+impl Acks {
+    pub fn none() -> Acks {
+        Acks(Vec::new())
+    }
+
+    pub fn one(ack: Ack) -> Acks {
+        Acks(vec![ack])
+    }
+
+    /// Take over another batch's acks (the batch processor merging batches).
+    pub fn merge(&mut self, other: Acks) {
+        self.0.extend(other.0);
+    }
+
+    pub fn deliver(self) {
+        self.0.into_iter().for_each(Ack::deliver);
+    }
+
+    pub fn reject(self) {
+        self.0.into_iter().for_each(Ack::reject);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Settles batches in the order they were sent: a receiver pushes each batch's
+/// position with its waiter, and [`OrderedAcks::poll_ready`] returns the newest
+/// position up to which *every* batch is settled. An abandoned batch stops the
+/// checkpoint there for good (until restart), so nothing after a gap is committed.
+pub struct OrderedAcks<P> {
+    pending: VecDeque<(P, AckWaiter)>,
+    stuck: bool,
+}
+
+impl<P> Default for OrderedAcks<P> {
+    fn default() -> Self {
+        OrderedAcks { pending: VecDeque::new(), stuck: false }
+    }
+}
+
+impl<P> OrderedAcks<P> {
+    pub fn push(&mut self, position: P, waiter: AckWaiter) {
+        self.pending.push_back((position, waiter));
+    }
+
+    /// Batches sent but not settled yet.
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// True once a batch was abandoned: no later position may be committed.
+    pub fn is_stuck(&self) -> bool {
+        self.stuck
+    }
+
+    /// The newest position whose batch and all before it are settled, without waiting.
+    pub fn poll_ready(&mut self) -> Option<P> {
+        let mut newest = None;
+        while !self.stuck {
+            let Some((_, waiter)) = self.pending.front_mut() else { break };
+            match waiter.try_outcome() {
+                None => break,
+                Some(o) if o.is_final() => newest = self.pending.pop_front().map(|(p, _)| p),
+                Some(_) => self.stuck = true,
+            }
+        }
+        newest
+    }
+
+    /// Wait for the oldest batch to settle, then return what [`Self::poll_ready`] would.
+    /// Returns `None` at once when nothing is pending or the queue is stuck.
+    pub async fn next_ready(&mut self) -> Option<P> {
+        if self.stuck {
+            return None;
+        }
+        let (position, waiter) = self.pending.pop_front()?;
+        if !waiter.wait().await.is_final() {
+            self.stuck = true;
+            return None;
+        }
+        Some(self.poll_ready().unwrap_or(position))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn all_copies_must_settle() {
+        let (ack, waiter) = Ack::new();
+        let copy = ack.clone();
+        ack.deliver();
+        let mut waiter = waiter;
+        assert_eq!(waiter.try_outcome(), None, "one copy still pending");
+        copy.deliver();
+        assert_eq!(waiter.wait().await, Outcome::Delivered);
+    }
+
+    #[tokio::test]
+    async fn worst_outcome_wins() {
+        let (ack, waiter) = Ack::new();
+        let copy = ack.clone();
+        ack.reject();
+        copy.deliver();
+        assert_eq!(waiter.wait().await, Outcome::Rejected);
+
+        let (ack, waiter) = Ack::new();
+        let copy = ack.clone();
+        ack.reject();
+        drop(copy); // never settled: e.g. aborted at the shutdown deadline
+        assert_eq!(waiter.wait().await, Outcome::Abandoned);
+    }
+
+    #[tokio::test]
+    async fn ordered_acks_commit_only_contiguous() {
+        let mut q = OrderedAcks::default();
+        let (a1, w1) = Ack::new();
+        let (a2, w2) = Ack::new();
+        let (a3, w3) = Ack::new();
+        q.push(1, w1);
+        q.push(2, w2);
+        q.push(3, w3);
+        a2.deliver();
+        assert_eq!(q.poll_ready(), None, "batch 1 is not settled yet");
+        a1.deliver();
+        assert_eq!(q.poll_ready(), Some(2));
+        drop(a3);
+        assert_eq!(q.poll_ready(), None);
+        assert!(q.is_stuck());
+        let (a4, w4) = Ack::new();
+        q.push(4, w4);
+        a4.deliver();
+        assert_eq!(q.poll_ready(), None, "nothing after an abandoned batch is committed");
+    }
+
+    #[tokio::test]
+    async fn next_ready_waits() {
+        let mut q = OrderedAcks::default();
+        let (a1, w1) = Ack::new();
+        q.push("x", w1);
+        let h = tokio::spawn(async move { q.next_ready().await });
+        tokio::task::yield_now().await;
+        a1.deliver();
+        assert_eq!(h.await.unwrap(), Some("x"));
+    }
+}

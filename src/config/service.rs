@@ -1,0 +1,266 @@
+//! The `service` section: extensions to start, pipelines and their graph checks,
+//! and telemetry settings.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use super::de::from_node;
+use super::error::{ConfigError, Errors};
+use super::id::ComponentId;
+use super::types::Duration;
+use super::yaml::Node;
+
+/// Default capacity, in batches, of the channel in front of each stage.
+pub const DEFAULT_CHANNEL_CAPACITY: usize = 16;
+/// Default time a clean shutdown may take before stages are aborted.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One `logs[/name]` pipeline.
+#[derive(Clone, Debug)]
+pub struct Pipeline {
+    pub name: String,
+    pub receivers: Vec<ComponentId>,
+    pub processors: Vec<ComponentId>,
+    pub exporters: Vec<ComponentId>,
+}
+
+/// `service::telemetry`.
+#[derive(Clone, Debug)]
+pub struct Telemetry {
+    /// `logs::level`: debug, info, warn or error.
+    pub log_level: String,
+    /// `logs::encoding`: console or json.
+    pub log_encoding: String,
+    /// `metrics`, kept as written for the self-metrics component.
+    pub metrics: Option<Node>,
+}
+
+/// The checked `service` section.
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub extensions: Vec<ComponentId>,
+    pub pipelines: Vec<Pipeline>,
+    pub telemetry: Telemetry,
+    /// ferrocol's own: how long a clean shutdown may take.
+    pub shutdown_timeout: Duration,
+    /// ferrocol's own: batches each stage's input channel holds.
+    pub channel_capacity: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawService {
+    extensions: Vec<String>,
+    pipelines: Option<BTreeMap<String, RawPipeline>>,
+    telemetry: RawTelemetry,
+    shutdown_timeout: Duration,
+    channel_capacity: usize,
+}
+
+impl Default for RawService {
+    fn default() -> Self {
+        RawService {
+            extensions: Vec::new(),
+            pipelines: None,
+            telemetry: RawTelemetry::default(),
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            channel_capacity: DEFAULT_CHANNEL_CAPACITY,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawPipeline {
+    receivers: Vec<String>,
+    processors: Vec<String>,
+    exporters: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawTelemetry {
+    logs: RawLogs,
+    metrics: Option<IgnoredAny>,
+    traces: Option<IgnoredAny>,
+    resource: Option<IgnoredAny>,
+}
+
+/// otelcol's `service::telemetry::logs` keys; only `level` and `encoding` change anything here.
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawLogs {
+    level: String,
+    encoding: String,
+    development: bool,
+    disable_caller: bool,
+    disable_stacktrace: bool,
+    sampling: Option<IgnoredAny>,
+    output_paths: Option<IgnoredAny>,
+    error_output_paths: Option<IgnoredAny>,
+    initial_fields: Option<IgnoredAny>,
+    processors: Option<IgnoredAny>,
+}
+
+impl Default for RawLogs {
+    fn default() -> Self {
+        RawLogs {
+            level: "info".into(),
+            encoding: "console".into(),
+            development: false,
+            disable_caller: false,
+            disable_stacktrace: false,
+            sampling: None,
+            output_paths: None,
+            error_output_paths: None,
+            initial_fields: None,
+            processors: None,
+        }
+    }
+}
+
+/// The ids configured in each section, for reference checks.
+pub struct Known {
+    pub receivers: BTreeSet<ComponentId>,
+    pub processors: BTreeSet<ComponentId>,
+    pub exporters: BTreeSet<ComponentId>,
+    pub extensions: BTreeSet<ComponentId>,
+    pub connectors: BTreeMap<ComponentId, Node>,
+}
+
+const SCOPE: &str = "service";
+
+/// Parse and check `service`. Returns `None` only when errors were recorded.
+pub fn parse(node: Option<&Node>, root: &Node, known: &Known, errors: &mut Errors) -> Option<Service> {
+    let Some(node) = node else {
+        errors.at(root, SCOPE, "", "service must have at least one pipeline");
+        return None;
+    };
+    let raw: RawService = match from_node(node) {
+        Ok(r) => r,
+        Err(e) => {
+            let at = e.pos.unwrap_or_else(|| node.pos.clone());
+            errors.push(ConfigError::new(&at, SCOPE, e.path, e.message));
+            return None;
+        }
+    };
+
+    let telemetry = Telemetry {
+        log_level: raw.telemetry.logs.level.to_ascii_lowercase(),
+        log_encoding: raw.telemetry.logs.encoding.clone(),
+        metrics: node.get("telemetry").and_then(|t| t.get("metrics")).cloned(),
+    };
+    if !["debug", "info", "warn", "error", "dpanic", "panic", "fatal"].contains(&telemetry.log_level.as_str()) {
+        let at = node.lookup("telemetry::logs::level");
+        errors.at(at, SCOPE, "telemetry::logs::level", format!("unknown level {:?} (valid: debug, info, warn, error)", telemetry.log_level));
+    }
+    if !["console", "json"].contains(&telemetry.log_encoding.as_str()) {
+        let at = node.lookup("telemetry::logs::encoding");
+        errors.at(at, SCOPE, "telemetry::logs::encoding", format!("unknown encoding {:?} (valid: console, json)", telemetry.log_encoding));
+    }
+    if raw.channel_capacity == 0 {
+        errors.at(node.lookup("channel_capacity"), SCOPE, "channel_capacity", "must be at least 1");
+    }
+
+    let extensions = check_refs(node, "extensions", &raw.extensions, &known.extensions, "extension", SCOPE, errors);
+
+    let mut pipelines = Vec::new();
+    match raw.pipelines {
+        None => errors.at(node, SCOPE, "", "service must have at least one pipeline"),
+        Some(p) if p.is_empty() => errors.at(node.lookup("pipelines"), SCOPE, "pipelines", "service must have at least one pipeline"),
+        Some(p) => {
+            for (name, raw_p) in p {
+                if let Some(p) = check_pipeline(node, &name, raw_p, known, errors) {
+                    pipelines.push(p);
+                }
+            }
+        }
+    }
+    Some(Service {
+        extensions,
+        pipelines,
+        telemetry,
+        shutdown_timeout: raw.shutdown_timeout,
+        channel_capacity: raw.channel_capacity,
+    })
+}
+
+fn check_pipeline(service: &Node, name: &str, raw: RawPipeline, known: &Known, errors: &mut Errors) -> Option<Pipeline> {
+    let path = format!("pipelines::{name}");
+    let scope = format!("service::{path}");
+    let at = service.lookup(&path);
+    let id = match ComponentId::parse(name) {
+        Ok(id) => id,
+        Err(e) => {
+            errors.at(at, &scope, "", e);
+            return None;
+        }
+    };
+    match id.type_name.as_str() {
+        "logs" => {}
+        "traces" | "metrics" | "profiles" => {
+            errors.at(at, &scope, "", format!("ferrocol handles logs only: a {} pipeline cannot run here (use a logs pipeline)", id.type_name));
+            return None;
+        }
+        other => {
+            errors.at(at, &scope, "", format!("unknown signal {other:?} (valid: logs)"));
+            return None;
+        }
+    }
+    if raw.receivers.is_empty() {
+        errors.at(at, &scope, "", "must have at least one receiver");
+    }
+    if raw.exporters.is_empty() {
+        errors.at(at, &scope, "", "must have at least one exporter");
+    }
+    for (list, ids) in [("receivers", &raw.receivers), ("exporters", &raw.exporters)] {
+        for (i, r) in ids.iter().enumerate() {
+            if let Ok(cid) = ComponentId::parse(r) {
+                if known.connectors.contains_key(&cid) {
+                    let key = format!("{list}[{i}]");
+                    errors.at(at.lookup(&key), &scope, key, format!("{r:?} is a connector; ferrocol has no connectors, so pipelines cannot use them"));
+                }
+            }
+        }
+    }
+    let not_connector = |ids: &[String]| ids.iter().filter(|r| ComponentId::parse(r).map(|c| !known.connectors.contains_key(&c)).unwrap_or(true)).cloned().collect::<Vec<_>>();
+    let receivers = check_refs(at, "receivers", &not_connector(&raw.receivers), &known.receivers, "receiver", &scope, errors);
+    let processors = check_refs(at, "processors", &raw.processors, &known.processors, "processor", &scope, errors);
+    let exporters = check_refs(at, "exporters", &not_connector(&raw.exporters), &known.exporters, "exporter", &scope, errors);
+    Some(Pipeline { name: name.to_string(), receivers, processors, exporters })
+}
+
+/// Check a list of references; each error points at the list item.
+fn check_refs(
+    parent: &Node,
+    list: &str,
+    ids: &[String],
+    known: &BTreeSet<ComponentId>,
+    what: &str,
+    scope: &str,
+    errors: &mut Errors,
+) -> Vec<ComponentId> {
+    let mut out: Vec<ComponentId> = Vec::new();
+    let list_node = parent.lookup(list);
+    let items: Vec<&Node> = match &list_node.value {
+        super::yaml::Value::Seq(items) => items.iter().collect(),
+        _ => Vec::new(),
+    };
+    for r in ids {
+        // Find the item by its text so connector filtering does not shift positions.
+        let item = items.iter().find(|n| n.scalar_text() == Some(r.as_str())).copied().unwrap_or(list_node);
+        let index = items.iter().position(|n| n.scalar_text() == Some(r.as_str())).unwrap_or(0);
+        let key = format!("{list}[{index}]");
+        match ComponentId::parse(r) {
+            Err(e) => errors.at(item, scope, key, e),
+            Ok(id) if !known.contains(&id) => {
+                errors.at(item, scope, key, format!("references {what} {r:?} which is not configured"))
+            }
+            Ok(id) if out.contains(&id) => errors.at(item, scope, key, format!("references {what} {r:?} multiple times")),
+            Ok(id) => out.push(id),
+        }
+    }
+    out
+}

@@ -1,0 +1,388 @@
+//! A YAML document as a tree of [`Node`]s that remember where they were written.
+//!
+//! serde_yaml's `Value` forgets positions, and every config error must say
+//! `file:line:col`, so we build our own tree from yaml-rust2's event stream.
+//! Scalars keep their source text and whether they were quoted; their YAML type
+//! (null, bool, int, float, string) is resolved on demand with the YAML 1.2 core
+//! schema, which is what otelcol's YAML library does too.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// Where a node was written: file name (or a pseudo-source such as `--set`), 1-based line and column.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    pub file: Arc<str>,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// One node of the config tree.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub pos: Pos,
+    pub value: Value,
+    /// True when any part of the value came from `${...}` expansion: it may be a
+    /// secret, so it is never echoed in errors or logs.
+    pub secret: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// A scalar with its source text; `quoted` scalars are always strings.
+    Scalar { text: String, quoted: bool },
+    Seq(Vec<Node>),
+    /// Keys keep their own position so "unknown key" errors point at the key.
+    Map(Vec<(Node, Node)>),
+}
+
+/// A scalar's resolved YAML type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resolved<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+}
+
+impl Node {
+    pub fn new(pos: Pos, value: Value) -> Node {
+        Node { pos, value, secret: false }
+    }
+
+    pub fn string(pos: Pos, text: impl Into<String>) -> Node {
+        Node::new(pos, Value::Scalar { text: text.into(), quoted: true })
+    }
+
+    pub fn empty_map(pos: Pos) -> Node {
+        Node::new(pos, Value::Map(Vec::new()))
+    }
+
+    /// The node's scalar text, if it is a scalar (whatever its YAML type).
+    pub fn scalar_text(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.resolve(), Some(Resolved::Null))
+    }
+
+    /// Resolve a scalar's type (YAML 1.2 core schema); `None` for maps and sequences.
+    pub fn resolve(&self) -> Option<Resolved<'_>> {
+        let Value::Scalar { text, quoted } = &self.value else { return None };
+        if *quoted {
+            return Some(Resolved::Str(text));
+        }
+        Some(resolve_plain(text))
+    }
+
+    /// Map entries, if this is a map.
+    pub fn entries(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` in a map node.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries()?
+            .iter()
+            .find(|(k, _)| k.scalar_text() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// A short name of the node's kind for "expected X, found Y" messages.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.value {
+            Value::Seq(_) => "a sequence",
+            Value::Map(_) => "a map",
+            Value::Scalar { .. } => match self.resolve() {
+                Some(Resolved::Null) => "null",
+                Some(Resolved::Bool(_)) => "a boolean",
+                Some(Resolved::Int(_)) => "an integer",
+                Some(Resolved::Float(_)) => "a float",
+                _ => "a string",
+            },
+        }
+    }
+
+    /// Find the node at a key path such as `protocols::http::endpoint` or `units[2]`,
+    /// returning the deepest node that exists (so an error about a missing key points
+    /// at the map that lacks it).
+    pub fn lookup(&self, path: &str) -> &Node {
+        let mut node = self;
+        for seg in split_path(path) {
+            let next = match seg {
+                PathSeg::Key(k) => node.get(k),
+                PathSeg::Index(i) => match &node.value {
+                    Value::Seq(items) => items.get(i),
+                    _ => None,
+                },
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        node
+    }
+}
+
+enum PathSeg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn split_path(path: &str) -> Vec<PathSeg<'_>> {
+    let mut out = Vec::new();
+    for part in path.split("::").filter(|p| !p.is_empty()) {
+        // `units[2][0]` → key `units`, then indexes.
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            out.push(PathSeg::Key(key));
+        }
+        while let Some(end) = rest.find(']') {
+            if let Ok(i) = rest[1..end].parse() {
+                out.push(PathSeg::Index(i));
+            }
+            rest = &rest[end + 1..];
+        }
+    }
+    out
+}
+
+fn resolve_plain(text: &str) -> Resolved<'_> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        "true" | "True" | "TRUE" => return Resolved::Bool(true),
+        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Resolved::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if let Ok(v) = i64::from_str_radix(hex, 16) {
+            return Resolved::Int(v);
+        }
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        if let Ok(v) = i64::from_str_radix(oct, 8) {
+            return Resolved::Int(v);
+        }
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(v) = text.parse::<i64>() {
+            return Resolved::Int(v);
+        }
+    }
+    let looks_float = digits.bytes().any(|b| b.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if looks_float {
+        if let Ok(v) = text.parse::<f64>() {
+            return Resolved::Float(v);
+        }
+    }
+    Resolved::Str(text)
+}
+
+/// A YAML syntax error, positioned.
+#[derive(Debug)]
+pub struct SyntaxError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// Parse one YAML document. An empty document is an empty map.
+pub fn parse(file: &str, text: &str) -> Result<Node, SyntaxError> {
+    let file: Arc<str> = Arc::from(file);
+    let mut builder = Builder { file: file.clone(), stack: Vec::new(), anchors: HashMap::new(), root: None };
+    let mut parser = Parser::new_from_str(text);
+    if let Err(e) = parser.load(&mut builder, false) {
+        let m = e.marker();
+        return Err(SyntaxError {
+            pos: Pos { file, line: m.line(), col: m.col() + 1 },
+            message: e.info().to_string(),
+        });
+    }
+    Ok(builder.root.unwrap_or_else(|| Node::empty_map(Pos { file, line: 1, col: 1 })))
+}
+
+/// Parse a value given outside a file (an environment variable, `--set`), as otelcol
+/// does: as a YAML scalar or flow collection. Unparseable text stays a plain string.
+pub fn parse_value(pos: &Pos, text: &str) -> Node {
+    let mut node = match parse(&pos.file, text) {
+        Ok(n) if !matches!(n.value, Value::Scalar { .. }) => n,
+        // Keep scalars as written (`"007"` must stay `007` for string fields).
+        _ => Node::new(pos.clone(), Value::Scalar { text: text.to_string(), quoted: false }),
+    };
+    relocate(&mut node, pos);
+    node
+}
+
+/// Give a node and all its children one position (values that came from elsewhere).
+fn relocate(node: &mut Node, pos: &Pos) {
+    node.pos = pos.clone();
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| relocate(n, pos)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            relocate(k, pos);
+            relocate(v, pos);
+        }),
+        Value::Scalar { .. } => {}
+    }
+}
+
+enum Frame {
+    Seq { node: Node, anchor: usize },
+    Map { node: Node, anchor: usize, key: Option<Node> },
+}
+
+struct Builder {
+    file: Arc<str>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    root: Option<Node>,
+}
+
+impl Builder {
+    fn pos(&self, m: &Marker) -> Pos {
+        Pos { file: self.file.clone(), line: m.line(), col: m.col() + 1 }
+    }
+
+    fn push_value(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { node: seq, .. }) => {
+                if let Value::Seq(items) = &mut seq.value {
+                    items.push(node);
+                }
+            }
+            Some(Frame::Map { node: map, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => {
+                    if let Value::Map(entries) = &mut map.value {
+                        // A repeated key replaces the earlier value, as in Go's YAML decoder.
+                        entries.retain(|(old, _)| old.scalar_text() != k.scalar_text() || k.scalar_text().is_none());
+                        entries.push((k, node));
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let pos = self.pos(&mark);
+        match ev {
+            Event::Scalar(text, style, anchor, _tag) => {
+                let quoted = !matches!(style, TScalarStyle::Plain);
+                self.push_value(Node::new(pos, Value::Scalar { text, quoted }), anchor);
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.stack.push(Frame::Seq { node: Node::new(pos, Value::Seq(Vec::new())), anchor })
+            }
+            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
+                node: Node::new(pos, Value::Map(Vec::new())),
+                anchor,
+                key: None,
+            }),
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(Frame::Seq { node, anchor } | Frame::Map { node, anchor, .. }) = self.stack.pop() {
+                    self.push_value(node, anchor);
+                }
+            }
+            Event::Alias(id) => {
+                let mut node = self.anchors.get(&id).cloned().unwrap_or_else(|| Node::string(pos.clone(), ""));
+                node.pos = pos;
+                self.push_value(node, 0);
+            }
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {}
+        }
+    }
+}
+
+/// Deep-merge `over` into `base`: maps merge key by key, everything else is replaced
+/// (lists too), as otelcol merges repeated `--config` sources.
+pub fn merge(base: &mut Node, over: Node) {
+    match (&mut base.value, over.value) {
+        (Value::Map(base_entries), Value::Map(over_entries)) => {
+            for (k, v) in over_entries {
+                match base_entries.iter_mut().find(|(bk, _)| bk.scalar_text() == k.scalar_text()) {
+                    Some((_, bv)) => merge(bv, v),
+                    None => base_entries.push((k, v)),
+                }
+            }
+        }
+        (_, value) => {
+            base.value = value;
+            base.pos = over.pos;
+            base.secret = over.secret;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_and_types() {
+        let n = parse("c.yaml", "a:\n  b: 7\n  c: \"7\"\n  d: [x, 1.5]\n").unwrap();
+        let b = n.lookup("a::b");
+        assert_eq!((b.pos.line, b.pos.col), (2, 6));
+        assert_eq!(b.resolve(), Some(Resolved::Int(7)));
+        assert_eq!(n.lookup("a::c").resolve(), Some(Resolved::Str("7")));
+        assert_eq!(n.lookup("a::d[1]").resolve(), Some(Resolved::Float(1.5)));
+        assert_eq!(n.lookup("a::d[1]").pos.line, 4);
+        // Missing keys resolve to the deepest existing node.
+        assert_eq!(n.lookup("a::zz").pos.line, 2);
+    }
+
+    #[test]
+    fn syntax_error_is_positioned() {
+        let e = parse("c.yaml", "a: [1, 2\nb: 3\n").unwrap_err();
+        assert_eq!(&*e.pos.file, "c.yaml");
+        assert!(e.pos.line >= 1);
+    }
+
+    #[test]
+    fn merge_replaces_lists_and_merges_maps() {
+        let mut a = parse("a", "x: {p: 1, q: [1, 2]}\n").unwrap();
+        let b = parse("b", "x: {q: [3], r: 2}\n").unwrap();
+        merge(&mut a, b);
+        assert_eq!(a.lookup("x::p").resolve(), Some(Resolved::Int(1)));
+        assert_eq!(a.lookup("x::q[0]").resolve(), Some(Resolved::Int(3)));
+        assert!(matches!(&a.lookup("x::q").value, Value::Seq(v) if v.len() == 1));
+        assert_eq!(&*a.lookup("x::r").pos.file, "b");
+    }
+
+    #[test]
+    fn anchors_and_aliases() {
+        let n = parse("c", "a: &x {k: v}\nb: *x\n").unwrap();
+        assert_eq!(n.lookup("b::k").scalar_text(), Some("v"));
+    }
+}

@@ -1,0 +1,47 @@
+//! The data that flows between stages: OTLP log records (the `opentelemetry-proto`
+//! prost types), grouped by resource and scope, plus the batch's delivery acks.
+
+pub use opentelemetry_proto::tonic::common::v1::{
+    any_value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList,
+};
+pub use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+pub use opentelemetry_proto::tonic::resource::v1::Resource;
+
+use crate::ack::Acks;
+
+/// A batch of log records on its way through a pipeline.
+#[derive(Clone, Debug, Default)]
+pub struct LogBatch {
+    pub resource_logs: Vec<ResourceLogs>,
+    /// Settled by whoever ends this batch's journey (see [`crate::ack`]).
+    pub acks: Acks,
+}
+
+impl LogBatch {
+    pub fn new(resource_logs: Vec<ResourceLogs>, acks: Acks) -> Self {
+        LogBatch { resource_logs, acks }
+    }
+
+    /// Number of log records in the batch.
+    pub fn record_count(&self) -> usize {
+        count_records(&self.resource_logs)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.record_count() == 0
+    }
+}
+
+pub fn count_records(resource_logs: &[ResourceLogs]) -> usize {
+    resource_logs.iter().flat_map(|r| &r.scope_logs).map(|s| s.log_records.len()).sum()
+}
+
+/// A string `AnyValue`.
+pub fn str_value(s: impl Into<String>) -> AnyValue {
+    AnyValue { value: Some(any_value::Value::StringValue(s.into())) }
+}
+
+/// A key/value attribute.
+pub fn kv(key: impl Into<String>, value: AnyValue) -> KeyValue {
+    KeyValue { key: key.into(), value: Some(value), ..Default::default() }
+}

@@ -1,0 +1,36 @@
+//! ferrocol: an OpenTelemetry-Collector-style log pipeline for SSH and
+//! access-audit events.
+//!
+//! # Layout
+//! - [`config`]: YAML with positions → `${}` expansion → component configs → graph checks.
+//! - [`component`]: factory and config traits, the contexts `build` receives.
+//! - [`event`]: the batches that flow (OTLP log records) and [`ack`]: their delivery acks.
+//! - [`topology`]: channel wiring, spawn, supervision and ordered shutdown.
+//! - [`storage`]: the checkpoint store API behind `file_storage`.
+//! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
+//! - [`receivers`], [`processors`], [`exporters`], [`extensions`]: one folder per component
+//!   at the top of the repository, mounted here; [`registry`] lists them.
+//! - [`cli`]: the `ferrocol` command.
+
+pub mod ack;
+pub mod cli;
+pub mod component;
+pub mod config;
+pub mod event;
+pub mod otlp;
+pub mod registry;
+pub mod storage;
+pub mod telemetry;
+pub mod topology;
+
+#[path = "../receivers/mod.rs"]
+pub mod receivers;
+
+#[path = "../processors/mod.rs"]
+pub mod processors;
+
+#[path = "../exporters/mod.rs"]
+pub mod exporters;
+
+#[path = "../extensions/mod.rs"]
+pub mod extensions;

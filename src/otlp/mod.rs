@@ -1,0 +1,1 @@
+//! OTLP encodings shared by the otlp receiver and the otlphttp exporter.

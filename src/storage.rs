@@ -1,0 +1,41 @@
+//! The storage API components use for checkpoints (journal cursor, file offsets).
+//! The `file_storage` extension provides it; a receiver with `storage: <id>` gets
+//! a client scoped to itself.
+
+use std::io;
+use std::sync::Arc;
+
+use crate::config::ComponentId;
+
+/// Which kind of component a storage client belongs to (part of its scope).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Receiver,
+    Processor,
+    Exporter,
+    Extension,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Receiver => "receiver",
+            Kind::Processor => "processor",
+            Kind::Exporter => "exporter",
+            Kind::Extension => "extension",
+        }
+    }
+}
+
+/// A storage extension.
+pub trait StorageProvider: Send + Sync {
+    /// A client for one component's keys.
+    fn client(&self, kind: Kind, id: &ComponentId) -> io::Result<Arc<dyn StorageClient>>;
+}
+
+/// A small key-value store for one component. `set` is durable when it returns.
+pub trait StorageClient: Send + Sync {
+    fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>>;
+    fn set(&self, key: &str, value: &[u8]) -> io::Result<()>;
+    fn delete(&self, key: &str) -> io::Result<()>;
+}

@@ -1,0 +1,9 @@
+//! One integration test binary: each module drives the real `ferrocol` binary.
+
+mod util;
+
+mod cli;
+mod debug_exporter;
+mod extensions;
+mod otlp_receiver;
+mod pipeline;
