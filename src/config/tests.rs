@@ -1,0 +1,1 @@
+//! Config loader tests over a registry of test components.
