@@ -1,8 +1,10 @@
 //! Processors: built once per pipeline; each runs until its input ends, then flushes.
 
+mod batch;
+
 use crate::component::ProcessorFactory;
 
 /// Every built-in processor.
 pub fn factories() -> Vec<&'static ProcessorFactory> {
-    vec![]
+    vec![&batch::FACTORY]
 }

@@ -75,6 +75,19 @@ pub struct Config {
     pub warnings: Vec<String>,
 }
 
+/// Lists component ids only: configs may hold secrets.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("receivers", &self.receivers.keys().collect::<Vec<_>>())
+            .field("processors", &self.processors.keys().collect::<Vec<_>>())
+            .field("exporters", &self.exporters.keys().collect::<Vec<_>>())
+            .field("extensions", &self.extensions.keys().collect::<Vec<_>>())
+            .field("service", &self.service.pipelines)
+            .finish()
+    }
+}
+
 const TOP_LEVEL: [&str; 6] = ["receivers", "processors", "exporters", "connectors", "extensions", "service"];
 
 /// Load and check a configuration. `env` looks up environment variables.
@@ -118,11 +131,13 @@ pub fn load(sources: &[Source], env: expand::Lookup, registry: &Registry) -> Res
     let extensions = parse_kind("extensions", section("extensions"), &registry.extensions, |c| c.validate(), &mut errors);
     let connectors = component_ids("connectors", section("connectors"), &mut errors);
 
+    // Components that failed to parse still count as configured: one error each.
+    let ids = |name: &str| component_ids(name, section(name), &mut Errors::default()).into_keys().collect();
     let known = service::Known {
-        receivers: receivers.keys().cloned().collect(),
-        processors: processors.keys().cloned().collect(),
-        exporters: exporters.keys().cloned().collect(),
-        extensions: extensions.keys().cloned().collect(),
+        receivers: ids("receivers"),
+        processors: ids("processors"),
+        exporters: ids("exporters"),
+        extensions: ids("extensions"),
         connectors,
     };
     let service = service::parse(root.get("service"), &root, &known, &mut errors);
@@ -131,7 +146,29 @@ pub fn load(sources: &[Source], env: expand::Lookup, registry: &Registry) -> Res
         return Err(errors.sorted());
     }
     let service = service.expect("service parsed when there are no errors");
+    warn_unused(&service, &receivers, &processors, &exporters, &extensions, &mut errors);
     Ok(Config { receivers, processors, exporters, extensions, service, warnings: errors.warnings })
+}
+
+/// Configured but not used: allowed, as in otelcol, but not started.
+fn warn_unused<A: ?Sized, B: ?Sized, C: ?Sized, D: ?Sized>(
+    service: &Service,
+    receivers: &BTreeMap<ComponentId, Component<A>>,
+    processors: &BTreeMap<ComponentId, Component<B>>,
+    exporters: &BTreeMap<ComponentId, Component<C>>,
+    extensions: &BTreeMap<ComponentId, Component<D>>,
+    errors: &mut Errors,
+) {
+    let p = &service.pipelines;
+    let mut report = |kind: &str, ids: Vec<&ComponentId>, used: &dyn Fn(&ComponentId) -> bool| {
+        for id in ids.into_iter().filter(|id| !used(id)) {
+            errors.warn(format!("{kind}::{id} is configured but not used by the service; it will not be started"));
+        }
+    };
+    report("receivers", receivers.keys().collect(), &|id| p.iter().any(|x| x.receivers.contains(id)));
+    report("processors", processors.keys().collect(), &|id| p.iter().any(|x| x.processors.contains(id)));
+    report("exporters", exporters.keys().collect(), &|id| p.iter().any(|x| x.exporters.contains(id)));
+    report("extensions", extensions.keys().collect(), &|id| service.extensions.contains(id));
 }
 
 fn pos(file: &str) -> Pos {

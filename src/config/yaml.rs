@@ -231,7 +231,7 @@ pub fn parse(file: &str, text: &str) -> Result<Node, SyntaxError> {
 /// does: as a YAML scalar or flow collection. Unparseable text stays a plain string.
 pub fn parse_value(pos: &Pos, text: &str) -> Node {
     let mut node = match parse(&pos.file, text) {
-        Ok(n) if !matches!(n.value, Value::Scalar { .. }) => n,
+        Ok(n) if !text.trim().is_empty() && !matches!(n.value, Value::Scalar { .. }) => n,
         // Keep scalars as written (`"007"` must stay `007` for string fields).
         _ => Node::new(pos.clone(), Value::Scalar { text: text.to_string(), quoted: false }),
     };

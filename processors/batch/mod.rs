@@ -1,0 +1,143 @@
+//! The `batch` processor: gathers records into larger batches before export.
+//!
+//! Sends when `send_batch_size` records are buffered or `timeout` has passed since
+//! the oldest buffered record arrived; never sends more than `send_batch_max_size`
+//! records at once (when set), splitting larger inputs. Resources and scopes are
+//! kept as they came (appended, not merged), as otelcol does.
+//!
+//! Acks follow the records: a merged batch carries the acks of every input it
+//! holds, and each piece of a split batch carries a copy of them, so an input is
+//! delivered only when every piece holding its records is.
+
+mod config;
+mod split;
+
+use tokio::sync::mpsc;
+use tokio::time::{sleep_until, Instant};
+
+use crate::ack::Acks;
+use crate::component::{Factory, ProcessorConfig, ProcessorContext, ProcessorFactory, StageError, StageTask, Stability};
+use crate::config::FieldError;
+use crate::event::{LogBatch, ResourceLogs};
+use crate::topology::Fanout;
+
+pub use config::BatchConfig;
+
+pub static FACTORY: ProcessorFactory = Factory {
+    type_name: "batch",
+    aliases: &[],
+    stability: Stability::Beta,
+    parse: |n| Ok(Box::new(crate::config::de::from_node::<BatchConfig>(n)?)),
+};
+
+impl ProcessorConfig for BatchConfig {
+    fn validate(&self) -> Vec<FieldError> {
+        BatchConfig::validate(self)
+    }
+
+    fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
+        let batcher = Batcher {
+            size: self.send_batch_size.max(1),
+            max: self.send_batch_max_size,
+            timeout: self.timeout.0,
+            buf: Vec::new(),
+            acks: Acks::none(),
+            count: 0,
+            out: cx.output,
+        };
+        Ok(Box::pin(batcher.run(cx.input)))
+    }
+}
+
+struct Batcher {
+    size: usize,
+    max: usize,
+    timeout: std::time::Duration,
+    buf: Vec<ResourceLogs>,
+    acks: Acks,
+    count: usize,
+    out: Fanout,
+}
+
+impl Batcher {
+    /// Runs until every upstream sender is dropped, then flushes what is buffered.
+    async fn run(mut self, mut input: mpsc::Receiver<LogBatch>) -> Result<(), StageError> {
+        // The deadline of the oldest buffered record; far away while the buffer is empty.
+        let mut deadline: Option<Instant> = None;
+        loop {
+            let timer = sleep_until(deadline.unwrap_or_else(|| Instant::now() + std::time::Duration::from_secs(3600)));
+            tokio::select! {
+                msg = input.recv() => match msg {
+                    Some(batch) => {
+                        if self.count == 0 {
+                            deadline = Some(Instant::now() + self.timeout);
+                        }
+                        self.push(batch);
+                        if self.timeout.is_zero() {
+                            self.flush().await?;
+                        } else {
+                            self.send_full().await?;
+                        }
+                        if self.count == 0 {
+                            deadline = None;
+                        }
+                    }
+                    None => break, // upstream closed: drain below
+                },
+                _ = timer, if deadline.is_some() => {
+                    self.flush().await?;
+                    deadline = None;
+                }
+            }
+        }
+        self.flush().await
+    }
+
+    fn push(&mut self, batch: LogBatch) {
+        let n = batch.record_count();
+        if n == 0 {
+            // Nothing to carry: the input is done.
+            batch.acks.deliver();
+            return;
+        }
+        self.count += n;
+        self.buf.extend(batch.resource_logs);
+        self.acks.merge(batch.acks);
+    }
+
+    /// Send while at least `send_batch_size` records are buffered.
+    async fn send_full(&mut self) -> Result<(), StageError> {
+        while self.count >= self.size {
+            let take = if self.max > 0 { self.count.min(self.max) } else { self.count };
+            self.send(take).await?;
+        }
+        Ok(())
+    }
+
+    /// Send everything buffered, in pieces of at most `send_batch_max_size`.
+    async fn flush(&mut self) -> Result<(), StageError> {
+        while self.count > 0 {
+            let take = if self.max > 0 { self.count.min(self.max) } else { self.count };
+            self.send(take).await?;
+        }
+        Ok(())
+    }
+
+    /// Send the first `n` buffered records.
+    async fn send(&mut self, n: usize) -> Result<(), StageError> {
+        let (records, acks) = if n >= self.count {
+            (std::mem::take(&mut self.buf), std::mem::take(&mut self.acks))
+        } else {
+            // The rest stays buffered and keeps its own copy of the acks.
+            (split::take_records(&mut self.buf, n), self.acks.clone())
+        };
+        self.count -= n;
+        self.out
+            .send(LogBatch::new(records, acks))
+            .await
+            .map_err(|_| StageError::new("downstream stopped"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,140 @@
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::*;
+use crate::ack::{Ack, Outcome};
+use crate::config::ComponentId;
+use crate::event::{str_value, LogRecord, ScopeLogs};
+
+fn records(n: usize, tag: &str) -> Vec<ResourceLogs> {
+    let log_records = (0..n)
+        .map(|i| LogRecord { body: Some(str_value(format!("{tag}{i}"))), ..Default::default() })
+        .collect();
+    vec![ResourceLogs { scope_logs: vec![ScopeLogs { log_records, ..Default::default() }], ..Default::default() }]
+}
+
+fn bodies(b: &LogBatch) -> Vec<String> {
+    b.resource_logs
+        .iter()
+        .flat_map(|r| &r.scope_logs)
+        .flat_map(|s| &s.log_records)
+        .map(|r| match &r.body.as_ref().unwrap().value {
+            Some(crate::event::any_value::Value::StringValue(s)) => s.clone(),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+fn start(cfg: BatchConfig) -> (mpsc::Sender<LogBatch>, mpsc::Receiver<LogBatch>, tokio::task::JoinHandle<Result<(), StageError>>) {
+    let (in_tx, in_rx) = mpsc::channel(8);
+    let (out_tx, out_rx) = mpsc::channel(8);
+    let cx = ProcessorContext {
+        id: ComponentId::new("batch", None),
+        pipeline: "logs".into(),
+        input: in_rx,
+        output: Fanout::new(vec![out_tx]),
+    };
+    let task = cfg.build(cx).unwrap();
+    (in_tx, out_rx, tokio::spawn(task))
+}
+
+#[tokio::test]
+async fn sends_when_size_reached_and_keeps_order() {
+    let cfg = BatchConfig { send_batch_size: 5, timeout: crate::config::Duration::from_secs(3600), ..Default::default() };
+    let (tx, mut rx, task) = start(cfg);
+    tx.send(LogBatch::new(records(3, "a"), Acks::none())).await.unwrap();
+    tx.send(LogBatch::new(records(3, "b"), Acks::none())).await.unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    assert_eq!(bodies(&out), ["a0", "a1", "a2", "b0", "b1", "b2"]);
+    drop(tx);
+    task.await.unwrap().unwrap();
+    assert!(rx.recv().await.is_none());
+}
+
+#[tokio::test]
+async fn timeout_flushes_partial_batch() {
+    let cfg = BatchConfig { send_batch_size: 100, timeout: crate::config::Duration::from_millis(50), ..Default::default() };
+    let (tx, mut rx, _task) = start(cfg);
+    tx.send(LogBatch::new(records(2, "a"), Acks::none())).await.unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.expect("flushed by the timer").unwrap();
+    assert_eq!(out.record_count(), 2);
+}
+
+#[tokio::test]
+async fn splits_at_max_size_and_acks_follow_the_pieces() {
+    let cfg = BatchConfig {
+        send_batch_size: 4,
+        send_batch_max_size: 4,
+        timeout: crate::config::Duration::from_secs(3600),
+        ..Default::default()
+    };
+    let (tx, mut rx, task) = start(cfg);
+    let (ack, waiter) = Ack::new();
+    tx.send(LogBatch::new(records(10, "x"), Acks::one(ack))).await.unwrap();
+    drop(tx);
+    let mut pieces = Vec::new();
+    while let Some(b) = rx.recv().await {
+        pieces.push(b);
+    }
+    task.await.unwrap().unwrap();
+    let sizes: Vec<usize> = pieces.iter().map(|b| b.record_count()).collect();
+    assert_eq!(sizes, [4, 4, 2]);
+    let all: Vec<String> = pieces.iter().flat_map(bodies).collect();
+    assert_eq!(all, (0..10).map(|i| format!("x{i}")).collect::<Vec<_>>());
+    // The input is delivered only when every piece is.
+    let mut waiter = waiter;
+    let last = pieces.pop().unwrap();
+    for p in pieces {
+        p.acks.deliver();
+    }
+    assert_eq!(waiter.try_outcome(), None);
+    last.acks.deliver();
+    assert_eq!(waiter.wait().await, Outcome::Delivered);
+}
+
+#[tokio::test]
+async fn merged_batch_carries_every_input_ack() {
+    let cfg = BatchConfig { send_batch_size: 4, timeout: crate::config::Duration::from_secs(3600), ..Default::default() };
+    let (tx, mut rx, _task) = start(cfg);
+    let (a1, w1) = Ack::new();
+    let (a2, w2) = Ack::new();
+    tx.send(LogBatch::new(records(2, "a"), Acks::one(a1))).await.unwrap();
+    tx.send(LogBatch::new(records(2, "b"), Acks::one(a2))).await.unwrap();
+    let out = rx.recv().await.unwrap();
+    assert_eq!(out.acks.len(), 2);
+    out.acks.reject();
+    assert_eq!(w1.wait().await, Outcome::Rejected);
+    assert_eq!(w2.wait().await, Outcome::Rejected);
+}
+
+#[tokio::test]
+async fn zero_timeout_sends_each_input_at_once() {
+    let cfg = BatchConfig { send_batch_size: 1000, timeout: crate::config::Duration::default(), ..Default::default() };
+    let (tx, mut rx, _task) = start(cfg);
+    tx.send(LogBatch::new(records(1, "a"), Acks::none())).await.unwrap();
+    let out = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await.unwrap().unwrap();
+    assert_eq!(out.record_count(), 1);
+}
+
+#[test]
+fn split_keeps_resource_and_scope() {
+    let mut buf = records(3, "a");
+    buf[0].schema_url = "r".into();
+    buf[0].scope_logs[0].schema_url = "s".into();
+    buf.extend(records(2, "b"));
+    let head = split::take_records(&mut buf, 4);
+    assert_eq!(crate::event::count_records(&head), 4);
+    assert_eq!(crate::event::count_records(&buf), 1);
+    assert_eq!(head[0].schema_url, "r");
+    assert_eq!(head[0].scope_logs[0].schema_url, "s");
+}
+
+#[test]
+fn validate_like_otelcol() {
+    let cfg = BatchConfig { send_batch_size: 10, send_batch_max_size: 5, ..Default::default() };
+    let errs = cfg.validate();
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].key, "send_batch_max_size");
+    assert!(BatchConfig::default().validate().is_empty());
+}
