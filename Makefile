@@ -1,0 +1,45 @@
+# ferrocol — two commands do all set-up on a fresh Debian 12 machine (as root):
+#   make run    install what is missing, build, run config.example.yaml on bundled samples
+#   make test   install what is missing, run every test
+
+CARGO ?= cargo
+# Debian packages the build and the tests need.
+APT_PACKAGES := pkg-config libsystemd-dev systemd-journal-remote curl ca-certificates
+
+.PHONY: deps build release run test lint fmt clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup) first"; exit 1; }
+
+build: deps
+	$(CARGO) build
+
+release: deps
+	$(CARGO) build --release
+
+# Runs config.example.yaml and feeds it the bundled samples; Ctrl-C stops it.
+# RUN_SECONDS=N stops it after N seconds (used by the tests).
+run: build
+	./scripts/run-example.sh target/debug/ferrocol
+
+test: deps
+	$(CARGO) build --all-targets
+	$(CARGO) test --all-targets -- --test-threads=2
+
+lint: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
