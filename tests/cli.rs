@@ -1,1 +1,154 @@
-//! Integration tests: cli.
+//! The command line: --version, components, validate, config errors and exit codes.
+
+use crate::util::{self, run, write};
+
+#[test]
+fn version() {
+    let (code, out, _) = run(&["--version"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), format!("ferrocol {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn components_lists_builtins_as_yaml() {
+    let (code, out, _) = run(&["components"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("buildinfo:\n    command: ferrocol\n"), "{out}");
+    for (section, name) in [
+        ("receivers", "otlp"),
+        ("processors", "batch"),
+        ("exporters", "debug"),
+        ("extensions", "health_check"),
+        ("extensions", "file_storage"),
+    ] {
+        let body = out.split(&format!("\n{section}:\n")).nth(1).unwrap_or_else(|| panic!("no {section} in {out}"));
+        assert!(body.contains(&format!("    - name: {name}\n")), "{name} missing under {section}:\n{out}");
+    }
+    assert!(out.contains("        logs: "), "{out}");
+}
+
+#[test]
+fn validate_accepts_the_example_config() {
+    let example = util::repo("config.example.yaml");
+    let (code, _, err) = run(&["validate", "--config", example.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// Issue 2's "done when": three different mistakes give three positioned errors.
+#[test]
+fn validate_reports_three_mistakes_at_once() {
+    let dir = util::tempdir();
+    let cfg = write(
+        dir.path(),
+        "bad.yaml",
+        "\
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:4318
+processors:
+  batch:
+    send_batch_size: lots
+exporters:
+  debug:
+    verbosty: detailed
+service:
+  pipelines:
+    logs:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [debug, otlphttp/missing]
+",
+    );
+    let (code, _, err) = run(&["validate", "--config", &cfg]);
+    assert_eq!(code, 1, "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with(&cfg)).collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert_eq!(
+        lines[0],
+        format!("{cfg}:8:22: processors::batch: send_batch_size: invalid type: string \"lots\", expected usize")
+    );
+    assert!(lines[1].starts_with(&format!("{cfg}:11:5: exporters::debug: verbosty: unknown field `verbosty`")), "{}", lines[1]);
+    assert_eq!(
+        lines[2],
+        format!(
+            "{cfg}:17:27: service::pipelines::logs: exporters[1]: references exporter \"otlphttp/missing\" which is not configured"
+        )
+    );
+    assert!(err.contains("invalid configuration: 3 error(s)"), "{err}");
+}
+
+#[test]
+fn a_run_with_a_bad_config_exits_1_without_starting() {
+    let dir = util::tempdir();
+    let cfg = write(dir.path(), "c.yaml", "receivers: {}\nservice: {pipelines: {traces: {receivers: [x], exporters: [y]}}}\n");
+    let (code, out, err) = run(&["--config", &cfg]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(err.contains("service::pipelines::traces: ferrocol handles logs only"), "{err}");
+}
+
+#[test]
+fn secrets_from_env_never_appear_in_errors() {
+    let dir = util::tempdir();
+    let cfg = write(
+        dir.path(),
+        "c.yaml",
+        "\
+receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:0}}}}
+processors: {batch: {send_batch_size: \"${env:FERRO_SECRET}\"}}
+exporters: {debug: }
+service: {pipelines: {logs: {receivers: [otlp], processors: [batch], exporters: [debug]}}}
+",
+    );
+    let out = std::process::Command::new(util::BIN)
+        .args(["validate", "--config", &cfg])
+        .env("FERRO_SECRET", "hunter2-token")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("processors::batch: send_batch_size: invalid value (from an environment variable; not shown)"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn set_flag_and_repeated_configs_merge() {
+    let example = util::repo("config.example.yaml");
+    let dir = util::tempdir();
+    let over = write(dir.path(), "over.yaml", "exporters:\n  debug:\n    verbosity: loud\n");
+    let (code, _, err) = run(&["validate", "--config", example.to_str().unwrap(), "--config", &over]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("{over}:3:16: exporters::debug: verbosity:")), "{err}");
+    let (code, _, err) = run(&[
+        "validate",
+        "--config",
+        example.to_str().unwrap(),
+        "--config",
+        &over,
+        "--set=exporters::debug::verbosity=basic",
+    ]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_component_failing_at_start_stops_the_process_naming_it() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let dir = util::tempdir();
+    let cfg = write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{port}}}}}}}}}\n\
+             exporters: {{debug: }}\n\
+             service: {{pipelines: {{logs: {{receivers: [otlp], exporters: [debug]}}}}}}\n"
+        ),
+    );
+    let mut r = util::Running::start(&["--config", &cfg]);
+    let code = r.wait_exit(std::time::Duration::from_secs(20));
+    assert_eq!(code, 1, "{}", r.stderr());
+    assert!(r.stderr().contains("receivers::otlp"), "{}", r.stderr());
+    assert!(r.stderr().contains(&port.to_string()), "{}", r.stderr());
+}

@@ -1,1 +1,122 @@
-//! Integration tests: pipeline.
+//! The runtime end to end: fan-out, fan-in, and a clean shutdown under load that
+//! loses nothing accepted.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::util::{self, http_request, write, Running};
+
+/// An OTLP/JSON request with one resource and `n` records whose bodies are `{tag}-{i}`.
+fn request(tag: &str, n: usize) -> Vec<u8> {
+    let records: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"timeUnixNano":"1700000000000000000","body":{{"stringValue":"{tag}-{i}"}}}}"#))
+        .collect();
+    format!(r#"{{"resourceLogs":[{{"scopeLogs":[{{"logRecords":[{}]}}]}}]}}"#, records.join(",")).into_bytes()
+}
+
+fn post(port: u16, body: &[u8]) -> std::io::Result<u16> {
+    http_request(port, "POST", "/v1/logs", &[("Content-Type", "application/json")], body).map(|(s, _, _)| s)
+}
+
+fn config(dir: &std::path::Path, port: u16, body: &str) -> String {
+    write(dir, "c.yaml", &body.replace("PORT", &port.to_string()))
+}
+
+/// Sum of "log records" over the `Logs` lines the debug exporter printed.
+fn printed_records(stdout: &str) -> usize {
+    stdout
+        .lines()
+        .filter_map(|l| l.split("\"log records\": ").nth(1))
+        .filter_map(|rest| rest.trim_end_matches('}').parse::<usize>().ok())
+        .sum()
+}
+
+#[test]
+fn clean_shutdown_under_load_loses_nothing_accepted() {
+    let dir = util::tempdir();
+    let port = util::free_port();
+    let cfg = config(
+        dir.path(),
+        port,
+        "\
+receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:PORT}}}}
+processors: {batch: {send_batch_size: 50, timeout: 100ms}}
+exporters: {debug: {verbosity: normal, use_internal_logger: false}}
+service:
+  pipelines: {logs: {receivers: [otlp], processors: [batch], exporters: [debug]}}
+  channel_capacity: 2
+",
+    );
+    let mut r = Running::start(&["--config", &cfg]);
+    util::wait_port(port, Duration::from_secs(20));
+
+    let accepted = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let accepted = accepted.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) && i < 2000 {
+                    let tag = format!("c{c}r{i}");
+                    match post(port, &request(&tag, 5)) {
+                        Ok(200) => accepted.lock().unwrap().extend((0..5).map(|k| format!("{tag}-{k}"))),
+                        Ok(_) => std::thread::sleep(Duration::from_millis(5)), // 503: busy or stopping
+                        Err(_) => break,                                       // listener closed
+                    }
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+
+    // Let load build up, then stop the collector while the clients still send.
+    r.wait_for(Duration::from_secs(20), "records flowing", |out, _| printed_records(out) > 200);
+    r.signal(libc::SIGTERM);
+    let code = r.wait_exit(Duration::from_secs(30));
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().unwrap();
+    }
+    assert_eq!(code, 0, "{}", r.stderr());
+
+    let out = r.stdout();
+    let printed: HashSet<&str> = out.lines().map(|l| l.trim_end()).collect();
+    let accepted = accepted.lock().unwrap();
+    assert!(accepted.len() > 200, "too little load: {}", accepted.len());
+    let lost: Vec<&String> = accepted.iter().filter(|b| !printed.contains(b.as_str())).collect();
+    assert!(lost.is_empty(), "{} of {} accepted records were not exported, e.g. {:?}", lost.len(), accepted.len(), &lost[..lost.len().min(5)]);
+}
+
+#[test]
+fn fan_out_to_pipelines_and_fan_in_to_one_exporter() {
+    let dir = util::tempdir();
+    let port = util::free_port();
+    let cfg = config(
+        dir.path(),
+        port,
+        "\
+receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:PORT}}}}
+processors: {batch: {timeout: 10ms}}
+exporters: {debug: {verbosity: normal, use_internal_logger: false}}
+service:
+  pipelines:
+    logs/a: {receivers: [otlp], exporters: [debug]}
+    logs/b: {receivers: [otlp], processors: [batch], exporters: [debug]}
+",
+    );
+    let mut r = Running::start(&["--config", &cfg]);
+    util::wait_port(port, Duration::from_secs(20));
+    assert_eq!(post(port, &request("fan", 3)).unwrap(), 200);
+    // The answer comes after delivery, so both copies are already printed.
+    let out = r.stdout();
+    for i in 0..3 {
+        let n = out.lines().filter(|l| l.trim_end() == format!("fan-{i}")).count();
+        assert_eq!(n, 2, "record fan-{i} should reach the exporter once per pipeline:\n{out}");
+    }
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+}

@@ -32,3 +32,6 @@ where
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests;

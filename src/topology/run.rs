@@ -124,7 +124,9 @@ fn outcome(
 ) -> Option<String> {
     match joined {
         Ok((id, Ok(()))) => {
-            tracing::debug!(component = %labels.remove(&id).unwrap_or_default(), "stopped");
+            // Not inside the macro: its arguments are skipped when debug is off.
+            let label = labels.remove(&id).unwrap_or_default();
+            tracing::debug!(component = %label, "stopped");
             None
         }
         Ok((id, Err(e))) => {
