@@ -11,7 +11,11 @@ use crate::registry::Registry;
 use crate::topology::{self, RunResult};
 
 #[derive(Parser, Debug)]
-#[command(name = "ferrocol", version, about = "An OpenTelemetry-Collector-style log pipeline for SSH and access-audit events")]
+#[command(
+    name = "ferrocol",
+    version,
+    about = "An OpenTelemetry-Collector-style log pipeline for SSH and access-audit events"
+)]
 pub struct Cli {
     /// Configuration: a file path or a `file:`, `yaml:` or `env:` URI. Repeatable;
     /// later sources are deep-merged over earlier ones (lists are replaced).

@@ -129,16 +129,19 @@ pub struct StorageRegistry(pub HashMap<ComponentId, Arc<dyn StorageProvider>>);
 
 impl StorageRegistry {
     /// A client for component `id` from storage extension `ext`.
-    pub fn client(&self, ext: &ComponentId, kind: Kind, id: &ComponentId) -> Result<Arc<dyn StorageClient>, StageError> {
+    pub fn client(
+        &self,
+        ext: &ComponentId,
+        kind: Kind,
+        id: &ComponentId,
+    ) -> Result<Arc<dyn StorageClient>, StageError> {
         let provider = self.0.get(ext).ok_or_else(|| {
             StageError::new(format!(
                 "storage extension {:?} not found (is it configured and listed in service::extensions?)",
                 ext.to_string()
             ))
         })?;
-        provider
-            .client(kind, id)
-            .map_err(|e| StageError::new(format!("storage extension {:?}: {e}", ext.to_string())))
+        provider.client(kind, id).map_err(|e| StageError::new(format!("storage extension {:?}: {e}", ext.to_string())))
     }
 }
 

@@ -55,7 +55,9 @@ fn entries<T: ?Sized>(factories: &[&'static Factory<T>]) -> Vec<(&'static str, &
 fn write_section(out: &mut String, name: &str, items: &[(&str, &str)], signals: &[&str]) {
     out.push_str(&format!("{name}:\n"));
     for (type_name, stability) in items {
-        out.push_str(&format!("    - name: {type_name}\n      module: ferrocol/{name}/{type_name}\n      stability:\n"));
+        out.push_str(&format!(
+            "    - name: {type_name}\n      module: ferrocol/{name}/{type_name}\n      stability:\n"
+        ));
         for s in signals {
             let value = if s.ends_with(": ") { *stability } else { "" };
             out.push_str(&format!("        {s}{value}\n"));

@@ -69,7 +69,11 @@ service:
         lines[0],
         format!("{cfg}:8:22: processors::batch: send_batch_size: invalid type: string \"lots\", expected usize")
     );
-    assert!(lines[1].starts_with(&format!("{cfg}:11:5: exporters::debug: verbosty: unknown field `verbosty`")), "{}", lines[1]);
+    assert!(
+        lines[1].starts_with(&format!("{cfg}:11:5: exporters::debug: verbosty: unknown field `verbosty`")),
+        "{}",
+        lines[1]
+    );
     assert_eq!(
         lines[2],
         format!(
@@ -82,7 +86,11 @@ service:
 #[test]
 fn a_run_with_a_bad_config_exits_1_without_starting() {
     let dir = util::tempdir();
-    let cfg = write(dir.path(), "c.yaml", "receivers: {}\nservice: {pipelines: {traces: {receivers: [x], exporters: [y]}}}\n");
+    let cfg = write(
+        dir.path(),
+        "c.yaml",
+        "receivers: {}\nservice: {pipelines: {traces: {receivers: [x], exporters: [y]}}}\n",
+    );
     let (code, out, err) = run(&["--config", &cfg]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
@@ -109,7 +117,10 @@ service: {pipelines: {logs: {receivers: [otlp], processors: [batch], exporters: 
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(err.contains("processors::batch: send_batch_size: invalid value (from an environment variable; not shown)"), "{err}");
+    assert!(
+        err.contains("processors::batch: send_batch_size: invalid value (from an environment variable; not shown)"),
+        "{err}"
+    );
     assert!(!err.contains("hunter2"), "{err}");
 }
 

@@ -88,7 +88,13 @@ service:
     let accepted = accepted.lock().unwrap();
     assert!(accepted.len() > 200, "too little load: {}", accepted.len());
     let lost: Vec<&String> = accepted.iter().filter(|b| !printed.contains(b.as_str())).collect();
-    assert!(lost.is_empty(), "{} of {} accepted records were not exported, e.g. {:?}", lost.len(), accepted.len(), &lost[..lost.len().min(5)]);
+    assert!(
+        lost.is_empty(),
+        "{} of {} accepted records were not exported, e.g. {:?}",
+        lost.len(),
+        accepted.len(),
+        &lost[..lost.len().min(5)]
+    );
 }
 
 #[test]

@@ -16,7 +16,9 @@ use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
 
 use crate::ack::Acks;
-use crate::component::{Factory, ProcessorConfig, ProcessorContext, ProcessorFactory, StageError, StageTask, Stability};
+use crate::component::{
+    Factory, ProcessorConfig, ProcessorContext, ProcessorFactory, Stability, StageError, StageTask,
+};
 use crate::config::FieldError;
 use crate::event::{LogBatch, ResourceLogs};
 use crate::topology::Fanout;
@@ -132,10 +134,7 @@ impl Batcher {
             (split::take_records(&mut self.buf, n), self.acks.clone())
         };
         self.count -= n;
-        self.out
-            .send(LogBatch::new(records, acks))
-            .await
-            .map_err(|_| StageError::new("downstream stopped"))
+        self.out.send(LogBatch::new(records, acks)).await.map_err(|_| StageError::new("downstream stopped"))
     }
 }
 

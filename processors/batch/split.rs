@@ -15,7 +15,8 @@ pub fn take_records(buf: &mut Vec<ResourceLogs>, mut n: usize) -> Vec<ResourceLo
         }
         // Split inside this resource.
         let rl = &mut buf[0];
-        let mut head = ResourceLogs { resource: rl.resource.clone(), scope_logs: Vec::new(), schema_url: rl.schema_url.clone() };
+        let mut head =
+            ResourceLogs { resource: rl.resource.clone(), scope_logs: Vec::new(), schema_url: rl.schema_url.clone() };
         while n > 0 {
             let sl = &mut rl.scope_logs[0];
             if sl.log_records.len() <= n {
@@ -23,7 +24,11 @@ pub fn take_records(buf: &mut Vec<ResourceLogs>, mut n: usize) -> Vec<ResourceLo
                 head.scope_logs.push(rl.scope_logs.remove(0));
             } else {
                 let records: Vec<_> = sl.log_records.drain(..n).collect();
-                head.scope_logs.push(ScopeLogs { scope: sl.scope.clone(), log_records: records, schema_url: sl.schema_url.clone() });
+                head.scope_logs.push(ScopeLogs {
+                    scope: sl.scope.clone(),
+                    log_records: records,
+                    schema_url: sl.schema_url.clone(),
+                });
                 n = 0;
             }
         }

@@ -8,9 +8,8 @@ use crate::config::ComponentId;
 use crate::event::{str_value, LogRecord, ScopeLogs};
 
 fn records(n: usize, tag: &str) -> Vec<ResourceLogs> {
-    let log_records = (0..n)
-        .map(|i| LogRecord { body: Some(str_value(format!("{tag}{i}"))), ..Default::default() })
-        .collect();
+    let log_records =
+        (0..n).map(|i| LogRecord { body: Some(str_value(format!("{tag}{i}"))), ..Default::default() }).collect();
     vec![ResourceLogs { scope_logs: vec![ScopeLogs { log_records, ..Default::default() }], ..Default::default() }]
 }
 
@@ -26,7 +25,9 @@ fn bodies(b: &LogBatch) -> Vec<String> {
         .collect()
 }
 
-fn start(cfg: BatchConfig) -> (mpsc::Sender<LogBatch>, mpsc::Receiver<LogBatch>, tokio::task::JoinHandle<Result<(), StageError>>) {
+fn start(
+    cfg: BatchConfig,
+) -> (mpsc::Sender<LogBatch>, mpsc::Receiver<LogBatch>, tokio::task::JoinHandle<Result<(), StageError>>) {
     let (in_tx, in_rx) = mpsc::channel(8);
     let (out_tx, out_rx) = mpsc::channel(8);
     let cx = ProcessorContext {
@@ -41,7 +42,8 @@ fn start(cfg: BatchConfig) -> (mpsc::Sender<LogBatch>, mpsc::Receiver<LogBatch>,
 
 #[tokio::test]
 async fn sends_when_size_reached_and_keeps_order() {
-    let cfg = BatchConfig { send_batch_size: 5, timeout: crate::config::Duration::from_secs(3600), ..Default::default() };
+    let cfg =
+        BatchConfig { send_batch_size: 5, timeout: crate::config::Duration::from_secs(3600), ..Default::default() };
     let (tx, mut rx, task) = start(cfg);
     tx.send(LogBatch::new(records(3, "a"), Acks::none())).await.unwrap();
     tx.send(LogBatch::new(records(3, "b"), Acks::none())).await.unwrap();
@@ -54,7 +56,8 @@ async fn sends_when_size_reached_and_keeps_order() {
 
 #[tokio::test]
 async fn timeout_flushes_partial_batch() {
-    let cfg = BatchConfig { send_batch_size: 100, timeout: crate::config::Duration::from_millis(50), ..Default::default() };
+    let cfg =
+        BatchConfig { send_batch_size: 100, timeout: crate::config::Duration::from_millis(50), ..Default::default() };
     let (tx, mut rx, _task) = start(cfg);
     tx.send(LogBatch::new(records(2, "a"), Acks::none())).await.unwrap();
     let out = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.expect("flushed by the timer").unwrap();
@@ -95,7 +98,8 @@ async fn splits_at_max_size_and_acks_follow_the_pieces() {
 
 #[tokio::test]
 async fn merged_batch_carries_every_input_ack() {
-    let cfg = BatchConfig { send_batch_size: 4, timeout: crate::config::Duration::from_secs(3600), ..Default::default() };
+    let cfg =
+        BatchConfig { send_batch_size: 4, timeout: crate::config::Duration::from_secs(3600), ..Default::default() };
     let (tx, mut rx, _task) = start(cfg);
     let (a1, w1) = Ack::new();
     let (a2, w2) = Ack::new();

@@ -154,25 +154,20 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         }
         match &self.node.value {
             Value::Map(_) => self.deserialize_any(v),
-            _ => Err(self.locate(de::Error::custom(format!(
-                "invalid type: {}, expected a map",
-                describe(self.node)
-            )))),
+            _ => Err(self.locate(de::Error::custom(format!("invalid type: {}, expected a map", describe(self.node))))),
         }
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         if self.node.is_null() {
-            return v
-                .visit_seq(SeqDe { items: [].iter(), index: 0, path: &self.path })
-                .map_err(|e| self.locate(e));
+            return v.visit_seq(SeqDe { items: [].iter(), index: 0, path: &self.path }).map_err(|e| self.locate(e));
         }
         match &self.node.value {
             Value::Seq(_) => self.deserialize_any(v),
-            _ => Err(self.locate(de::Error::custom(format!(
-                "invalid type: {}, expected a sequence",
-                describe(self.node)
-            )))),
+            _ => {
+                Err(self
+                    .locate(de::Error::custom(format!("invalid type: {}, expected a sequence", describe(self.node)))))
+            }
         }
     }
 

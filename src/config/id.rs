@@ -42,7 +42,9 @@ impl ComponentId {
                 return Err(format!("in id {s:?}: the part after \"/\" must not be empty"));
             }
             if !name_re.is_match(n) {
-                return Err(format!("invalid character(s) in name {n:?}: spaces, control characters and symbols are not allowed"));
+                return Err(format!(
+                    "invalid character(s) in name {n:?}: spaces, control characters and symbols are not allowed"
+                ));
             }
         }
         Ok(ComponentId::new(type_name, name))

@@ -17,9 +17,7 @@ pub use id::ComponentId;
 pub use service::{Pipeline, Service, Telemetry};
 pub use types::{ByteSize, Duration};
 
-use crate::component::{
-    ExporterConfig, ExtensionConfig, Factory, ProcessorConfig, ReceiverConfig,
-};
+use crate::component::{ExporterConfig, ExtensionConfig, Factory, ProcessorConfig, ReceiverConfig};
 use crate::registry::Registry;
 use yaml::{Node, Pos, Value};
 
@@ -126,9 +124,11 @@ pub fn load(sources: &[Source], env: expand::Lookup, registry: &Registry) -> Res
     let config_empty = Node::empty_map(root.pos.clone());
     let section = |name: &str| root.get(name).unwrap_or(&config_empty);
     let receivers = parse_kind("receivers", section("receivers"), &registry.receivers, |c| c.validate(), &mut errors);
-    let processors = parse_kind("processors", section("processors"), &registry.processors, |c| c.validate(), &mut errors);
+    let processors =
+        parse_kind("processors", section("processors"), &registry.processors, |c| c.validate(), &mut errors);
     let exporters = parse_kind("exporters", section("exporters"), &registry.exporters, |c| c.validate(), &mut errors);
-    let extensions = parse_kind("extensions", section("extensions"), &registry.extensions, |c| c.validate(), &mut errors);
+    let extensions =
+        parse_kind("extensions", section("extensions"), &registry.extensions, |c| c.validate(), &mut errors);
     let connectors = component_ids("connectors", section("connectors"), &mut errors);
 
     // Components that failed to parse still count as configured: one error each.
@@ -243,7 +243,9 @@ fn component_ids(kind: &str, section: &Node, errors: &mut Errors) -> BTreeMap<Co
             }
         }
         _ if section.is_null() => {}
-        _ => errors.at(section, kind, "", format!("invalid type: {}, expected a map of components", section.kind_name())),
+        _ => {
+            errors.at(section, kind, "", format!("invalid type: {}, expected a map of components", section.kind_name()))
+        }
     }
     out
 }
@@ -262,13 +264,19 @@ fn parse_kind<T: ?Sized>(
         let body = body.unwrap_or_else(|| Node::empty_map(key.pos.clone()));
         let scope = format!("{kind}::{id}");
         let Some(factory) = factories.iter().find(|f| f.accepts(&id.type_name)) else {
-            let mut valid: Vec<&str> = factories.iter().flat_map(|f| std::iter::once(f.type_name).chain(f.aliases.iter().copied())).collect();
+            let mut valid: Vec<&str> =
+                factories.iter().flat_map(|f| std::iter::once(f.type_name).chain(f.aliases.iter().copied())).collect();
             valid.sort();
             errors.at(
                 &key,
                 &scope,
                 "",
-                format!("unknown type: {:?} for id: {:?} (valid values: [{}])", id.type_name, id.to_string(), valid.join(" ")),
+                format!(
+                    "unknown type: {:?} for id: {:?} (valid values: [{}])",
+                    id.type_name,
+                    id.to_string(),
+                    valid.join(" ")
+                ),
             );
             continue;
         };

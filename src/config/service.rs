@@ -154,11 +154,21 @@ pub fn parse(node: Option<&Node>, root: &Node, known: &Known, errors: &mut Error
     };
     if !["debug", "info", "warn", "error", "dpanic", "panic", "fatal"].contains(&telemetry.log_level.as_str()) {
         let at = node.lookup("telemetry::logs::level");
-        errors.at(at, SCOPE, "telemetry::logs::level", format!("unknown level {:?} (valid: debug, info, warn, error)", telemetry.log_level));
+        errors.at(
+            at,
+            SCOPE,
+            "telemetry::logs::level",
+            format!("unknown level {:?} (valid: debug, info, warn, error)", telemetry.log_level),
+        );
     }
     if !["console", "json"].contains(&telemetry.log_encoding.as_str()) {
         let at = node.lookup("telemetry::logs::encoding");
-        errors.at(at, SCOPE, "telemetry::logs::encoding", format!("unknown encoding {:?} (valid: console, json)", telemetry.log_encoding));
+        errors.at(
+            at,
+            SCOPE,
+            "telemetry::logs::encoding",
+            format!("unknown encoding {:?} (valid: console, json)", telemetry.log_encoding),
+        );
     }
     if raw.channel_capacity == 0 {
         errors.at(node.lookup("channel_capacity"), SCOPE, "channel_capacity", "must be at least 1");
@@ -169,7 +179,9 @@ pub fn parse(node: Option<&Node>, root: &Node, known: &Known, errors: &mut Error
     let mut pipelines = Vec::new();
     match raw.pipelines {
         None => errors.at(node, SCOPE, "", "service must have at least one pipeline"),
-        Some(p) if p.is_empty() => errors.at(node.lookup("pipelines"), SCOPE, "pipelines", "service must have at least one pipeline"),
+        Some(p) if p.is_empty() => {
+            errors.at(node.lookup("pipelines"), SCOPE, "pipelines", "service must have at least one pipeline")
+        }
         Some(p) => {
             for (name, raw_p) in p {
                 if let Some(p) = check_pipeline(node, &name, raw_p, known, errors) {
@@ -187,7 +199,13 @@ pub fn parse(node: Option<&Node>, root: &Node, known: &Known, errors: &mut Error
     })
 }
 
-fn check_pipeline(service: &Node, name: &str, raw: RawPipeline, known: &Known, errors: &mut Errors) -> Option<Pipeline> {
+fn check_pipeline(
+    service: &Node,
+    name: &str,
+    raw: RawPipeline,
+    known: &Known,
+    errors: &mut Errors,
+) -> Option<Pipeline> {
     let path = format!("pipelines::{name}");
     let scope = format!("service::{path}");
     let at = service.lookup(&path);
@@ -201,7 +219,15 @@ fn check_pipeline(service: &Node, name: &str, raw: RawPipeline, known: &Known, e
     match id.type_name.as_str() {
         "logs" => {}
         "traces" | "metrics" | "profiles" => {
-            errors.at(at, &scope, "", format!("ferrocol handles logs only: a {} pipeline cannot run here (use a logs pipeline)", id.type_name));
+            errors.at(
+                at,
+                &scope,
+                "",
+                format!(
+                    "ferrocol handles logs only: a {} pipeline cannot run here (use a logs pipeline)",
+                    id.type_name
+                ),
+            );
             return None;
         }
         other => {
@@ -220,15 +246,27 @@ fn check_pipeline(service: &Node, name: &str, raw: RawPipeline, known: &Known, e
             if let Ok(cid) = ComponentId::parse(r) {
                 if known.connectors.contains_key(&cid) {
                     let key = format!("{list}[{i}]");
-                    errors.at(at.lookup(&key), &scope, key, format!("{r:?} is a connector; ferrocol has no connectors, so pipelines cannot use them"));
+                    errors.at(
+                        at.lookup(&key),
+                        &scope,
+                        key,
+                        format!("{r:?} is a connector; ferrocol has no connectors, so pipelines cannot use them"),
+                    );
                 }
             }
         }
     }
-    let not_connector = |ids: &[String]| ids.iter().filter(|r| ComponentId::parse(r).map(|c| !known.connectors.contains_key(&c)).unwrap_or(true)).cloned().collect::<Vec<_>>();
-    let receivers = check_refs(at, "receivers", &not_connector(&raw.receivers), &known.receivers, "receiver", &scope, errors);
+    let not_connector = |ids: &[String]| {
+        ids.iter()
+            .filter(|r| ComponentId::parse(r).map(|c| !known.connectors.contains_key(&c)).unwrap_or(true))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let receivers =
+        check_refs(at, "receivers", &not_connector(&raw.receivers), &known.receivers, "receiver", &scope, errors);
     let processors = check_refs(at, "processors", &raw.processors, &known.processors, "processor", &scope, errors);
-    let exporters = check_refs(at, "exporters", &not_connector(&raw.exporters), &known.exporters, "exporter", &scope, errors);
+    let exporters =
+        check_refs(at, "exporters", &not_connector(&raw.exporters), &known.exporters, "exporter", &scope, errors);
     Some(Pipeline { name: name.to_string(), receivers, processors, exporters })
 }
 
@@ -258,7 +296,9 @@ fn check_refs(
             Ok(id) if !known.contains(&id) => {
                 errors.at(item, scope, key, format!("references {what} {r:?} which is not configured"))
             }
-            Ok(id) if out.contains(&id) => errors.at(item, scope, key, format!("references {what} {r:?} multiple times")),
+            Ok(id) if out.contains(&id) => {
+                errors.at(item, scope, key, format!("references {what} {r:?} multiple times"))
+            }
             Ok(id) => out.push(id),
         }
     }

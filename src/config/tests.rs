@@ -4,8 +4,8 @@ use serde::Deserialize;
 
 use super::*;
 use crate::component::{
-    ExporterContext, ExporterFactory, ProcessorContext, ProcessorFactory, ReceiverContext, ReceiverFactory,
-    Stability, StageError, StageTask,
+    ExporterContext, ExporterFactory, ProcessorContext, ProcessorFactory, ReceiverContext, ReceiverFactory, Stability,
+    StageError, StageTask,
 };
 use crate::registry::Registry;
 
@@ -151,7 +151,11 @@ service:
     let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
     assert_eq!(lines.len(), 3, "{lines:#?}");
     assert!(lines[0].ends_with("c.yaml:3:5: receivers::testrecv: endpiont: unknown field `endpiont`, expected one of `endpoint`, `count`, `timeout`, `nested`"), "{}", lines[0]);
-    assert!(lines[1].contains("c.yaml:6:12: exporters::testexp: count: invalid type: string \"many\", expected u32"), "{}", lines[1]);
+    assert!(
+        lines[1].contains("c.yaml:6:12: exporters::testexp: count: invalid type: string \"many\", expected u32"),
+        "{}",
+        lines[1]
+    );
     assert!(lines[2].contains("c.yaml:7:3: exporters::bogus: unknown type: \"bogus\" for id: \"bogus\" (valid values: [test_exp testexp])"), "{}", lines[2]);
 }
 
@@ -173,8 +177,19 @@ service:
 ";
     let errs = load_file(yaml).unwrap_err();
     let m = messages(&errs);
-    assert!(m.contains(&"service::pipelines::logs: receivers[1]: references receiver \"nope\" which is not configured".to_string()), "{m:#?}");
-    assert!(m.contains(&"service::pipelines::logs: processors[0]: references processor \"testproc/x\" which is not configured".to_string()), "{m:#?}");
+    assert!(
+        m.contains(
+            &"service::pipelines::logs: receivers[1]: references receiver \"nope\" which is not configured".to_string()
+        ),
+        "{m:#?}"
+    );
+    assert!(
+        m.contains(
+            &"service::pipelines::logs: processors[0]: references processor \"testproc/x\" which is not configured"
+                .to_string()
+        ),
+        "{m:#?}"
+    );
     assert!(m.contains(&"service::pipelines::logs: must have at least one exporter".to_string()), "{m:#?}");
     assert!(m.iter().any(|x| x.starts_with("service::pipelines::traces: ferrocol handles logs only")), "{m:#?}");
     assert!(m.contains(&"service::pipelines::logs/empty: must have at least one receiver".to_string()), "{m:#?}");
@@ -238,7 +253,11 @@ fn later_sources_merge_over_earlier_and_set_overrides() {
     let a = dir.path().join("a.yaml");
     let b = dir.path().join("b.yaml");
     std::fs::write(&a, GOOD).unwrap();
-    std::fs::write(&b, "receivers:\n  testrecv:\n    count: 3\nservice:\n  pipelines:\n    logs/two:\n      receivers: [testrecv]\n").unwrap();
+    std::fs::write(
+        &b,
+        "receivers:\n  testrecv:\n    count: 3\nservice:\n  pipelines:\n    logs/two:\n      receivers: [testrecv]\n",
+    )
+    .unwrap();
     let sources = [
         Source::File(a.to_string_lossy().into()),
         Source::File(b.to_string_lossy().into()),
@@ -266,7 +285,12 @@ service: {pipelines: {logs: {receivers: [testrecv], exporters: [testexp]}}}
     assert_eq!(errs.len(), 1, "{errs:#?}");
     let text = errs[0].to_string();
     assert!(!text.contains("s3cr3t"), "{text}");
-    assert!(text.contains("exporters::testexp: count: invalid value (from an environment variable; not shown), expected u32"), "{text}");
+    assert!(
+        text.contains(
+            "exporters::testexp: count: invalid value (from an environment variable; not shown), expected u32"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -40,7 +40,10 @@ pub struct Node {
 #[derive(Clone, Debug)]
 pub enum Value {
     /// A scalar with its source text; `quoted` scalars are always strings.
-    Scalar { text: String, quoted: bool },
+    Scalar {
+        text: String,
+        quoted: bool,
+    },
     Seq(Vec<Node>),
     /// Keys keep their own position so "unknown key" errors point at the key.
     Map(Vec<(Node, Node)>),
@@ -100,10 +103,7 @@ impl Node {
 
     /// The value under `key` in a map node.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries()?
-            .iter()
-            .find(|(k, _)| k.scalar_text() == Some(key))
-            .map(|(_, v)| v)
+        self.entries()?.iter().find(|(k, _)| k.scalar_text() == Some(key)).map(|(_, v)| v)
     }
 
     /// A short name of the node's kind for "expected X, found Y" messages.
@@ -219,10 +219,7 @@ pub fn parse(file: &str, text: &str) -> Result<Node, SyntaxError> {
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut builder, false) {
         let m = e.marker();
-        return Err(SyntaxError {
-            pos: Pos { file, line: m.line(), col: m.col() + 1 },
-            message: e.info().to_string(),
-        });
+        return Err(SyntaxError { pos: Pos { file, line: m.line(), col: m.col() + 1 }, message: e.info().to_string() });
     }
     Ok(builder.root.unwrap_or_else(|| Node::empty_map(Pos { file, line: 1, col: 1 })))
 }
@@ -305,11 +302,9 @@ impl MarkedEventReceiver for Builder {
             Event::SequenceStart(anchor, _) => {
                 self.stack.push(Frame::Seq { node: Node::new(pos, Value::Seq(Vec::new())), anchor })
             }
-            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
-                node: Node::new(pos, Value::Map(Vec::new())),
-                anchor,
-                key: None,
-            }),
+            Event::MappingStart(anchor, _) => {
+                self.stack.push(Frame::Map { node: Node::new(pos, Value::Map(Vec::new())), anchor, key: None })
+            }
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some(Frame::Seq { node, anchor } | Frame::Map { node, anchor, .. }) = self.stack.pop() {
                     self.push_value(node, anchor);

@@ -110,7 +110,8 @@ pub fn build(config: &Config) -> Result<Built, Vec<String>> {
     let mut processors = Vec::new();
     let mut pipeline_entry: BTreeMap<&str, Vec<mpsc::Sender<LogBatch>>> = BTreeMap::new();
     for pipeline in &config.service.pipelines {
-        let mut next: Vec<mpsc::Sender<LogBatch>> = pipeline.exporters.iter().map(|id| exporter_tx[id].clone()).collect();
+        let mut next: Vec<mpsc::Sender<LogBatch>> =
+            pipeline.exporters.iter().map(|id| exporter_tx[id].clone()).collect();
         for id in pipeline.processors.iter().rev() {
             let (tx, rx) = mpsc::channel(capacity);
             let cx = ProcessorContext {

@@ -39,7 +39,10 @@ struct T {
 fn batch(tag: &str, i: usize) -> (LogBatch, crate::ack::AckWaiter) {
     let (ack, waiter) = Ack::new();
     let rec = LogRecord { body: Some(str_value(format!("{tag}-{i}"))), ..Default::default() };
-    let rl = ResourceLogs { scope_logs: vec![ScopeLogs { log_records: vec![rec], ..Default::default() }], ..Default::default() };
+    let rl = ResourceLogs {
+        scope_logs: vec![ScopeLogs { log_records: vec![rec], ..Default::default() }],
+        ..Default::default()
+    };
     (LogBatch::new(vec![rl], Acks::one(ack)), waiter)
 }
 
@@ -91,8 +94,18 @@ impl ExporterConfig for T {
     }
 }
 
-static RECV: ReceiverFactory = Factory { type_name: "r", aliases: &[], stability: Stability::Alpha, parse: |n| Ok(Box::new(de::from_node::<T>(n)?)) };
-static EXP: ExporterFactory = Factory { type_name: "e", aliases: &[], stability: Stability::Alpha, parse: |n| Ok(Box::new(de::from_node::<T>(n)?)) };
+static RECV: ReceiverFactory = Factory {
+    type_name: "r",
+    aliases: &[],
+    stability: Stability::Alpha,
+    parse: |n| Ok(Box::new(de::from_node::<T>(n)?)),
+};
+static EXP: ExporterFactory = Factory {
+    type_name: "e",
+    aliases: &[],
+    stability: Stability::Alpha,
+    parse: |n| Ok(Box::new(de::from_node::<T>(n)?)),
+};
 
 fn built(yaml: &str) -> Built {
     let registry = Registry {

@@ -1,0 +1,270 @@
+//! The running exporter: per batch, a `Logs` summary entry and (at normal and
+//! detailed verbosity) the marshaled text as a second entry, each sampled on
+//! its own, written to the plain-text outputs or to ferrocol's own logger.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use super::config::{DebugExporterConfig, Verbosity};
+use super::sampler::Sampler;
+use super::{write_detailed, write_normal};
+use crate::component::StageError;
+use crate::event::{count_records, LogBatch, ResourceLogs};
+
+pub(crate) struct DebugExporter {
+    verbosity: Verbosity,
+    sampler: Sampler,
+    output: Output,
+}
+
+enum Output {
+    /// `tracing` events, like otelcol's collector logger.
+    Internal,
+    /// Plain text, as otelcol's console-encoded custom logger writes it.
+    Plain(Vec<Sink>),
+}
+
+/// One of `output_paths`.
+pub(crate) enum Sink {
+    Stdout,
+    Stderr,
+    File { path: String, file: File },
+}
+
+impl Sink {
+    /// `stdout`, `stderr`, or a file opened for appending (created if missing);
+    /// `file://` URLs are accepted as zap accepts them.
+    pub(crate) fn open(path: &str) -> Result<Sink, StageError> {
+        match path {
+            "stdout" => Ok(Sink::Stdout),
+            "stderr" => Ok(Sink::Stderr),
+            _ => {
+                let fs_path = path.strip_prefix("file://").map_or(path, |p| p.strip_prefix("localhost").unwrap_or(p));
+                let file = OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(fs_path)
+                    .map_err(|e| StageError::new(format!("output_paths: cannot open {path:?}: {e}")))?;
+                Ok(Sink::File { path: path.to_string(), file })
+            }
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Sink::Stdout => "stdout",
+            Sink::Stderr => "stderr",
+            Sink::File { path, .. } => path,
+        }
+    }
+
+    /// Write all of `buf` under one lock, so a batch's text is never interleaved.
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Stdout => {
+                let mut out = io::stdout().lock();
+                out.write_all(buf)?;
+                out.flush()
+            }
+            Sink::Stderr => io::stderr().lock().write_all(buf),
+            Sink::File { file, .. } => file.write_all(buf),
+        }
+    }
+}
+
+/// Write `buf` to every sink (as zap's multi-writer does, a failing sink does
+/// not stop the others); the first failure is returned.
+pub(crate) fn write_sinks(sinks: &mut [Sink], buf: &[u8]) -> Result<(), StageError> {
+    let mut first_err = None;
+    for sink in sinks.iter_mut() {
+        if let Err(e) = sink.write_all(buf) {
+            first_err.get_or_insert_with(|| StageError::new(format!("writing to {}: {e}", sink.name())));
+        }
+    }
+    first_err.map_or(Ok(()), Err)
+}
+
+/// zap's console encoding of the summary entry: the message, a tab, then the
+/// fields as spaced JSON.
+pub(crate) fn write_summary(out: &mut String, resource_logs: usize, log_records: usize) {
+    use std::fmt::Write as _;
+    let _ = writeln!(out, "Logs\t{{\"resource logs\": {resource_logs}, \"log records\": {log_records}}}");
+}
+
+impl DebugExporter {
+    /// Opens the plain-text outputs now, so that a bad path fails the build.
+    pub(crate) fn new(cfg: &DebugExporterConfig) -> Result<DebugExporter, StageError> {
+        let output = if cfg.use_internal_logger {
+            Output::Internal
+        } else {
+            Output::Plain(cfg.paths().iter().map(|p| Sink::open(p)).collect::<Result<_, _>>()?)
+        };
+        Ok(DebugExporter {
+            verbosity: cfg.verbosity,
+            sampler: Sampler::new(cfg.sampling_initial, cfg.sampling_thereafter),
+            output,
+        })
+    }
+
+    /// Print each batch, then settle its acks; stops when the input ends.
+    pub(crate) async fn run(mut self, mut input: mpsc::Receiver<LogBatch>) -> Result<(), StageError> {
+        while let Some(batch) = input.recv().await {
+            // On a write error the batch's acks are dropped unsettled: abandoned.
+            self.export(&batch.resource_logs).await?;
+            batch.acks.deliver();
+        }
+        Ok(())
+    }
+
+    async fn export(&mut self, logs: &[ResourceLogs]) -> Result<(), StageError> {
+        let resource_logs = logs.len();
+        let log_records = count_records(logs);
+        let text = self.marshal(logs);
+        // Two entries, sampled independently, as otelcol logs them.
+        let now = Instant::now();
+        let summary = self.sampler.check("Logs", now);
+        let text = text.filter(|t| self.sampler.check(t, now));
+        match &mut self.output {
+            Output::Internal => {
+                if summary {
+                    tracing::info!(resource_logs, log_records, "Logs");
+                }
+                if let Some(text) = text {
+                    tracing::info!("{text}");
+                }
+                Ok(())
+            }
+            Output::Plain(sinks) => {
+                let mut buf = String::new();
+                if summary {
+                    write_summary(&mut buf, resource_logs, log_records);
+                }
+                if let Some(text) = text {
+                    // The text ends in `\n` and zap adds its own line ending,
+                    // so every batch is followed by an empty line.
+                    buf.push_str(&text);
+                    buf.push('\n');
+                }
+                if buf.is_empty() {
+                    return Ok(());
+                }
+                // Writing may block (a full pipe): keep it off the async workers.
+                let mut taken = std::mem::take(sinks);
+                let (taken, result) = tokio::task::spawn_blocking(move || {
+                    let r = write_sinks(&mut taken, buf.as_bytes());
+                    (taken, r)
+                })
+                .await
+                .map_err(|e| StageError::new(format!("writing output: {e}")))?;
+                *sinks = taken;
+                result
+            }
+        }
+    }
+
+    /// The text entry: none at basic verbosity (empty input still gives one, empty).
+    fn marshal(&self, logs: &[ResourceLogs]) -> Option<String> {
+        let mut text = String::new();
+        match self.verbosity {
+            Verbosity::Basic => return None,
+            Verbosity::Normal => write_normal(&mut text, logs),
+            Verbosity::Detailed => write_detailed(&mut text, logs),
+        }
+        Some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ack::{Ack, Acks, Outcome};
+    use crate::config::de::from_node;
+    use crate::config::yaml::parse;
+    use crate::event::{str_value, LogRecord, ScopeLogs};
+
+    fn config(yaml: &str) -> DebugExporterConfig {
+        from_node(&parse("c", yaml).unwrap()).unwrap()
+    }
+
+    fn one_record() -> Vec<ResourceLogs> {
+        let record = LogRecord { body: Some(str_value("hello")), ..Default::default() };
+        vec![ResourceLogs {
+            scope_logs: vec![ScopeLogs { log_records: vec![record], ..Default::default() }],
+            ..Default::default()
+        }]
+    }
+
+    #[test]
+    fn summary_is_zap_console_encoding() {
+        let mut s = String::new();
+        write_summary(&mut s, 1, 2);
+        assert_eq!(s, "Logs\t{\"resource logs\": 1, \"log records\": 2}\n");
+    }
+
+    #[tokio::test]
+    async fn writes_plain_text_to_files_and_settles_acks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.log").to_string_lossy().into_owned();
+        let cfg = config(&format!("verbosity: normal\nuse_internal_logger: false\noutput_paths: [{path:?}]\n"));
+        let exporter = DebugExporter::new(&cfg).unwrap();
+        let (tx, rx) = mpsc::channel(4);
+        let task = tokio::spawn(exporter.run(rx));
+        let (ack, waiter) = Ack::new();
+        tx.send(LogBatch::new(one_record(), Acks::one(ack))).await.unwrap();
+        tx.send(LogBatch::new(Vec::new(), Acks::none())).await.unwrap();
+        drop(tx);
+        task.await.unwrap().unwrap();
+        assert_eq!(waiter.wait().await, Outcome::Delivered);
+        let expected = "Logs\t{\"resource logs\": 1, \"log records\": 1}\nResourceLog #0\nScopeLog #0\nhello \n\n\
+                        Logs\t{\"resource logs\": 0, \"log records\": 0}\n\n";
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+    }
+
+    #[tokio::test]
+    async fn sampling_drops_repeated_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.log").to_string_lossy().into_owned();
+        let cfg = config(&format!(
+            "verbosity: normal\nsampling_initial: 1\nsampling_thereafter: 0\nuse_internal_logger: false\noutput_paths: [{path:?}]\n"
+        ));
+        let mut exporter = DebugExporter::new(&cfg).unwrap();
+        exporter.export(&one_record()).await.unwrap();
+        exporter.export(&one_record()).await.unwrap();
+        exporter.export(&[]).await.unwrap();
+        // The second batch's summary and text are both repeats; the third batch's
+        // text (empty) is new, but its summary ("Logs") is not.
+        let expected = "Logs\t{\"resource logs\": 1, \"log records\": 1}\nResourceLog #0\nScopeLog #0\nhello \n\n\n";
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+    }
+
+    #[test]
+    fn unopenable_path_fails_the_build() {
+        let cfg = config("use_internal_logger: false\noutput_paths: [/nonexistent-dir/x/out.log]\n");
+        let e = DebugExporter::new(&cfg).err().unwrap();
+        assert!(e.0.starts_with("output_paths: cannot open \"/nonexistent-dir/x/out.log\""), "{e}");
+    }
+
+    #[test]
+    fn closed_pipe_is_an_error_not_a_panic() {
+        use std::os::fd::FromRawFd;
+        let mut fds = [0; 2];
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        unsafe { libc::close(fds[0]) };
+        // SAFETY: the write end was just created and is owned by nothing else.
+        let file = unsafe { File::from_raw_fd(fds[1]) };
+        // The test harness, like every Rust binary, ignores SIGPIPE: EPIPE comes back as an error.
+        let mut sinks = vec![Sink::File { path: "pipe".into(), file }];
+        let e = write_sinks(&mut sinks, b"text\n").unwrap_err();
+        assert!(e.0.starts_with("writing to pipe: "), "{e}");
+    }
+
+    #[tokio::test]
+    async fn internal_logger_does_not_fail() {
+        let cfg = config("verbosity: detailed\n");
+        let mut exporter = DebugExporter::new(&cfg).unwrap();
+        exporter.export(&one_record()).await.unwrap();
+    }
+}
