@@ -77,7 +77,7 @@ service:
     assert_eq!(
         lines[2],
         format!(
-            "{cfg}:17:27: service::pipelines::logs: exporters[1]: references exporter \"otlphttp/missing\" which is not configured"
+            "{cfg}:17:26: service::pipelines::logs: exporters[1]: references exporter \"otlphttp/missing\" which is not configured"
         )
     );
     assert!(err.contains("invalid configuration: 3 error(s)"), "{err}");
@@ -162,4 +162,26 @@ fn a_component_failing_at_start_stops_the_process_naming_it() {
     assert_eq!(code, 1, "{}", r.stderr());
     assert!(r.stderr().contains("receivers::otlp"), "{}", r.stderr());
     assert!(r.stderr().contains(&port.to_string()), "{}", r.stderr());
+}
+
+#[test]
+fn an_extension_failing_at_start_stops_the_process_naming_it() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let otlp = util::free_port();
+    let dir = util::tempdir();
+    let cfg = write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{otlp}}}}}}}}}\n\
+             exporters: {{debug: }}\n\
+             extensions: {{health_check: {{endpoint: 127.0.0.1:{port}}}}}\n\
+             service: {{extensions: [health_check], pipelines: {{logs: {{receivers: [otlp], exporters: [debug]}}}}}}\n"
+        ),
+    );
+    let mut r = util::Running::start(&["--config", &cfg]);
+    let code = r.wait_exit(std::time::Duration::from_secs(20));
+    assert_eq!(code, 1, "{}", r.stderr());
+    assert!(r.stderr().contains("extensions::health_check"), "{}", r.stderr());
 }

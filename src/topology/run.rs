@@ -37,8 +37,9 @@ pub async fn run(built: Built, shutdown: impl Future<Output = ()>, timeout: Dura
     let Built { extensions, exporters, processors, receivers, receivers_stop, extensions_stop, ready } = built;
 
     let mut ext_set = JoinSet::new();
+    let mut ext_labels = HashMap::new();
     for stage in extensions {
-        spawn(&mut ext_set, &mut HashMap::new(), stage);
+        spawn(&mut ext_set, &mut ext_labels, stage);
     }
     let mut labels = HashMap::new();
     let mut stages = JoinSet::new();
@@ -56,6 +57,13 @@ pub async fn run(built: Built, shutdown: impl Future<Output = ()>, timeout: Dura
             _ = &mut shutdown => {
                 info!("shutdown requested; stopping receivers and draining pipelines");
                 break;
+            }
+            // An extension that stops on its own (a health port it cannot bind) is a failure too.
+            Some(joined) = ext_set.join_next_with_id(), if !ext_set.is_empty() => {
+                if let Some(f) = outcome(&mut ext_labels, joined) {
+                    failure = Some(f);
+                    break;
+                }
             }
             joined = stages.join_next_with_id() => match joined {
                 None => break, // every stage finished on its own
