@@ -1,8 +1,11 @@
 //! Extensions: started before the pipelines and stopped after them.
 
+mod file_storage;
+mod health_check;
+
 use crate::component::ExtensionFactory;
 
 /// Every built-in extension.
 pub fn factories() -> Vec<&'static ExtensionFactory> {
-    vec![]
+    vec![&health_check::FACTORY, &file_storage::FACTORY]
 }
