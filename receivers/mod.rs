@@ -1,9 +1,11 @@
 //! Receivers: where records enter a pipeline. Each watches its shutdown token,
 //! and checkpoints (where it has a durable source) only after delivery acks.
 
+mod otlp;
+
 use crate::component::ReceiverFactory;
 
 /// Every built-in receiver.
 pub fn factories() -> Vec<&'static ReceiverFactory> {
-    vec![]
+    vec![&otlp::FACTORY]
 }

@@ -280,6 +280,13 @@ impl Builder {
             Some(Frame::Map { node: map, key, .. }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
+                    // A block collection or an empty value is reported at its key: the
+                    // parser's own mark would be its first child or the next line.
+                    let mut node = node;
+                    let empty = matches!(&node.value, Value::Scalar { text, quoted: false } if text.is_empty());
+                    if empty || matches!(node.value, Value::Map(_) | Value::Seq(_)) && node.pos.line > k.pos.line {
+                        node.pos = k.pos.clone();
+                    }
                     if let Value::Map(entries) = &mut map.value {
                         // A repeated key replaces the earlier value, as in Go's YAML decoder.
                         entries.retain(|(old, _)| old.scalar_text() != k.scalar_text() || k.scalar_text().is_none());
@@ -354,7 +361,7 @@ mod tests {
         assert_eq!(n.lookup("a::d[1]").resolve(), Some(Resolved::Float(1.5)));
         assert_eq!(n.lookup("a::d[1]").pos.line, 4);
         // Missing keys resolve to the deepest existing node.
-        assert_eq!(n.lookup("a::zz").pos.line, 2);
+        assert_eq!(n.lookup("a::zz").pos.line, 1);
     }
 
     #[test]
@@ -373,6 +380,15 @@ mod tests {
         assert_eq!(a.lookup("x::q[0]").resolve(), Some(Resolved::Int(3)));
         assert!(matches!(&a.lookup("x::q").value, Value::Seq(v) if v.len() == 1));
         assert_eq!(&*a.lookup("x::r").pos.file, "b");
+    }
+
+    #[test]
+    fn collections_and_empty_values_are_placed_at_their_key() {
+        let n = parse("c", "a:\n  tls:\n    ca: x\n  grpc:\n  list:\n    - 1\n  flow: {k: v}\n").unwrap();
+        assert_eq!((n.lookup("a::tls").pos.line, n.lookup("a::tls").pos.col), (2, 3));
+        assert_eq!((n.lookup("a::grpc").pos.line, n.lookup("a::grpc").pos.col), (4, 3));
+        assert_eq!(n.lookup("a::list").pos.line, 5);
+        assert_eq!((n.lookup("a::flow").pos.line, n.lookup("a::flow").pos.col), (7, 9));
     }
 
     #[test]

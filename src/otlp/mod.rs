@@ -1,1 +1,3 @@
 //! OTLP encodings shared by the otlp receiver and the otlphttp exporter.
+
+pub mod json;

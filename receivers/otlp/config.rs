@@ -1,0 +1,372 @@
+//! `otlp` receiver settings: otelcol's keys, under `protocols::http`.
+
+use std::collections::BTreeMap;
+
+use hyper::header::{HeaderName, HeaderValue};
+use serde::de::{Deserializer, IgnoredAny};
+use serde::Deserialize;
+
+use crate::config::{ByteSize, Duration, FieldError};
+
+pub const DEFAULT_ENDPOINT: &str = "localhost:4318";
+pub const DEFAULT_LOGS_URL_PATH: &str = "/v1/logs";
+pub const DEFAULT_TRACES_URL_PATH: &str = "/v1/traces";
+pub const DEFAULT_METRICS_URL_PATH: &str = "/v1/metrics";
+/// otelcol's confighttp default; `max_request_body_size: 0` means this too.
+pub const DEFAULT_MAX_REQUEST_BODY_SIZE: u64 = 20 * 1024 * 1024;
+
+/// `compression_algorithms` values otelcol knows; the first four are decoded here.
+const KNOWN_ALGORITHMS: &[&str] = &["", "gzip", "zstd", "zlib", "deflate", "snappy", "lz4", "x-snappy-framed"];
+const DECODED_ALGORITHMS: &[&str] = &["gzip", "zstd", "zlib", "deflate"];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OtlpReceiverConfig {
+    pub protocols: Protocols,
+}
+
+/// A protocol is enabled when its key is present, even without a value (`http:`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Protocols {
+    /// OTLP/HTTP (protobuf and JSON).
+    #[serde(deserialize_with = "present")]
+    pub http: Option<HttpServerConfig>,
+    /// OTLP/gRPC: not supported; accepted only to say so in `validate`.
+    #[serde(deserialize_with = "present")]
+    pub grpc: Option<IgnoredAny>,
+}
+
+/// otelcol's `confighttp.ServerConfig` plus the OTLP receiver's URL paths.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpServerConfig {
+    /// `host:port` to listen on; an empty host means every interface.
+    pub endpoint: String,
+    /// Path that takes `POST`ed logs; a leading `/` is added when missing.
+    pub logs_url_path: String,
+    /// Accepted for compatibility: ferrocol takes logs only, so this path answers 404.
+    pub traces_url_path: String,
+    /// Accepted for compatibility: ferrocol takes logs only, so this path answers 404.
+    pub metrics_url_path: String,
+    /// Largest request body, compressed and again after decompression; 0 = 20 MiB.
+    pub max_request_body_size: ByteSize,
+    /// `Content-Encoding`s accepted besides none; default gzip, zstd, zlib, deflate.
+    pub compression_algorithms: Option<Vec<String>>,
+    /// Headers added to every response.
+    pub response_headers: BTreeMap<String, String>,
+    /// Accepted; ferrocol's records carry no client metadata, so it changes nothing.
+    pub include_metadata: bool,
+    /// Accepted; CORS is not implemented, so browsers cannot post cross-origin.
+    pub cors: Option<CorsConfig>,
+    /// Not supported (a config error): requests would be taken unauthenticated.
+    #[serde(deserialize_with = "present")]
+    pub auth: Option<IgnoredAny>,
+    /// Not supported (a config error): terminate TLS in front of the receiver.
+    #[serde(deserialize_with = "present")]
+    pub tls: Option<IgnoredAny>,
+    /// Not supported (a config error) when non-empty.
+    pub middlewares: Vec<IgnoredAny>,
+    /// Longest time to read a request body; 0 = no limit.
+    pub read_timeout: Duration,
+    /// Longest time to read a request's headers (HTTP/1); 0 = no limit.
+    pub read_header_timeout: Duration,
+    /// Accepted; has no effect.
+    pub write_timeout: Duration,
+    /// Accepted; has no effect.
+    pub idle_timeout: Duration,
+    /// HTTP/1 keep-alive.
+    pub keep_alives_enabled: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsConfig {
+    pub allowed_origins: Vec<String>,
+    pub allowed_headers: Vec<String>,
+    pub max_age: i64,
+}
+
+impl Default for HttpServerConfig {
+    fn default() -> Self {
+        HttpServerConfig {
+            endpoint: DEFAULT_ENDPOINT.to_string(),
+            logs_url_path: DEFAULT_LOGS_URL_PATH.to_string(),
+            traces_url_path: DEFAULT_TRACES_URL_PATH.to_string(),
+            metrics_url_path: DEFAULT_METRICS_URL_PATH.to_string(),
+            max_request_body_size: ByteSize(0),
+            compression_algorithms: None,
+            response_headers: BTreeMap::new(),
+            include_metadata: false,
+            cors: None,
+            auth: None,
+            tls: None,
+            middlewares: Vec::new(),
+            read_timeout: Duration::default(),
+            read_header_timeout: Duration::default(),
+            write_timeout: Duration::default(),
+            idle_timeout: Duration::default(),
+            keep_alives_enabled: true,
+        }
+    }
+}
+
+/// A key that is present is `Some`, even when its value is empty or `null`
+/// (our deserializer reads a null node as an empty map, i.e. the defaults).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+impl OtlpReceiverConfig {
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.protocols.grpc.is_some() {
+            errors.push(FieldError::new(
+                "protocols::grpc",
+                "gRPC is not supported: ferrocol's otlp receiver speaks OTLP/HTTP only; \
+                 remove protocols::grpc and send OTLP/HTTP to protocols::http (default port 4318)",
+            ));
+        }
+        match &self.protocols.http {
+            Some(http) => errors.extend(http.validate()),
+            None if self.protocols.grpc.is_none() => errors.push(FieldError::new(
+                "protocols",
+                "must specify at least one protocol when using the OTLP receiver (ferrocol supports http)",
+            )),
+            None => {}
+        }
+        errors
+    }
+}
+
+impl HttpServerConfig {
+    fn validate(&self) -> Vec<FieldError> {
+        let key = |k: &str| format!("protocols::http::{k}");
+        let mut errors = Vec::new();
+        if let Err(e) = split_host_port(&self.endpoint) {
+            errors.push(FieldError::new(key("endpoint"), e));
+        }
+        for (name, path) in [
+            ("logs_url_path", &self.logs_url_path),
+            ("traces_url_path", &self.traces_url_path),
+            ("metrics_url_path", &self.metrics_url_path),
+        ] {
+            if let Err(e) = sanitize_url_path(path) {
+                errors.push(FieldError::new(key(name), e));
+            }
+        }
+        if self.tls.is_some() {
+            errors.push(FieldError::new(
+                key("tls"),
+                "tls is not supported by ferrocol's otlp receiver; terminate TLS in front of it \
+                 (a reverse proxy or sidecar) and let it listen on a loopback or private address",
+            ));
+        }
+        if self.auth.is_some() {
+            errors.push(FieldError::new(
+                key("auth"),
+                "auth is not supported by ferrocol's otlp receiver, which would accept every request \
+                 unauthenticated; put an authenticating proxy in front of it",
+            ));
+        }
+        if !self.middlewares.is_empty() {
+            errors
+                .push(FieldError::new(key("middlewares"), "middlewares are not supported by ferrocol's otlp receiver"));
+        }
+        for (i, algo) in self.compression_algorithms.iter().flatten().enumerate() {
+            if !KNOWN_ALGORITHMS.contains(&algo.as_str()) {
+                errors.push(FieldError::new(
+                    format!("protocols::http::compression_algorithms[{i}]"),
+                    format!("unknown compression algorithm {algo:?} (valid values: {KNOWN_ALGORITHMS:?})"),
+                ));
+            }
+        }
+        for (name, value) in &self.response_headers {
+            if HeaderName::from_bytes(name.as_bytes()).is_err() {
+                errors.push(FieldError::new(key("response_headers"), format!("invalid header name {name:?}")));
+            } else if HeaderValue::from_str(value).is_err() {
+                errors.push(FieldError::new(
+                    format!("protocols::http::response_headers::{name}"),
+                    format!("invalid value for header {name:?}"),
+                ));
+            }
+        }
+        errors
+    }
+
+    /// The logs path as served: a leading `/`, no query or fragment.
+    pub fn logs_path(&self) -> String {
+        sanitize_url_path(&self.logs_url_path).unwrap_or_else(|_| DEFAULT_LOGS_URL_PATH.to_string())
+    }
+
+    pub fn max_body_size(&self) -> usize {
+        let size = match self.max_request_body_size.0 {
+            0 => DEFAULT_MAX_REQUEST_BODY_SIZE,
+            n => n,
+        };
+        usize::try_from(size).unwrap_or(usize::MAX)
+    }
+
+    /// The `Content-Encoding` values decoded, besides none (`""`, `identity`).
+    pub fn decoded_encodings(&self) -> Vec<String> {
+        match &self.compression_algorithms {
+            None => DECODED_ALGORITHMS.iter().map(|s| s.to_string()).collect(),
+            Some(list) => list.iter().filter(|a| DECODED_ALGORITHMS.contains(&a.as_str())).cloned().collect(),
+        }
+    }
+
+    /// Settings that are accepted but change nothing, to log at build time.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        for algo in self.compression_algorithms.iter().flatten() {
+            if !algo.is_empty()
+                && KNOWN_ALGORITHMS.contains(&algo.as_str())
+                && !DECODED_ALGORITHMS.contains(&algo.as_str())
+            {
+                w.push(format!(
+                    "compression_algorithms: {algo} is not supported by ferrocol; requests using it get 400"
+                ));
+            }
+        }
+        if self.cors.as_ref().is_some_and(|c| !c.allowed_origins.is_empty()) {
+            w.push("cors is not implemented by ferrocol; browsers cannot send cross-origin requests".into());
+        }
+        if self.include_metadata {
+            w.push("include_metadata has no effect: ferrocol's records carry no client metadata".into());
+        }
+        if !self.write_timeout.is_zero() || !self.idle_timeout.is_zero() {
+            w.push("write_timeout and idle_timeout have no effect in ferrocol".into());
+        }
+        w
+    }
+}
+
+/// Split `host:port` (`[::1]:4318`, `:4318`); the port must be a number.
+pub fn split_host_port(endpoint: &str) -> Result<(&str, u16), String> {
+    let bad = |why: &str| format!("invalid endpoint {endpoint:?}: {why}");
+    let (host, port) = endpoint.rsplit_once(':').ok_or_else(|| bad("expected host:port"))?;
+    let host = match host.strip_prefix('[') {
+        Some(h) => h.strip_suffix(']').ok_or_else(|| bad("unbalanced brackets"))?,
+        None if host.contains(':') => return Err(bad("an IPv6 address must be in brackets, as in [::1]:4318")),
+        None => host,
+    };
+    let port = port.parse().map_err(|_| bad("the port must be a number from 0 to 65535"))?;
+    Ok((host, port))
+}
+
+/// otelcol's `SanitizedURLPath`: keep the path of a URL, with a leading `/`.
+fn sanitize_url_path(path: &str) -> Result<String, String> {
+    if path.contains("://") || path.starts_with(':') || path.contains(char::is_whitespace) {
+        return Err(format!("invalid HTTP URL path set for signal: {path:?}"));
+    }
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    Ok(if path.starts_with('/') { path.to_string() } else { format!("/{path}") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::de::from_node;
+    use crate::config::yaml::parse;
+
+    fn cfg(yaml: &str) -> OtlpReceiverConfig {
+        from_node(&parse("c", yaml).unwrap()).unwrap()
+    }
+
+    fn errors(yaml: &str) -> Vec<(String, String)> {
+        cfg(yaml).validate().into_iter().map(|e| (e.key, e.message)).collect()
+    }
+
+    #[test]
+    fn defaults_and_presence() {
+        let c = cfg("protocols:\n  http:\n");
+        let http = c.protocols.http.as_ref().expect("http: enables http");
+        assert_eq!(http.endpoint, "localhost:4318");
+        assert_eq!(http.logs_path(), "/v1/logs");
+        assert_eq!(http.max_body_size(), 20 * 1024 * 1024);
+        assert_eq!(http.decoded_encodings(), ["gzip", "zstd", "zlib", "deflate"]);
+        assert!(http.keep_alives_enabled);
+        assert!(c.validate().is_empty());
+        assert!(cfg("protocols: {http: {}}").protocols.http.is_some());
+        assert!(cfg("protocols: {http: null}").protocols.http.is_some());
+        assert!(cfg("protocols: {}").protocols.http.is_none());
+    }
+
+    #[test]
+    fn reads_otelcol_keys() {
+        let c = cfg(concat!(
+            "protocols:\n  http:\n    endpoint: 0.0.0.0:5000\n    logs_url_path: ingest/logs?x=1\n",
+            "    max_request_body_size: 1MiB\n    compression_algorithms: [gzip, snappy]\n",
+            "    response_headers: {X-A: b}\n    include_metadata: true\n",
+            "    cors: {allowed_origins: ['https://*.example.com'], max_age: 7200}\n",
+            "    read_timeout: 5s\n    read_header_timeout: 1s\n    write_timeout: 30s\n    idle_timeout: 1m\n",
+            "    keep_alives_enabled: false\n    traces_url_path: /t\n    metrics_url_path: /m\n",
+        ));
+        assert!(c.validate().is_empty(), "{:?}", c.validate());
+        let http = c.protocols.http.unwrap();
+        assert_eq!(http.logs_path(), "/ingest/logs");
+        assert_eq!(http.max_body_size(), 1 << 20);
+        assert_eq!(http.decoded_encodings(), ["gzip"]);
+        assert_eq!(http.warnings().len(), 4, "{:?}", http.warnings());
+        assert!(!http.keep_alives_enabled);
+    }
+
+    #[test]
+    fn grpc_and_missing_protocols_are_errors() {
+        let e = errors("protocols: {grpc:, http:}");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].0, "protocols::grpc");
+        assert!(e[0].1.starts_with("gRPC is not supported: ferrocol's otlp receiver speaks OTLP/HTTP only"));
+        assert_eq!(errors("protocols:\n  grpc:\n    endpoint: localhost:4317\n")[0].0, "protocols::grpc");
+        for yaml in ["", "protocols: {}"] {
+            let e = errors(yaml);
+            assert_eq!(e.len(), 1);
+            assert_eq!(e[0].0, "protocols");
+            assert!(e[0].1.starts_with("must specify at least one protocol"), "{}", e[0].1);
+        }
+    }
+
+    #[test]
+    fn security_keys_we_do_not_implement_are_errors() {
+        let e = errors(concat!(
+            "protocols:\n  http:\n    tls: {cert_file: a.pem, key_file: a.key}\n",
+            "    auth: {authenticator: basicauth}\n    middlewares: [{id: m}]\n",
+        ));
+        let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["protocols::http::tls", "protocols::http::auth", "protocols::http::middlewares"]);
+        assert!(e[0].1.starts_with("tls is not supported by ferrocol's otlp receiver; terminate TLS in front of it"));
+        assert!(e[1].1.starts_with("auth is not supported"));
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let e = errors(concat!(
+            "protocols:\n  http:\n    endpoint: localhost\n    logs_url_path: 'http://x/y'\n",
+            "    compression_algorithms: [gzip, brotli]\n    response_headers: {'bad name': x}\n",
+        ));
+        let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "protocols::http::endpoint",
+                "protocols::http::logs_url_path",
+                "protocols::http::compression_algorithms[1]",
+                "protocols::http::response_headers"
+            ]
+        );
+        assert_eq!(e[0].1, "invalid endpoint \"localhost\": expected host:port");
+        let typo = from_node::<OtlpReceiverConfig>(&parse("c", "protocols: {http: {endpiont: x}}").unwrap());
+        assert_eq!(typo.unwrap_err().path, "protocols::http::endpiont");
+        let proto_typo = from_node::<OtlpReceiverConfig>(&parse("c", "protocols: {htttp: {}}").unwrap());
+        assert_eq!(proto_typo.unwrap_err().path, "protocols::htttp");
+    }
+
+    #[test]
+    fn splits_endpoints() {
+        assert_eq!(split_host_port("localhost:4318"), Ok(("localhost", 4318)));
+        assert_eq!(split_host_port(":4318"), Ok(("", 4318)));
+        assert_eq!(split_host_port("[::1]:80"), Ok(("::1", 80)));
+        assert!(split_host_port("::1:80").is_err());
+        assert!(split_host_port("host:http").is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! The `otlp` receiver: OTLP/HTTP logs (`POST /v1/logs`, protobuf or JSON,
+//! optionally gzip-, zstd- or zlib-compressed) over HTTP/1.1 and h2c.
+//!
+//! Only `protocols::http` is served: gRPC and TLS are not supported (a config
+//! error; terminate TLS in front of it), nor are auth extensions.
+//!
+//! Delivery: ferrocol answers a request only after every exporter has settled
+//! its records. 200 means delivered; 503 with `Retry-After` means "send it
+//! again" (the pipeline was full, or the collector stopped first); 400 means the
+//! data was refused for good. That is stronger than otelcol, which answers once
+//! the data is queued: a request ferrocol accepted is never lost in a crash.
+//! Bodies over `max_request_body_size`, compressed or decompressed, get 413
+//! (otelcol answers 400).
+//!
+//! Shutdown: stop accepting, drop the pipeline senders so the stages drain, and
+//! let in-flight requests get their answer, for at most [`server::SHUTDOWN_GRACE`].
+
+mod config;
+mod handler;
+mod response;
+mod server;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use tracing::warn;
+
+use crate::component::{Factory, ReceiverConfig, ReceiverContext, ReceiverFactory, Stability, StageError, StageTask};
+use crate::config::FieldError;
+
+pub use config::{HttpServerConfig, OtlpReceiverConfig};
+
+pub static FACTORY: ReceiverFactory = Factory {
+    type_name: "otlp",
+    aliases: &[],
+    stability: Stability::Beta,
+    parse: |n| Ok(Box::new(crate::config::de::from_node::<OtlpReceiverConfig>(n)?)),
+};
+
+impl ReceiverConfig for OtlpReceiverConfig {
+    fn validate(&self) -> Vec<FieldError> {
+        OtlpReceiverConfig::validate(self)
+    }
+
+    /// No I/O here (`ferrocol validate` builds too): the task binds the port.
+    fn build(&self, cx: ReceiverContext) -> Result<StageTask, StageError> {
+        let http = self.protocols.http.as_ref().ok_or_else(|| StageError::new("protocols::http is required"))?;
+        for w in http.warnings() {
+            warn!(component_id = %cx.id, "{w}");
+        }
+        let settings = handler::Settings {
+            logs_path: http.logs_path(),
+            max_body_size: http.max_body_size(),
+            encodings: http.decoded_encodings(),
+            response_headers: response_headers(http)?,
+            read_timeout: nonzero(http.read_timeout),
+        };
+        let conn = server::ConnSettings {
+            read_header_timeout: nonzero(http.read_header_timeout),
+            keep_alive: http.keep_alives_enabled,
+            shutdown_grace: server::SHUTDOWN_GRACE,
+        };
+        let endpoint = http.endpoint.clone();
+        let ReceiverContext { output, shutdown, .. } = cx;
+        Ok(Box::pin(async move {
+            let listener = server::bind(&endpoint).await?;
+            let handler = Arc::new(handler::Handler::new(settings, output));
+            server::serve(listener, handler, conn, shutdown).await;
+            Ok(())
+        }))
+    }
+}
+
+fn nonzero(d: crate::config::Duration) -> Option<std::time::Duration> {
+    (!d.is_zero()).then_some(d.0)
+}
+
+fn response_headers(http: &HttpServerConfig) -> Result<HeaderMap, StageError> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &http.response_headers {
+        let bad = || StageError::new(format!("protocols::http::response_headers: invalid header {name:?}"));
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
+        headers.insert(name, HeaderValue::from_str(value).map_err(|_| bad())?);
+    }
+    Ok(headers)
+}

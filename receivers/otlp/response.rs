@@ -1,0 +1,120 @@
+//! What the receiver answers: `ExportLogsServiceResponse` on success, a
+//! `google.rpc.Status` in the request's encoding on failure, plain text for
+//! routing errors (as Go's `ServeMux` and otelcol's handler do).
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use hyper::{Response, StatusCode};
+use prost::Message as _;
+
+pub type Body = Full<Bytes>;
+
+pub const JSON: &str = "application/json";
+pub const PROTOBUF: &str = "application/x-protobuf";
+
+/// gRPC status codes used in `Status` bodies.
+pub const INVALID_ARGUMENT: i32 = 3;
+pub const INTERNAL: i32 = 13;
+pub const UNAVAILABLE: i32 = 14;
+
+/// `google.rpc.Status` without `details` (never set here); the proto crate
+/// does not ship it.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Status {
+    #[prost(int32, tag = "1")]
+    pub code: i32,
+    #[prost(string, tag = "2")]
+    pub message: String,
+}
+
+/// The encoding of a request, and so of its answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Json,
+    Protobuf,
+}
+
+impl Encoding {
+    /// From `Content-Type`: the media type, case-insensitive; parameters such as
+    /// `charset` are ignored, as otelcol does. `None` for anything else.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Encoding> {
+        let value = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+        let media_type = value.split(';').next().unwrap_or_default().trim();
+        if media_type.eq_ignore_ascii_case(JSON) {
+            Some(Encoding::Json)
+        } else if media_type.eq_ignore_ascii_case(PROTOBUF) {
+            Some(Encoding::Protobuf)
+        } else {
+            None
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Encoding::Json => JSON,
+            Encoding::Protobuf => PROTOBUF,
+        }
+    }
+}
+
+fn build(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut resp = Response::new(Full::new(body.into()));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp
+}
+
+/// Full success: an empty `ExportLogsServiceResponse` (`partial_success` unset,
+/// as the spec requires): `{}` in JSON, no bytes in protobuf.
+pub fn success(enc: Encoding) -> Response<Body> {
+    let body: &'static [u8] = match enc {
+        Encoding::Json => b"{}",
+        Encoding::Protobuf => b"",
+    };
+    build(StatusCode::OK, enc.content_type(), Bytes::from_static(body))
+}
+
+/// A failure with a `google.rpc.Status` body.
+pub fn status(enc: Encoding, http: StatusCode, code: i32, message: impl Into<String>) -> Response<Body> {
+    let st = Status { code, message: message.into() };
+    let body = match enc {
+        Encoding::Json => serde_json::json!({ "code": st.code, "message": st.message }).to_string().into_bytes(),
+        Encoding::Protobuf => st.encode_to_vec(),
+    };
+    build(http, enc.content_type(), body)
+}
+
+/// 503 with `Retry-After`: the client should send the same data again.
+pub fn unavailable(enc: Encoding, message: &str) -> Response<Body> {
+    let mut resp = status(enc, StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE, message);
+    resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    resp
+}
+
+/// 400: the payload can never be accepted; the client must not retry it.
+pub fn bad_request(enc: Encoding, message: impl Into<String>) -> Response<Body> {
+    status(enc, StatusCode::BAD_REQUEST, INVALID_ARGUMENT, message)
+}
+
+/// Routing and media-type errors, with the bodies otelcol (Go) sends.
+pub fn text(status: StatusCode, body: &'static str) -> Response<Body> {
+    let mut resp = build(status, "text/plain; charset=utf-8", Bytes::from_static(body.as_bytes()));
+    resp.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    resp
+}
+
+pub fn not_found() -> Response<Body> {
+    text(StatusCode::NOT_FOUND, "404 page not found\n")
+}
+
+pub fn method_not_allowed() -> Response<Body> {
+    text(StatusCode::METHOD_NOT_ALLOWED, "405 method not allowed, supported: [POST]")
+}
+
+pub fn unsupported_media_type() -> Response<Body> {
+    text(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "415 unsupported media type, supported: [application/json, application/x-protobuf]",
+    )
+}
