@@ -1,5 +1,6 @@
 //! Tests of the OTLP/JSON codec.
 
+use super::encode::write_str;
 use super::*;
 use crate::event::{kv, str_value};
 use any_value::Value as V;
