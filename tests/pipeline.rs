@@ -126,3 +126,29 @@ service:
     r.signal(libc::SIGTERM);
     assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
 }
+
+/// `make run`'s setup: config.example.yaml fed the bundled samples (ports moved to free ones).
+#[test]
+fn the_example_config_prints_the_bundled_samples() {
+    let (otlp, health) = (util::free_port(), util::free_port());
+    let example = util::repo("config.example.yaml");
+    let mut r = Running::start(&[
+        "--config",
+        example.to_str().unwrap(),
+        &format!("--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:{otlp}"),
+        &format!("--set=extensions::health_check::endpoint=127.0.0.1:{health}"),
+    ]);
+    util::wait_port(otlp, Duration::from_secs(20));
+    let sample = std::fs::read(util::repo("samples/otlp/ssh-logins.json")).unwrap();
+    assert_eq!(post(otlp, &sample).unwrap(), 200);
+    let (status, _, body) = http_request(health, "GET", "/", &[], b"").unwrap();
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("Server available"));
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+    let out = r.stdout();
+    assert!(out.starts_with("Logs\t{\"resource logs\": 2, \"log records\": 6}\nResourceLog #0\n"), "{out}");
+    assert!(out.contains("Body: Str(Accepted publickey for alice from 203.0.113.7 port 51234 ssh2: ED25519 "), "{out}");
+    assert!(out.contains("EventName: session.start\n"), "{out}");
+    assert!(out.contains(r#","server_labels":{"group":"gravitational/devc"},"sid":"#), "{out}");
+}
