@@ -152,24 +152,9 @@ pub fn parse(node: Option<&Node>, root: &Node, known: &Known, errors: &mut Error
         log_encoding: raw.telemetry.logs.encoding.clone(),
         metrics: node.get("telemetry").and_then(|t| t.get("metrics")).cloned(),
     };
-    if !["debug", "info", "warn", "error", "dpanic", "panic", "fatal"].contains(&telemetry.log_level.as_str()) {
-        let at = node.lookup("telemetry::logs::level");
-        errors.at(
-            at,
-            SCOPE,
-            "telemetry::logs::level",
-            format!("unknown level {:?} (valid: debug, info, warn, error)", telemetry.log_level),
-        );
-    }
-    if !["console", "json"].contains(&telemetry.log_encoding.as_str()) {
-        let at = node.lookup("telemetry::logs::encoding");
-        errors.at(
-            at,
-            SCOPE,
-            "telemetry::logs::encoding",
-            format!("unknown encoding {:?} (valid: console, json)", telemetry.log_encoding),
-        );
-    }
+    let levels = ["debug", "info", "warn", "error", "dpanic", "panic", "fatal"];
+    one_of(node, "telemetry::logs::level", &telemetry.log_level, &levels, "debug, info, warn, error", errors);
+    one_of(node, "telemetry::logs::encoding", &telemetry.log_encoding, &["console", "json"], "console, json", errors);
     if raw.channel_capacity == 0 {
         errors.at(node.lookup("channel_capacity"), SCOPE, "channel_capacity", "must be at least 1");
     }
@@ -197,6 +182,14 @@ pub fn parse(node: Option<&Node>, root: &Node, known: &Known, errors: &mut Error
         shutdown_timeout: raw.shutdown_timeout,
         channel_capacity: raw.channel_capacity,
     })
+}
+
+/// An error at `key` unless `value` is one of `valid`.
+fn one_of(node: &Node, key: &str, value: &str, valid: &[&str], shown: &str, errors: &mut Errors) {
+    if !valid.contains(&value) {
+        let what = key.rsplit("::").next().unwrap_or(key);
+        errors.at(node.lookup(key), SCOPE, key, format!("unknown {what} {value:?} (valid: {shown})"));
+    }
 }
 
 fn check_pipeline(
