@@ -317,3 +317,13 @@ service: {pipelines: {logs: {receivers: [testrecv/ok], exporters: [testexp]}}}
     assert!(m[0].contains("must not be empty"), "{m:#?}");
     assert!(m[1].contains("timeout: invalid duration \"5x\""), "{m:#?}");
 }
+
+#[test]
+fn telemetry_level_and_encoding_are_checked() {
+    let yaml = GOOD.to_string() + "  telemetry: {logs: {level: loud, encoding: xml}}\n";
+    let errs = load_file(&yaml).unwrap_err();
+    let m = messages(&errs);
+    assert_eq!(m.len(), 2, "{m:#?}");
+    assert!(m[0].ends_with("telemetry::logs::level: unknown level \"loud\" (valid: debug, info, warn, error)"), "{m:#?}");
+    assert!(m[1].ends_with("telemetry::logs::encoding: unknown encoding \"xml\" (valid: console, json)"), "{m:#?}");
+}
