@@ -1,10 +1,9 @@
 //! The `ferrocol` command: run, `validate`, `components`, `--version`.
 
-use std::future::Future;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tracing::{error, warn};
+use tracing::{error, info, warn};
 
 use crate::config::{self, Config, Source};
 use crate::registry::Registry;
@@ -46,40 +45,35 @@ impl Cli {
     }
 }
 
-/// Load the configuration, printing every error; `None` when there were any.
-fn load(cli: &Cli) -> Option<Config> {
-    let sources = match cli.sources() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ferrocol: {e}");
-            return None;
-        }
-    };
+/// Load the configuration; every error as one line.
+fn load(cli: &Cli) -> Result<Config, Vec<String>> {
+    let sources = cli.sources().map_err(|e| vec![e])?;
     let env = |name: &str| std::env::var(name).ok();
-    match config::load(&sources, &env, &Registry::builtin()) {
-        Ok(c) => Some(c),
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{e}");
-            }
-            eprintln!("ferrocol: invalid configuration: {} error(s)", errors.len());
-            None
-        }
-    }
+    config::load(&sources, &env, &Registry::builtin()).map_err(|errors| {
+        let mut lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        lines.push(format!("invalid configuration: {} error(s)", errors.len()));
+        lines
+    })
 }
 
-/// Run the command line; `shutdown` resolves when the process should stop.
-pub fn main(cli: Cli, shutdown: impl Future<Output = ()> + Send + 'static) -> ExitCode {
+/// Run the command line: `components`, `validate`, or run until SIGINT/SIGTERM,
+/// reloading the configuration on SIGHUP.
+pub fn main(cli: Cli) -> ExitCode {
     if let Some(Command::Components) = cli.command {
         print!("{}", Registry::builtin().components_yaml());
         return ExitCode::SUCCESS;
     }
-    let Some(config) = load(&cli) else { return ExitCode::from(1) };
+    let config = match load(&cli) {
+        Ok(c) => c,
+        Err(lines) => {
+            let (last, errors) = lines.split_last().expect("at least the summary line");
+            errors.iter().for_each(|l| eprintln!("{l}"));
+            eprintln!("ferrocol: {last}");
+            return ExitCode::from(1);
+        }
+    };
     let telemetry = &config.service.telemetry;
     crate::telemetry::init_logs(&telemetry.log_level, telemetry.log_encoding == "json");
-    for w in &config.warnings {
-        warn!("{w}");
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -87,8 +81,42 @@ pub fn main(cli: Cli, shutdown: impl Future<Output = ()> + Send + 'static) -> Ex
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(async move {
-        // Building binds ports and opens files, so it runs inside the runtime.
+    if matches!(cli.command, Some(Command::Validate)) {
+        return runtime.block_on(async { validate(&config) });
+    }
+    runtime.block_on(serve(cli, config))
+}
+
+/// `ferrocol validate`: build every component (no ports bound, nothing started).
+fn validate(config: &Config) -> ExitCode {
+    config.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+    match topology::build(config) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(errors) => {
+            errors.iter().for_each(|e| eprintln!("ferrocol: {e}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Why a running topology was asked to stop.
+enum Stop {
+    Terminate,
+    /// SIGHUP with a configuration that loaded and built.
+    Reload(Box<Config>),
+}
+
+/// Run topologies until told to terminate; each SIGHUP swaps in a new one.
+async fn serve(cli: Cli, mut config: Config) -> ExitCode {
+    let mut signals = match Signals::new() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ferrocol: cannot install signal handlers: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    loop {
+        config.warnings.iter().for_each(|w| warn!("{w}"));
         let built = match topology::build(&config) {
             Ok(b) => b,
             Err(errors) => {
@@ -99,32 +127,67 @@ pub fn main(cli: Cli, shutdown: impl Future<Output = ()> + Send + 'static) -> Ex
                 return ExitCode::from(1);
             }
         };
-        if matches!(cli.command, Some(Command::Validate)) {
-            return ExitCode::SUCCESS;
-        }
-        match topology::run(built, shutdown, config.service.shutdown_timeout.0).await {
-            RunResult::Clean => ExitCode::SUCCESS,
-            RunResult::DeadlineExceeded(stages) => {
-                warn!(?stages, "shutdown finished at the deadline; unsent batches were not checkpointed");
-                ExitCode::SUCCESS
-            }
+        let (result, stop) = topology::run(built, signals.next_stop(&cli), config.service.shutdown_timeout.0).await;
+        match result {
             RunResult::Failed(e) => {
                 eprintln!("ferrocol: {e}");
-                ExitCode::from(1)
+                return ExitCode::from(1);
             }
+            RunResult::DeadlineExceeded(stages) => {
+                warn!(?stages, "shutdown finished at the deadline; unsent batches were not checkpointed")
+            }
+            RunResult::Clean => {}
         }
-    })
+        match stop {
+            Some(Stop::Reload(next)) => {
+                info!("configuration reloaded; starting the new pipelines");
+                config = *next;
+            }
+            // Terminated, or every stage finished on its own.
+            Some(Stop::Terminate) | None => return ExitCode::SUCCESS,
+        }
+    }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+/// SIGINT/SIGTERM end the process; SIGHUP reloads the configuration.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Resolves on SIGINT/SIGTERM, or on a SIGHUP whose new configuration is valid.
+    /// A bad configuration is logged and the running pipelines keep running.
+    async fn next_stop(&mut self, cli: &Cli) -> Stop {
+        loop {
+            tokio::select! {
+                _ = self.term.recv() => return Stop::Terminate,
+                _ = self.int.recv() => return Stop::Terminate,
+                _ = self.hup.recv() => {
+                    info!("SIGHUP: reloading the configuration");
+                    match load(cli).and_then(|c| topology::build(&c).map(|_| c)) {
+                        // The check build is dropped: receivers read their checkpoints
+                        // only in the build that runs, after the old pipelines stopped.
+                        Ok(c) => return Stop::Reload(Box::new(c)),
+                        Err(lines) => {
+                            for l in &lines {
+                                error!("{l}");
+                            }
+                            error!("the new configuration is invalid; the running pipelines keep running");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

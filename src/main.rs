@@ -4,5 +4,5 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = ferrocol::cli::Cli::parse();
-    ferrocol::cli::main(cli, ferrocol::cli::shutdown_signal())
+    ferrocol::cli::main(cli)
 }

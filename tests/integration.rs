@@ -7,3 +7,4 @@ mod debug_exporter;
 mod extensions;
 mod otlp_receiver;
 mod pipeline;
+mod reload;

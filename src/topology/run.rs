@@ -33,7 +33,8 @@ pub enum RunResult {
 }
 
 /// Run until `shutdown` resolves or a stage fails, then shut down within `timeout`.
-pub async fn run(built: Built, shutdown: impl Future<Output = ()>, timeout: Duration) -> RunResult {
+/// Returns how it ended and, if `shutdown` resolved, its value.
+pub async fn run<T>(built: Built, shutdown: impl Future<Output = T>, timeout: Duration) -> (RunResult, Option<T>) {
     let Built { extensions, exporters, processors, receivers, receivers_stop, extensions_stop, ready } = built;
 
     let mut ext_set = JoinSet::new();
@@ -51,10 +52,12 @@ pub async fn run(built: Built, shutdown: impl Future<Output = ()>, timeout: Dura
     info!(receivers = receiver_count, "everything is ready; pipelines are running");
 
     let mut failure = None;
+    let mut stop = None;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            _ = &mut shutdown => {
+            value = &mut shutdown => {
+                stop = Some(value);
                 info!("shutdown requested; stopping receivers and draining pipelines");
                 break;
             }
@@ -109,14 +112,15 @@ pub async fn run(built: Built, shutdown: impl Future<Output = ()>, timeout: Dura
         ext_set.abort_all();
     }
 
-    match (failure, aborted.is_empty()) {
+    let result = match (failure, aborted.is_empty()) {
         (Some(f), _) => RunResult::Failed(f),
         (None, false) => RunResult::DeadlineExceeded(aborted),
         (None, true) => {
             info!("shutdown complete");
             RunResult::Clean
         }
-    }
+    };
+    (result, stop)
 }
 
 fn spawn(set: &mut JoinSet<Result<(), StageError>>, labels: &mut HashMap<tokio::task::Id, String>, stage: Stage) {

@@ -120,7 +120,7 @@ fn built(yaml: &str) -> Built {
 }
 
 async fn run_briefly(b: Built, timeout: Duration) -> RunResult {
-    run(b, tokio::time::sleep(Duration::from_millis(100)), timeout).await
+    run(b, tokio::time::sleep(Duration::from_millis(100)), timeout).await.0
 }
 
 fn count(results: &[String], what: &str) -> usize {
@@ -170,7 +170,7 @@ exporters: {e/bad: {tag: fail, mode: fail}}
 service: {pipelines: {logs: {receivers: [r], exporters: [e/bad]}}}",
     );
     // No shutdown signal: the failure alone must end the run.
-    let result = run(b, std::future::pending(), Duration::from_secs(5)).await;
+    let result = run(b, std::future::pending::<()>(), Duration::from_secs(5)).await.0;
     assert_eq!(result, RunResult::Failed("exporters::e/bad: backend exploded".into()));
 }
 
@@ -181,7 +181,7 @@ async fn a_panicking_stage_is_reported() {
 exporters: {e: {tag: panic, mode: panic}}
 service: {pipelines: {logs: {receivers: [r], exporters: [e]}}}",
     );
-    let result = run(b, std::future::pending(), Duration::from_secs(5)).await;
+    let result = run(b, std::future::pending::<()>(), Duration::from_secs(5)).await.0;
     assert_eq!(result, RunResult::Failed("exporters::e: panicked".into()));
 }
 

@@ -1,0 +1,64 @@
+//! SIGHUP reloads the configuration: a valid one replaces the pipelines, a bad
+//! one is logged and the running pipelines keep running.
+
+use std::time::{Duration, Instant};
+
+use crate::util::{self, http_request, write, Running};
+
+fn config(port: u16, verbosity: &str) -> String {
+    format!(
+        "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{port}}}}}}}}}\n\
+         exporters: {{debug: {{verbosity: {verbosity}, use_internal_logger: false}}}}\n\
+         service: {{pipelines: {{logs: {{receivers: [otlp], exporters: [debug]}}}}}}\n"
+    )
+}
+
+fn body(tag: &str) -> Vec<u8> {
+    format!(r#"{{"resourceLogs":[{{"scopeLogs":[{{"logRecords":[{{"body":{{"stringValue":"{tag}"}}}}]}}]}}]}}"#)
+        .into_bytes()
+}
+
+/// Post until the receiver answers 200 (it is briefly down while pipelines are swapped).
+fn post_until_accepted(port: u16, tag: &str) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if let Ok((200, _, _)) =
+            http_request(port, "POST", "/v1/logs", &[("Content-Type", "application/json")], &body(tag))
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{tag} was never accepted");
+}
+
+#[test]
+fn sighup_swaps_in_a_valid_config_and_keeps_running_on_a_bad_one() {
+    let dir = util::tempdir();
+    let port = util::free_port();
+    let path = write(dir.path(), "c.yaml", &config(port, "basic"));
+    let mut r = Running::start(&["--config", &path]);
+    util::wait_port(port, Duration::from_secs(20));
+    post_until_accepted(port, "before");
+    assert!(!r.stdout().contains("before"), "basic verbosity prints no bodies");
+
+    write(dir.path(), "c.yaml", &config(port, "normal"));
+    r.signal(libc::SIGHUP);
+    r.wait_stderr("configuration reloaded");
+    post_until_accepted(port, "after-reload");
+    r.wait_for(Duration::from_secs(10), "the new verbosity", |out, _| {
+        out.lines().any(|l| l.trim_end() == "after-reload")
+    });
+
+    write(dir.path(), "c.yaml", &config(port, "loud"));
+    r.signal(libc::SIGHUP);
+    r.wait_stderr("the running pipelines keep running");
+    assert!(r.stderr().contains("exporters::debug: verbosity"), "{}", r.stderr());
+    post_until_accepted(port, "still-running");
+    r.wait_for(Duration::from_secs(10), "the old pipelines", |out, _| {
+        out.lines().any(|l| l.trim_end() == "still-running")
+    });
+
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0, "{}", r.stderr());
+}
