@@ -17,6 +17,7 @@ pub mod cli;
 pub mod component;
 pub mod config;
 pub mod event;
+pub mod metrics;
 pub mod otlp;
 pub mod registry;
 pub mod storage;

@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod debug_exporter;
 mod extensions;
+mod metrics;
 mod otlp_receiver;
 mod pipeline;
 mod reload;

@@ -33,8 +33,9 @@ pub struct Telemetry {
     pub log_level: String,
     /// `logs::encoding`: console or json.
     pub log_encoding: String,
-    /// `metrics`, kept as written for the self-metrics component.
-    pub metrics: Option<Node>,
+    /// Where ferrocol serves its own metrics (Prometheus text on `/metrics`);
+    /// empty with `metrics::level: none`.
+    pub metrics_endpoints: Vec<String>,
 }
 
 /// The checked `service` section.
@@ -83,9 +84,114 @@ struct RawPipeline {
 #[serde(default, deny_unknown_fields)]
 struct RawTelemetry {
     logs: RawLogs,
-    metrics: Option<IgnoredAny>,
+    metrics: RawMetrics,
     traces: Option<IgnoredAny>,
     resource: Option<IgnoredAny>,
+}
+
+/// otelcol's `service::telemetry::metrics`: a level, the legacy `address`, or
+/// `readers: [{pull: {exporter: {prometheus: {host, port}}}}]`.
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawMetrics {
+    level: String,
+    address: String,
+    readers: Vec<RawReader>,
+    views: Option<IgnoredAny>,
+}
+
+impl Default for RawMetrics {
+    fn default() -> Self {
+        RawMetrics { level: "normal".into(), address: String::new(), readers: Vec::new(), views: None }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawReader {
+    pull: Option<RawPull>,
+    periodic: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawPull {
+    exporter: RawPullExporter,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawPullExporter {
+    prometheus: RawPrometheus,
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawPrometheus {
+    host: String,
+    port: u16,
+    without_units: bool,
+    without_type_suffix: bool,
+    without_scope_info: bool,
+    with_resource_constant_labels: Option<IgnoredAny>,
+}
+
+impl Default for RawPrometheus {
+    fn default() -> Self {
+        RawPrometheus {
+            host: "localhost".into(),
+            port: DEFAULT_METRICS_PORT,
+            without_units: false,
+            without_type_suffix: false,
+            without_scope_info: false,
+            with_resource_constant_labels: None,
+        }
+    }
+}
+
+/// otelcol's default self-metrics port.
+pub const DEFAULT_METRICS_PORT: u16 = 8888;
+
+/// Where to serve self-metrics, from `service::telemetry::metrics`.
+fn metrics_endpoints(node: &Node, m: &RawMetrics, errors: &mut Errors) -> Vec<String> {
+    one_of(
+        node,
+        "telemetry::metrics::level",
+        &m.level,
+        &["none", "basic", "normal", "detailed"],
+        "none, basic, normal, detailed",
+        errors,
+    );
+    if m.level == "none" {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, r) in m.readers.iter().enumerate() {
+        let key = format!("telemetry::metrics::readers[{i}]");
+        if r.periodic.is_some() {
+            let at = node.lookup(&format!("{key}::periodic"));
+            errors.at(
+                at,
+                SCOPE,
+                format!("{key}::periodic"),
+                "ferrocol serves its metrics through a pull (Prometheus) reader only",
+            );
+        }
+        if let Some(p) = &r.pull {
+            let host = if p.exporter.prometheus.host.contains(':') {
+                format!("[{}]", p.exporter.prometheus.host)
+            } else {
+                p.exporter.prometheus.host.clone()
+            };
+            out.push(format!("{host}:{}", p.exporter.prometheus.port));
+        }
+    }
+    if m.readers.is_empty() {
+        let address =
+            if m.address.is_empty() { format!("localhost:{DEFAULT_METRICS_PORT}") } else { m.address.clone() };
+        out.push(address);
+    }
+    out
 }
 
 /// otelcol's `service::telemetry::logs` keys; only `level` and `encoding` change anything here.
@@ -150,7 +256,7 @@ pub fn parse(node: Option<&Node>, root: &Node, known: &Known, errors: &mut Error
     let telemetry = Telemetry {
         log_level: raw.telemetry.logs.level.to_ascii_lowercase(),
         log_encoding: raw.telemetry.logs.encoding.clone(),
-        metrics: node.get("telemetry").and_then(|t| t.get("metrics")).cloned(),
+        metrics_endpoints: metrics_endpoints(node, &raw.telemetry.metrics, errors),
     };
     let levels = ["debug", "info", "warn", "error", "dpanic", "panic", "fatal"];
     one_of(node, "telemetry::logs::level", &telemetry.log_level, &levels, "debug, info, warn, error", errors);

@@ -18,7 +18,9 @@ use crate::config::{ComponentId, Config};
 use crate::event::LogBatch;
 use crate::storage::Kind;
 
-use super::Fanout;
+use super::{observe, Fanout};
+
+type Counter = Option<std::sync::Arc<std::sync::atomic::AtomicU64>>;
 
 /// A built component, ready to spawn.
 pub struct Stage {
@@ -92,6 +94,15 @@ pub fn build(config: &Config) -> Result<Built, Vec<String>> {
         }
     }
 
+    for endpoint in &config.service.telemetry.metrics_endpoints {
+        extensions.push(Stage {
+            kind: Kind::Extension,
+            id: ComponentId::new("telemetry", Some("metrics")),
+            pipeline: None,
+            task: crate::metrics::serve(endpoint.clone(), extensions_stop.clone()),
+        });
+    }
+
     // One input channel per exporter, shared by every pipeline that uses it (fan-in).
     let used_exporters: BTreeSet<&ComponentId> = config.service.pipelines.iter().flat_map(|p| &p.exporters).collect();
     let mut exporter_tx: BTreeMap<&ComponentId, mpsc::Sender<LogBatch>> = BTreeMap::new();
@@ -99,26 +110,44 @@ pub fn build(config: &Config) -> Result<Built, Vec<String>> {
     for id in used_exporters {
         let (tx, rx) = mpsc::channel(capacity);
         exporter_tx.insert(id, tx);
-        let cx = ExporterContext { id: id.clone(), input: rx, storage: storage.clone() };
+        // A one-slot hop through the metrics relay keeps backpressure intact.
+        let (relay_tx, relay_rx) = mpsc::channel(1);
+        let cx = ExporterContext { id: id.clone(), input: relay_rx, storage: storage.clone() };
         match config.exporters[id].config.build(cx) {
-            Ok(task) => exporters.push(Stage { kind: Kind::Exporter, id: id.clone(), pipeline: None, task }),
+            Ok(export) => {
+                let relay = observe::exporter_relay(id.clone(), rx, relay_tx, capacity);
+                let task: StageTask = Box::pin(async move {
+                    tokio::pin!(relay);
+                    tokio::pin!(export);
+                    tokio::select! {
+                        // The exporter ended (done or failed): the relay goes with it.
+                        result = &mut export => result,
+                        // Input ended and the relay dropped its sender: let the exporter drain.
+                        _ = &mut relay => export.await,
+                    }
+                });
+                exporters.push(Stage { kind: Kind::Exporter, id: id.clone(), pipeline: None, task })
+            }
             Err(e) => errors.push(format!("exporters::{id}: {e}")),
         }
     }
 
     // Processors per pipeline, built back to front so each knows its next stage.
+    // Each pipeline's entry: its first stage's senders, with a processor's "incoming" counter.
     let mut processors = Vec::new();
-    let mut pipeline_entry: BTreeMap<&str, Vec<mpsc::Sender<LogBatch>>> = BTreeMap::new();
+    let mut pipeline_entry: BTreeMap<&str, (Vec<mpsc::Sender<LogBatch>>, Vec<Counter>)> = BTreeMap::new();
     for pipeline in &config.service.pipelines {
         let mut next: Vec<mpsc::Sender<LogBatch>> =
             pipeline.exporters.iter().map(|id| exporter_tx[id].clone()).collect();
+        let mut next_counters: Vec<Counter> = vec![None; next.len()];
         for id in pipeline.processors.iter().rev() {
             let (tx, rx) = mpsc::channel(capacity);
+            let counters = observe::processor(id, std::mem::take(&mut next_counters));
             let cx = ProcessorContext {
                 id: id.clone(),
                 pipeline: pipeline.name.clone(),
                 input: rx,
-                output: Fanout::new(std::mem::take(&mut next)),
+                output: Fanout::new(std::mem::take(&mut next)).counted(counters),
             };
             match config.processors[id].config.build(cx) {
                 Ok(task) => processors.push(Stage {
@@ -130,8 +159,9 @@ pub fn build(config: &Config) -> Result<Built, Vec<String>> {
                 Err(e) => errors.push(format!("processors::{id} (pipeline {}): {e}", pipeline.name)),
             }
             next = vec![tx];
+            next_counters = vec![Some(observe::processor_incoming(id))];
         }
-        pipeline_entry.insert(&pipeline.name, next);
+        pipeline_entry.insert(&pipeline.name, (next, next_counters));
     }
     // Only pipelines hold exporter senders now.
     drop(exporter_tx);
@@ -139,16 +169,15 @@ pub fn build(config: &Config) -> Result<Built, Vec<String>> {
     let used_receivers: BTreeSet<&ComponentId> = config.service.pipelines.iter().flat_map(|p| &p.receivers).collect();
     let mut receivers = Vec::new();
     for id in used_receivers {
-        let outputs = config
-            .service
-            .pipelines
-            .iter()
-            .filter(|p| p.receivers.contains(id))
-            .flat_map(|p| pipeline_entry[p.name.as_str()].iter().cloned())
-            .collect();
+        let (mut outputs, mut into) = (Vec::new(), Vec::new());
+        for p in config.service.pipelines.iter().filter(|p| p.receivers.contains(id)) {
+            let (senders, counters) = &pipeline_entry[p.name.as_str()];
+            outputs.extend(senders.iter().cloned());
+            into.extend(counters.iter().cloned());
+        }
         let cx = ReceiverContext {
             id: id.clone(),
-            output: Fanout::new(outputs),
+            output: Fanout::new(outputs).counted(observe::receiver(id, into)),
             shutdown: receivers_stop.clone(),
             storage: storage.clone(),
         };

@@ -2,14 +2,41 @@
 //! slow consumer slows the sender (and, through it, its siblings): backpressure
 //! instead of memory growth.
 
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
 use tokio::sync::mpsc;
 
 use crate::event::LogBatch;
+use crate::metrics::add;
 
 /// The next stages of a component: one sender per downstream stage.
 #[derive(Clone, Debug, Default)]
 pub struct Fanout {
     outputs: Vec<mpsc::Sender<LogBatch>>,
+    counters: Counters,
+}
+
+/// What the topology counts on a fan-out (see [`crate::metrics`]).
+#[derive(Clone, Debug, Default)]
+pub struct Counters {
+    /// Records sent on: a receiver's "accepted", a processor's "outgoing".
+    pub sent: Option<Arc<AtomicU64>>,
+    /// Records a non-blocking send could not place: a receiver's "refused".
+    pub refused: Option<Arc<AtomicU64>>,
+    /// Per output: the downstream processor's "incoming".
+    pub into: Vec<Option<Arc<AtomicU64>>>,
+}
+
+impl Counters {
+    fn count_sent(&self, n: usize) {
+        add(&self.sent, n);
+        self.into.iter().for_each(|c| add(c, n));
+    }
+
+    fn enabled(&self) -> bool {
+        self.sent.is_some() || self.refused.is_some() || self.into.iter().any(Option::is_some)
+    }
 }
 
 /// Every downstream stage has stopped; nothing can be delivered any more.
@@ -26,7 +53,21 @@ pub enum TrySendError {
 
 impl Fanout {
     pub fn new(outputs: Vec<mpsc::Sender<LogBatch>>) -> Self {
-        Fanout { outputs }
+        Fanout { outputs, counters: Counters::default() }
+    }
+
+    /// The same fan-out, counting what it sends.
+    pub fn counted(mut self, counters: Counters) -> Self {
+        self.counters = counters;
+        self
+    }
+
+    fn records(&self, batch: &LogBatch) -> usize {
+        if self.counters.enabled() {
+            batch.record_count()
+        } else {
+            0
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -39,6 +80,7 @@ impl Fanout {
 
     /// Send to every output, waiting for room; clones for all but the last.
     pub async fn send(&self, batch: LogBatch) -> Result<(), Closed> {
+        let n = self.records(&batch);
         let Some((last, rest)) = self.outputs.split_last() else {
             batch.acks.deliver();
             return Ok(());
@@ -48,11 +90,14 @@ impl Fanout {
                 return Err(Closed(batch));
             }
         }
-        last.send(batch).await.map_err(|e| Closed(e.0))
+        last.send(batch).await.map_err(|e| Closed(e.0))?;
+        self.counters.count_sent(n);
+        Ok(())
     }
 
     /// Send from a blocking thread (libsystemd readers): waits for room.
     pub fn blocking_send(&self, batch: LogBatch) -> Result<(), Closed> {
+        let n = self.records(&batch);
         let Some((last, rest)) = self.outputs.split_last() else {
             batch.acks.deliver();
             return Ok(());
@@ -62,20 +107,29 @@ impl Fanout {
                 return Err(Closed(batch));
             }
         }
-        last.blocking_send(batch).map_err(|e| Closed(e.0))
+        last.blocking_send(batch).map_err(|e| Closed(e.0))?;
+        self.counters.count_sent(n);
+        Ok(())
     }
 
     /// Send only if every output has room right now (all or nothing), so a
     /// request-driven receiver can answer "busy" instead of waiting.
     pub fn try_send(&self, batch: LogBatch) -> Result<(), TrySendError> {
+        let n = self.records(&batch);
         let mut permits = Vec::with_capacity(self.outputs.len());
         for out in &self.outputs {
-            match out.try_reserve() {
-                Ok(p) => permits.push(p),
-                Err(mpsc::error::TrySendError::Full(())) => return Err(TrySendError::Full(batch)),
-                Err(mpsc::error::TrySendError::Closed(())) => return Err(TrySendError::Closed(batch)),
-            }
+            let refused = match out.try_reserve() {
+                Ok(p) => {
+                    permits.push(p);
+                    continue;
+                }
+                Err(mpsc::error::TrySendError::Full(())) => TrySendError::Full(batch),
+                Err(mpsc::error::TrySendError::Closed(())) => TrySendError::Closed(batch),
+            };
+            add(&self.counters.refused, n);
+            return Err(refused);
         }
+        self.counters.count_sent(n);
         let Some(last) = permits.pop() else {
             batch.acks.deliver();
             return Ok(());

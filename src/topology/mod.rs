@@ -3,10 +3,11 @@
 
 mod build;
 mod fanout;
+mod observe;
 mod run;
 
 pub use build::{build, Built, Stage};
-pub use fanout::{Closed, Fanout, TrySendError};
+pub use fanout::{Closed, Counters, Fanout, TrySendError};
 pub use run::{run, RunResult};
 
 use crate::component::{StageError, StageTask};

@@ -1,0 +1,148 @@
+//! ferrocol's own metrics, with otelcol's names so existing dashboards work.
+//!
+//! A process-wide registry of counters and gauges, each a name plus labels.
+//! The topology counts what flows between stages (receiver accepted/refused,
+//! processor incoming/outgoing, exporter sent/failed and queue depth), so
+//! components need no code for those; components register their own extra
+//! counters (records dropped by a filter, parse errors) with [`counter`].
+//! [`render`] writes the Prometheus text format, with process RSS, CPU and uptime.
+
+mod server;
+
+pub use server::serve;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+/// Labels in a fixed order: `[("receiver", "otlp")]`.
+pub type Labels = Vec<(&'static str, String)>;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Counter,
+    Gauge,
+}
+
+struct Family {
+    kind: Kind,
+    help: &'static str,
+    series: BTreeMap<Labels, Arc<AtomicU64>>,
+}
+
+#[derive(Default)]
+struct Registry {
+    families: BTreeMap<&'static str, Family>,
+}
+
+fn registry() -> &'static Mutex<Registry> {
+    static R: OnceLock<Mutex<Registry>> = OnceLock::new();
+    R.get_or_init(Default::default)
+}
+
+fn started() -> Instant {
+    static S: OnceLock<Instant> = OnceLock::new();
+    *S.get_or_init(Instant::now)
+}
+
+fn series(name: &'static str, kind: Kind, help: &'static str, labels: Labels) -> Arc<AtomicU64> {
+    started();
+    let mut r = registry().lock().unwrap_or_else(|p| p.into_inner());
+    let family = r.families.entry(name).or_insert_with(|| Family { kind, help, series: BTreeMap::new() });
+    family.series.entry(labels).or_default().clone()
+}
+
+/// A monotonically increasing count; the same name and labels give the same counter
+/// (so a reloaded pipeline keeps counting where the old one stopped).
+pub fn counter(name: &'static str, help: &'static str, labels: Labels) -> Arc<AtomicU64> {
+    series(name, Kind::Counter, help, labels)
+}
+
+/// A value that goes up and down (queue depth).
+pub fn gauge(name: &'static str, help: &'static str, labels: Labels) -> Arc<AtomicU64> {
+    series(name, Kind::Gauge, help, labels)
+}
+
+/// Add `n` to a counter, if there is one.
+pub fn add(c: &Option<Arc<AtomicU64>>, n: usize) {
+    if let Some(c) = c {
+        c.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
+/// Everything in Prometheus text exposition format.
+pub fn render() -> String {
+    let mut out = String::new();
+    process_metrics(&mut out);
+    let r = registry().lock().unwrap_or_else(|p| p.into_inner());
+    for (name, family) in &r.families {
+        let kind = if family.kind == Kind::Counter { "counter" } else { "gauge" };
+        let _ = writeln!(out, "# HELP {name} {}", family.help);
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+        for (labels, value) in &family.series {
+            let _ = writeln!(out, "{name}{} {}", format_labels(labels), value.load(Ordering::Relaxed));
+        }
+    }
+    out
+}
+
+fn format_labels(labels: &Labels) -> String {
+    if labels.is_empty() {
+        return String::new();
+    }
+    let inner: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")))
+        .collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+/// otelcol's process metrics, read from /proc.
+fn process_metrics(out: &mut String) {
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let rss = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .map(|pages| pages * page);
+    // Fields 14 and 15 (utime, stime) come after the parenthesised command name.
+    let cpu = std::fs::read_to_string("/proc/self/stat").ok().and_then(|s| {
+        let rest = s.rsplit_once(')')?.1;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / ticks)
+    });
+    if let Some(rss) = rss {
+        let _ = writeln!(out, "# HELP otelcol_process_memory_rss_bytes Total physical memory (resident set size).");
+        let _ = writeln!(out, "# TYPE otelcol_process_memory_rss_bytes gauge\notelcol_process_memory_rss_bytes {rss}");
+    }
+    if let Some(cpu) = cpu {
+        let _ = writeln!(out, "# HELP otelcol_process_cpu_seconds_total Total CPU user and system time in seconds.");
+        let _ =
+            writeln!(out, "# TYPE otelcol_process_cpu_seconds_total counter\notelcol_process_cpu_seconds_total {cpu}");
+    }
+    let up = started().elapsed().as_secs_f64();
+    let _ = writeln!(out, "# HELP otelcol_process_uptime_seconds_total Uptime of the process.");
+    let _ =
+        writeln!(out, "# TYPE otelcol_process_uptime_seconds_total counter\notelcol_process_uptime_seconds_total {up}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_render_in_prometheus_format() {
+        let c = counter("ferrocol_test_things_total", "Things.", vec![("receiver", "a\"b".into())]);
+        c.fetch_add(3, Ordering::Relaxed);
+        // The same name and labels give the same counter.
+        counter("ferrocol_test_things_total", "Things.", vec![("receiver", "a\"b".into())])
+            .fetch_add(1, Ordering::Relaxed);
+        let text = render();
+        assert!(text.contains("# TYPE ferrocol_test_things_total counter\n"), "{text}");
+        assert!(text.contains("ferrocol_test_things_total{receiver=\"a\\\"b\"} 4\n"), "{text}");
+        assert!(text.contains("\notelcol_process_memory_rss_bytes "), "{text}");
+        assert!(text.contains("\notelcol_process_cpu_seconds_total "), "{text}");
+    }
+}

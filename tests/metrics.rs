@@ -1,0 +1,108 @@
+//! Self-metrics on a Prometheus endpoint, with otelcol's metric names.
+
+use std::time::Duration;
+
+use crate::util::{self, http_request, write, Running};
+
+fn scrape(port: u16) -> String {
+    let (status, _, body) = http_request(port, "GET", "/metrics", &[], b"").unwrap();
+    assert_eq!(status, 200);
+    String::from_utf8(body).unwrap()
+}
+
+fn value(text: &str, series: &str) -> Option<u64> {
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[test]
+fn counts_what_flows_through_each_stage() {
+    let dir = util::tempdir();
+    let (otlp, metrics) = (util::free_port(), util::free_port());
+    let cfg = write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{otlp}}}}}}}}}\n\
+             processors: {{batch: {{timeout: 10ms}}}}\n\
+             exporters: {{debug: {{use_internal_logger: false}}}}\n\
+             service:\n  pipelines: {{logs: {{receivers: [otlp], processors: [batch], exporters: [debug]}}}}\n  \
+             telemetry: {{metrics: {{readers: [{{pull: {{exporter: {{prometheus: {{host: 127.0.0.1, port: {metrics}}}}}}}}}]}}}}\n"
+        ),
+    );
+    let mut r = Running::start(&["--config", &cfg]);
+    util::wait_port(otlp, Duration::from_secs(20));
+    util::wait_port(metrics, Duration::from_secs(20));
+    let body = br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"a"}},{"body":{"stringValue":"b"}},{"body":{"stringValue":"c"}}]}]}]}"#;
+    let (status, _, _) = http_request(otlp, "POST", "/v1/logs", &[("Content-Type", "application/json")], body).unwrap();
+    assert_eq!(status, 200);
+    // The answer comes after delivery, and the relay counts right after the ack settles.
+    let mut text = scrape(metrics);
+    for _ in 0..100 {
+        if value(&text, r#"otelcol_exporter_sent_log_records_total{exporter="debug"}"#) == Some(3) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        text = scrape(metrics);
+    }
+    assert_eq!(value(&text, r#"otelcol_receiver_accepted_log_records_total{receiver="otlp"}"#), Some(3), "{text}");
+    assert_eq!(value(&text, r#"otelcol_receiver_refused_log_records_total{receiver="otlp"}"#), Some(0), "{text}");
+    assert_eq!(
+        value(&text, r#"otelcol_processor_incoming_items_total{otel_signal="logs",processor="batch"}"#),
+        Some(3),
+        "{text}"
+    );
+    assert_eq!(
+        value(&text, r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="batch"}"#),
+        Some(3),
+        "{text}"
+    );
+    assert_eq!(value(&text, r#"otelcol_exporter_sent_log_records_total{exporter="debug"}"#), Some(3), "{text}");
+    assert_eq!(value(&text, r#"otelcol_exporter_send_failed_log_records_total{exporter="debug"}"#), Some(0), "{text}");
+    assert_eq!(
+        value(&text, r#"otelcol_exporter_queue_capacity{otel_signal="logs",exporter="debug"}"#),
+        Some(16),
+        "{text}"
+    );
+    assert!(text.contains("# TYPE otelcol_receiver_accepted_log_records_total counter\n"), "{text}");
+    assert!(value(&text, "otelcol_process_memory_rss_bytes").unwrap() > 1_000_000, "{text}");
+    let (status, _, _) = http_request(metrics, "GET", "/other", &[], b"").unwrap();
+    assert_eq!(status, 404);
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+}
+
+#[test]
+fn legacy_address_level_none_and_periodic_readers() {
+    let dir = util::tempdir();
+    let port = util::free_port();
+    let base = "receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:0}}}}\nexporters: {debug: }\n\
+                service:\n  pipelines: {logs: {receivers: [otlp], exporters: [debug]}}\n";
+    let legacy =
+        write(dir.path(), "a.yaml", &format!("{base}  telemetry: {{metrics: {{address: 127.0.0.1:{port}}}}}\n"));
+    let mut r = Running::start(&["--config", &legacy]);
+    util::wait_port(port, Duration::from_secs(20));
+    assert!(scrape(port).contains("otelcol_process_uptime_seconds_total"));
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+
+    let none = write(
+        dir.path(),
+        "b.yaml",
+        &format!("{base}  telemetry: {{metrics: {{level: none, address: 127.0.0.1:{port}}}}}\n"),
+    );
+    let mut r = Running::start(&["--config", &none]);
+    r.wait_stderr("pipelines are running");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "level: none serves nothing");
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+
+    let periodic =
+        write(dir.path(), "c.yaml", &format!("{base}  telemetry: {{metrics: {{readers: [{{periodic: {{}}}}]}}}}\n"));
+    let (code, _, err) = util::run(&["validate", "--config", &periodic]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("telemetry::metrics::readers[0]::periodic: ferrocol serves its metrics through a pull"),
+        "{err}"
+    );
+}
