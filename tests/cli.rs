@@ -185,3 +185,30 @@ fn an_extension_failing_at_start_stops_the_process_naming_it() {
     assert_eq!(code, 1, "{}", r.stderr());
     assert!(r.stderr().contains("extensions::health_check"), "{}", r.stderr());
 }
+
+#[test]
+fn health_subcommand_probes_the_health_check() {
+    let (otlp, health) = (util::free_port(), util::free_port());
+    let endpoint = format!("127.0.0.1:{health}");
+    let (code, _, err) = run(&["health", "--endpoint", &endpoint]);
+    assert_eq!(code, 1, "nothing listens yet");
+    assert!(err.contains("health check at"), "{err}");
+    let dir = util::tempdir();
+    let cfg = write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{otlp}}}}}}}}}\n\
+             exporters: {{debug: }}\n\
+             extensions: {{health_check: {{endpoint: \"{endpoint}\"}}}}\n\
+             service: {{extensions: [health_check], pipelines: {{logs: {{receivers: [otlp], exporters: [debug]}}}}}}\n"
+        ),
+    );
+    let mut r = util::Running::start(&["--config", &cfg]);
+    util::wait_port(health, std::time::Duration::from_secs(20));
+    let (code, out, _) = run(&["health", "--endpoint", &endpoint]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Server available"), "{out}");
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(std::time::Duration::from_secs(20)), 0);
+}
