@@ -116,6 +116,12 @@ impl AckWaiter {
         self.rx.await.unwrap_or(Outcome::Abandoned)
     }
 
+    /// Wait without consuming the waiter (cancel-safe). After it returned once,
+    /// use [`AckWaiter::try_outcome`]; the channel holds the value only once.
+    async fn wait_mut(&mut self) -> Outcome {
+        (&mut self.rx).await.unwrap_or(Outcome::Abandoned)
+    }
+
     /// The outcome if it is already known.
     pub fn try_outcome(&mut self) -> Option<Outcome> {
         match self.rx.try_recv() {
@@ -207,15 +213,18 @@ impl<P> OrderedAcks<P> {
 
     /// Wait for the oldest batch to settle, then return what [`Self::poll_ready`] would.
     /// Returns `None` at once when nothing is pending or the queue is stuck.
+    /// Cancel-safe: dropping the future (another `select!` branch won) loses nothing.
     pub async fn next_ready(&mut self) -> Option<P> {
         if self.stuck {
             return None;
         }
-        let (position, waiter) = self.pending.pop_front()?;
-        if !waiter.wait().await.is_final() {
+        let (_, waiter) = self.pending.front_mut()?;
+        let outcome = waiter.wait_mut().await;
+        if !outcome.is_final() {
             self.stuck = true;
             return None;
         }
+        let (position, _) = self.pending.pop_front()?;
         Some(self.poll_ready().unwrap_or(position))
     }
 }
@@ -270,6 +279,19 @@ mod tests {
         q.push(4, w4);
         a4.deliver();
         assert_eq!(q.poll_ready(), None, "nothing after an abandoned batch is committed");
+    }
+
+    #[tokio::test]
+    async fn next_ready_is_cancel_safe() {
+        let mut q = OrderedAcks::default();
+        let (a1, w1) = Ack::new();
+        q.push(1, w1);
+        // Cancelled while waiting: the batch must still be pending afterwards.
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(10), q.next_ready()).await.is_err());
+        assert_eq!(q.in_flight(), 1);
+        a1.deliver();
+        assert_eq!(q.next_ready().await, Some(1));
+        assert_eq!(q.in_flight(), 0);
     }
 
     #[tokio::test]

@@ -86,6 +86,7 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     };
     let telemetry = &config.service.telemetry;
+    crate::telemetry::register_secrets(&config.secrets);
     crate::telemetry::init_logs(&telemetry.log_level, telemetry.log_encoding == "json");
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
@@ -97,7 +98,11 @@ pub fn main(cli: Cli) -> ExitCode {
     if matches!(cli.command, Some(Command::Validate)) {
         return runtime.block_on(async { validate(&config) });
     }
-    runtime.block_on(serve(cli, config))
+    let code = runtime.block_on(serve(cli, config));
+    // A blocking write still stuck at the deadline (stdout nobody reads) must not
+    // keep the process alive: leave such threads behind.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    code
 }
 
 /// `ferrocol validate`: build every component (no ports bound, nothing started).
@@ -106,7 +111,7 @@ fn validate(config: &Config) -> ExitCode {
     match topology::build(config) {
         Ok(_) => ExitCode::SUCCESS,
         Err(errors) => {
-            errors.iter().for_each(|e| eprintln!("ferrocol: {e}"));
+            errors.iter().for_each(|e| eprintln!("ferrocol: {}", crate::telemetry::redact(e)));
             ExitCode::from(1)
         }
     }
@@ -128,39 +133,50 @@ async fn serve(cli: Cli, mut config: Config) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // After a reload, the configuration that ran before it, to go back to if the
+    // new pipelines fail right away (a port taken, a directory missing).
+    let mut previous: Option<Config> = None;
     loop {
         config.warnings.iter().for_each(|w| warn!("{w}"));
-        let built = match topology::build(&config) {
-            Ok(b) => b,
-            Err(errors) => {
-                for e in &errors {
-                    error!("{e}");
-                    eprintln!("ferrocol: {e}");
-                }
-                return ExitCode::from(1);
-            }
+        let started = std::time::Instant::now();
+        let result = match topology::build(&config) {
+            Ok(built) => topology::run(built, signals.next_stop(&cli), config.service.shutdown_timeout.0).await,
+            Err(errors) => (RunResult::Failed(errors.join("; ")), None),
         };
-        let (result, stop) = topology::run(built, signals.next_stop(&cli), config.service.shutdown_timeout.0).await;
         match result {
-            RunResult::Failed(e) => {
-                eprintln!("ferrocol: {e}");
-                return ExitCode::from(1);
+            (RunResult::Failed(e), _) => {
+                let e = crate::telemetry::redact(&e);
+                match previous.take() {
+                    Some(old) if started.elapsed() < RELOAD_GRACE => {
+                        error!(error = %e, "the reloaded configuration failed at start; going back to the previous one");
+                        config = old;
+                        continue;
+                    }
+                    _ => {
+                        eprintln!("ferrocol: {e}");
+                        return ExitCode::from(1);
+                    }
+                }
             }
-            RunResult::DeadlineExceeded(stages) => {
+            (RunResult::DeadlineExceeded(stages), _) => {
                 warn!(?stages, "shutdown finished at the deadline; unsent batches were not checkpointed")
             }
-            RunResult::Clean => {}
+            (RunResult::Clean, _) => {}
         }
-        match stop {
+        match result.1 {
             Some(Stop::Reload(next)) => {
                 info!("configuration reloaded; starting the new pipelines");
-                config = *next;
+                previous = Some(std::mem::replace(&mut config, *next));
             }
             // Terminated, or every stage finished on its own.
             Some(Stop::Terminate) | None => return ExitCode::SUCCESS,
         }
     }
 }
+
+/// A reloaded configuration whose pipelines fail within this time of starting is
+/// rolled back; later failures end the process like any other.
+const RELOAD_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// SIGINT/SIGTERM end the process; SIGHUP reloads the configuration.
 struct Signals {
@@ -191,7 +207,10 @@ impl Signals {
                     match load(cli).and_then(|c| topology::build(&c).map(|_| c)) {
                         // The check build is dropped: receivers read their checkpoints
                         // only in the build that runs, after the old pipelines stopped.
-                        Ok(c) => return Stop::Reload(Box::new(c)),
+                        Ok(c) => {
+                            crate::telemetry::register_secrets(&c.secrets);
+                            return Stop::Reload(Box::new(c));
+                        }
                         Err(lines) => {
                             for l in &lines {
                                 error!("{l}");

@@ -212,3 +212,39 @@ fn health_subcommand_probes_the_health_check() {
     r.signal(libc::SIGTERM);
     assert_eq!(r.wait_exit(std::time::Duration::from_secs(20)), 0);
 }
+
+#[test]
+fn secrets_in_validate_messages_and_nested_env_values_are_not_shown() {
+    let dir = util::tempdir();
+    let cfg = write(
+        dir.path(),
+        "c.yaml",
+        "\
+receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:0}}}}
+exporters: {debug: }
+extensions:
+  health_check:
+    endpoint: \"${env:FERRO_EP}\"
+    check_collector_pipeline: ${env:FERRO_MAP}
+service: {extensions: [health_check], pipelines: {logs: {receivers: [otlp], exporters: [debug]}}}
+",
+    );
+    let validate = |map: &str| {
+        let out = std::process::Command::new(util::BIN)
+            .args(["validate", "--config", &cfg])
+            .env("FERRO_EP", "hunter2-endpoint")
+            .env("FERRO_MAP", map)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // A nested value of an expanded map.
+    let err = validate("{enabled: hunter3-secret}");
+    assert!(err.contains("extensions::health_check: check_collector_pipeline::enabled: invalid value"), "{err}");
+    assert!(!err.contains("hunter3"), "{err}");
+    // A component's own validation message that quotes the value.
+    let err = validate("{enabled: false}");
+    assert!(err.contains("extensions::health_check: endpoint:"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}

@@ -59,6 +59,18 @@ fn sighup_swaps_in_a_valid_config_and_keeps_running_on_a_bad_one() {
         out.lines().any(|l| l.trim_end() == "still-running")
     });
 
+    // Valid, but its port is taken: the new pipelines fail at start and the
+    // previous configuration comes back.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = busy.local_addr().unwrap().port();
+    write(dir.path(), "c.yaml", &config(taken, "normal"));
+    r.signal(libc::SIGHUP);
+    r.wait_stderr("going back to the previous one");
+    post_until_accepted(port, "rolled-back");
+    r.wait_for(Duration::from_secs(10), "the previous pipelines", |out, _| {
+        out.lines().any(|l| l.trim_end() == "rolled-back")
+    });
+
     r.signal(libc::SIGTERM);
     assert_eq!(r.wait_exit(Duration::from_secs(20)), 0, "{}", r.stderr());
 }

@@ -98,17 +98,22 @@ pub fn file_name(key: &str) -> io::Result<String> {
 
 /// The sub-directory of one component, named as otelcol names its per-component
 /// file: `<kind>_<type>_<name>` (`receiver_journald_` when unnamed), with every
-/// character outside `[A-Za-z0-9._~-]` replaced by `~`. A name too long for a
+/// byte outside `[A-Za-z0-9._-]` written as `~` and two hex digits (reversible, so
+/// `filelog/a:b` and `filelog/a;b` never share a directory). A name too long for a
 /// file name (component names may have 1024 characters) keeps its first 200
 /// bytes plus `~` and the CRC-32 of the whole name.
 pub fn namespace(kind: Kind, id: &ComponentId) -> String {
     let raw = format!("{}_{}_{}", kind.as_str(), id.type_name, id.name.as_deref().unwrap_or(""));
-    let mut name: String = raw
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '~') { c } else { '~' })
-        .collect();
+    let mut name = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+            name.push(b as char);
+        } else {
+            let _ = write!(name, "~{b:02x}");
+        }
+    }
     if name.len() > MAX_NAME_LEN {
-        // Every character is ASCII after sanitizing, so any byte index is a boundary.
+        // Every character is ASCII after escaping, so any byte index is a boundary.
         name.truncate(200);
         let _ = write!(name, "~{:08x}", crc32fast::hash(raw.as_bytes()));
     }
@@ -160,7 +165,11 @@ mod tests {
         let id = |t: &str, n: Option<&str>| ComponentId::new(t, n);
         assert_eq!(namespace(Kind::Receiver, &id("journald", None)), "receiver_journald_");
         assert_eq!(namespace(Kind::Receiver, &id("journald", Some("foo"))), "receiver_journald_foo");
-        assert_eq!(namespace(Kind::Exporter, &id("otlp_http", Some("a:b/ü"))), "exporter_otlp_http_a~b~~");
+        assert_eq!(namespace(Kind::Exporter, &id("otlp_http", Some("a:b/ü"))), "exporter_otlp_http_a~3ab~2f~c3~bc");
+        assert_ne!(
+            namespace(Kind::Receiver, &id("filelog", Some("a:b"))),
+            namespace(Kind::Receiver, &id("filelog", Some("a;b")))
+        );
         assert_eq!(namespace(Kind::Receiver, &id("filelog", Some(".."))), "receiver_filelog_..");
         let long = namespace(Kind::Receiver, &id("filelog", Some(&"n".repeat(1024))));
         assert_eq!(long.len(), 209);

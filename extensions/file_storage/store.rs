@@ -90,7 +90,8 @@ impl FileClient {
     /// Write `data` to `name` so that a crash leaves either the old file or the
     /// new one: temp file, fsync, rename over the target, fsync the directory.
     fn replace(&self, name: &str, data: &[u8]) -> io::Result<()> {
-        let tmp = self.dir.join(format!(".{name}.tmp"));
+        // The pid in the name tells a live writer's temp file from a crashed one's.
+        let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let target = self.dir.join(name);
         let written = (|| {
             let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(FILE_MODE).open(&tmp)?;
@@ -172,7 +173,9 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Temp files left by a crash mid-`set`; they never hold the current value.
+/// Temp files left by a crash mid-`set` (their writer's pid is gone); they never
+/// hold the current value. A live process's temp files (another ferrocol using the
+/// directory, or this one while `ferrocol validate` runs beside it) are left alone.
 fn remove_stale_temp_files(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -180,7 +183,13 @@ fn remove_stale_temp_files(dir: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') && name.ends_with(".tmp") {
+        let writer =
+            name.strip_suffix(".tmp").and_then(|n| n.rsplit_once('.')).and_then(|(_, pid)| pid.parse::<u32>().ok());
+        let stale = match writer {
+            Some(pid) => !Path::new(&format!("/proc/{pid}")).exists(),
+            None => true, // no pid: an older layout
+        };
+        if name.starts_with('.') && name.ends_with(".tmp") && stale {
             debug!(file = %entry.path().display(), "file_storage: removing a temp file left by an interrupted write");
             let _ = fs::remove_file(entry.path());
         }

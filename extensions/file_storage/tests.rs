@@ -241,3 +241,17 @@ fn leftover_temp_files_are_cleaned_and_bbolt_files_are_refused() {
     let err = provider(tmp.path()).client(Kind::Receiver, &ComponentId::new("filelog", None)).err().unwrap();
     assert!(err.to_string().contains("is not a directory"), "{err}");
 }
+
+#[test]
+fn only_temp_files_of_dead_writers_are_cleaned_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("receiver_journald_");
+    fs::create_dir_all(&dir).unwrap();
+    let dead = dir.join(".cursor.4000000000.tmp");
+    let live = dir.join(format!(".cursor.{}.tmp", std::process::id()));
+    fs::write(&dead, b"x").unwrap();
+    fs::write(&live, b"x").unwrap();
+    let _c = journald(&*provider(tmp.path()));
+    assert!(!dead.exists(), "left by a process that is gone");
+    assert!(live.exists(), "a live writer's temp file is not touched");
+}

@@ -6,11 +6,14 @@
 //! kept as they came (appended, not merged), as otelcol does.
 //!
 //! Acks follow the records: a merged batch carries the acks of every input it
-//! holds, and each piece of a split batch carries a copy of them, so an input is
-//! delivered only when every piece holding its records is.
+//! holds, and an input split across pieces has a copy of its ack in each of
+//! them, so it is delivered only when every piece holding its records is (and a
+//! piece that is rejected rejects only the inputs it holds records of).
 
 mod config;
 mod split;
+
+use std::collections::VecDeque;
 
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
@@ -43,7 +46,7 @@ impl ProcessorConfig for BatchConfig {
             max: self.send_batch_max_size,
             timeout: self.timeout.0,
             buf: Vec::new(),
-            acks: Acks::none(),
+            acks: VecDeque::new(),
             count: 0,
             out: cx.output,
         };
@@ -56,7 +59,8 @@ struct Batcher {
     max: usize,
     timeout: std::time::Duration,
     buf: Vec<ResourceLogs>,
-    acks: Acks,
+    /// Each buffered input's acks with how many of its records are still buffered, oldest first.
+    acks: VecDeque<(Acks, usize)>,
     count: usize,
     out: Fanout,
 }
@@ -67,12 +71,13 @@ impl Batcher {
         // The deadline of the oldest buffered record; far away while the buffer is empty.
         let mut deadline: Option<Instant> = None;
         loop {
-            let timer = sleep_until(deadline.unwrap_or_else(|| Instant::now() + std::time::Duration::from_secs(3600)));
+            let far = Instant::now() + std::time::Duration::from_secs(3600);
+            let timer = sleep_until(deadline.unwrap_or(far));
             tokio::select! {
                 msg = input.recv() => match msg {
                     Some(batch) => {
                         if self.count == 0 {
-                            deadline = Some(Instant::now() + self.timeout);
+                            deadline = Instant::now().checked_add(self.timeout);
                         }
                         self.push(batch);
                         if self.timeout.is_zero() {
@@ -104,7 +109,7 @@ impl Batcher {
         }
         self.count += n;
         self.buf.extend(batch.resource_logs);
-        self.acks.merge(batch.acks);
+        self.acks.push_back((batch.acks, n));
     }
 
     /// Send while at least `send_batch_size` records are buffered.
@@ -127,14 +132,30 @@ impl Batcher {
 
     /// Send the first `n` buffered records.
     async fn send(&mut self, n: usize) -> Result<(), StageError> {
-        let (records, acks) = if n >= self.count {
-            (std::mem::take(&mut self.buf), std::mem::take(&mut self.acks))
-        } else {
-            // The rest stays buffered and keeps its own copy of the acks.
-            (split::take_records(&mut self.buf, n), self.acks.clone())
-        };
+        let records =
+            if n >= self.count { std::mem::take(&mut self.buf) } else { split::take_records(&mut self.buf, n) };
+        let acks = self.take_acks(n);
         self.count -= n;
         self.out.send(LogBatch::new(records, acks)).await.map_err(|_| StageError::new("downstream stopped"))
+    }
+
+    /// The acks of the inputs the first `n` buffered records came from; an input
+    /// whose records are split keeps a copy of its acks for the rest.
+    fn take_acks(&mut self, mut n: usize) -> Acks {
+        let mut out = Acks::none();
+        while n > 0 {
+            let Some((acks, left)) = self.acks.front_mut() else { break };
+            if *left <= n {
+                n -= *left;
+                let (acks, _) = self.acks.pop_front().expect("front exists");
+                out.merge(acks);
+            } else {
+                out.merge(acks.clone());
+                *left -= n;
+                n = 0;
+            }
+        }
+        out
     }
 }
 

@@ -142,3 +142,28 @@ fn validate_like_otelcol() {
     assert_eq!(errs[0].key, "send_batch_max_size");
     assert!(BatchConfig::default().validate().is_empty());
 }
+
+#[tokio::test]
+async fn a_rejected_piece_rejects_only_the_inputs_it_holds() {
+    let cfg = BatchConfig {
+        send_batch_size: 3,
+        send_batch_max_size: 3,
+        timeout: crate::config::Duration::from_secs(3600),
+        ..Default::default()
+    };
+    let (tx, mut rx, _task) = start(cfg);
+    let (a1, w1) = Ack::new();
+    let (a2, w2) = Ack::new();
+    tx.send(LogBatch::new(records(2, "a"), Acks::one(a1))).await.unwrap();
+    tx.send(LogBatch::new(records(4, "b"), Acks::one(a2))).await.unwrap();
+    // Pieces: [a0 a1 b0] and [b1 b2 b3].
+    let first = rx.recv().await.unwrap();
+    let second = rx.recv().await.unwrap();
+    assert_eq!(bodies(&first), ["a0", "a1", "b0"]);
+    assert_eq!(first.acks.len(), 2);
+    assert_eq!(second.acks.len(), 1, "only input b has records in the second piece");
+    first.acks.deliver();
+    second.acks.reject();
+    assert_eq!(w1.wait().await, Outcome::Delivered);
+    assert_eq!(w2.wait().await, Outcome::Rejected);
+}

@@ -53,7 +53,8 @@ impl FieldError {
     /// Position the error inside `section`.
     pub fn locate(self, section: &Node, scope: &str) -> ConfigError {
         let node = section.lookup(&self.key);
-        ConfigError { pos: node.pos.clone(), scope: scope.to_string(), key: self.key, message: self.message }
+        let message = node.redact(self.message);
+        ConfigError { pos: node.pos.clone(), scope: scope.to_string(), key: self.key, message }
     }
 }
 
@@ -69,7 +70,9 @@ impl Errors {
         self.errors.push(e);
     }
 
+    /// An error at `node`; values of `node` that came from `${...}` are not repeated.
     pub fn at(&mut self, node: &Node, scope: &str, key: impl Into<String>, message: impl Into<String>) {
+        let message = node.redact(message.into());
         self.errors.push(ConfigError::new(&node.pos, scope, key, message));
     }
 

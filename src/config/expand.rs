@@ -32,7 +32,7 @@ pub fn expand(node: &mut Node, env: Lookup, errors: &mut Errors) {
             if let Some(inner) = whole_reference(&text) {
                 if let Some(value) = resolve(inner, node, env, errors) {
                     let mut parsed = parse_value(&node.pos, &value);
-                    parsed.secret = true;
+                    parsed.mark_secret();
                     *node = parsed;
                 }
                 return;

@@ -71,6 +71,8 @@ pub struct Config {
     pub service: Service,
     /// Non-fatal findings (unset variables, unused components), logged at start.
     pub warnings: Vec<String>,
+    /// Every value that came from `${...}`: kept out of logs.
+    pub secrets: Vec<String>,
 }
 
 /// Lists component ids only: configs may hold secrets.
@@ -147,7 +149,9 @@ pub fn load(sources: &[Source], env: expand::Lookup, registry: &Registry) -> Res
     }
     let service = service.expect("service parsed when there are no errors");
     warn_unused(&service, &receivers, &processors, &exporters, &extensions, &mut errors);
-    Ok(Config { receivers, processors, exporters, extensions, service, warnings: errors.warnings })
+    let mut secrets = Vec::new();
+    root.secret_texts(&mut secrets);
+    Ok(Config { receivers, processors, exporters, extensions, service, warnings: errors.warnings, secrets })
 }
 
 /// Configured but not used: allowed, as in otelcol, but not started.

@@ -385,11 +385,16 @@ fn check_refs(
         super::yaml::Value::Seq(items) => items.iter().collect(),
         _ => Vec::new(),
     };
+    let mut used = vec![false; items.len()];
     for r in ids {
-        // Find the item by its text so connector filtering does not shift positions.
-        let item = items.iter().find(|n| n.scalar_text() == Some(r.as_str())).copied().unwrap_or(list_node);
-        let index = items.iter().position(|n| n.scalar_text() == Some(r.as_str())).unwrap_or(0);
-        let key = format!("{list}[{index}]");
+        // Find the next unused item with this text, so connector filtering does not
+        // shift positions and a repeated id points at its second mention.
+        let index = (0..items.len()).find(|&i| !used[i] && items[i].scalar_text() == Some(r.as_str()));
+        if let Some(i) = index {
+            used[i] = true;
+        }
+        let item = index.map(|i| items[i]).unwrap_or(list_node);
+        let key = format!("{list}[{}]", index.unwrap_or(0));
         match ComponentId::parse(r) {
             Err(e) => errors.at(item, scope, key, e),
             Ok(id) if !known.contains(&id) => {

@@ -330,3 +330,17 @@ fn telemetry_level_and_encoding_are_checked() {
     );
     assert!(m[1].ends_with("telemetry::logs::encoding: unknown encoding \"xml\" (valid: console, json)"), "{m:#?}");
 }
+
+#[test]
+fn a_repeated_reference_points_at_its_second_mention() {
+    let yaml = "\
+receivers: {testrecv: }
+exporters: {testexp: }
+service: {pipelines: {logs: {receivers: [testrecv], exporters: [testexp, testexp]}}}
+";
+    let errs = load_file(yaml).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].key, "exporters[1]");
+    assert_eq!((errs[0].pos.line, errs[0].pos.col), (3, 74));
+    assert!(errs[0].message.contains("multiple times"));
+}

@@ -55,7 +55,11 @@ pub fn parse_duration(s: &str) -> Result<StdDuration, String> {
         total += num * scale;
         rest = &rest[unit_len..];
     }
-    Ok(StdDuration::from_secs_f64(total))
+    // Go's limit: an int64 of nanoseconds (about 292 years).
+    if total > i64::MAX as f64 / 1e9 {
+        return Err(format!("invalid duration {s:?}: too large"));
+    }
+    StdDuration::try_from_secs_f64(total).map_err(|_| format!("invalid duration {s:?}"))
 }
 
 impl<'de> Deserialize<'de> for Duration {
@@ -139,6 +143,8 @@ mod tests {
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("99999999999999999999999h").is_err());
+        assert!(parse_duration("3000000h").is_err());
     }
 
     #[test]

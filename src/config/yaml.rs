@@ -72,6 +72,41 @@ impl Node {
         Node::new(pos, Value::Map(Vec::new()))
     }
 
+    /// Mark this node and everything under it as coming from `${...}`.
+    pub fn mark_secret(&mut self) {
+        self.secret = true;
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(Node::mark_secret),
+            Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.mark_secret();
+                v.mark_secret();
+            }),
+            Value::Scalar { .. } => {}
+        }
+    }
+
+    /// The texts of every secret scalar at or under this node.
+    pub fn secret_texts(&self, out: &mut Vec<String>) {
+        match &self.value {
+            Value::Scalar { text, .. } if self.secret && !text.is_empty() => out.push(text.clone()),
+            Value::Scalar { .. } => {}
+            Value::Seq(items) => items.iter().for_each(|n| n.secret_texts(out)),
+            Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                k.secret_texts(out);
+                v.secret_texts(out);
+            }),
+        }
+    }
+
+    /// `message` with every secret value found at or under this node replaced by `***`.
+    pub fn redact(&self, message: String) -> String {
+        let mut secrets = Vec::new();
+        self.secret_texts(&mut secrets);
+        // Longest first, so a secret that contains another is replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.iter().filter(|s| s.len() >= 3).fold(message, |m, s| m.replace(s.as_str(), "***"))
+    }
+
     /// The node's scalar text, if it is a scalar (whatever its YAML type).
     pub fn scalar_text(&self) -> Option<&str> {
         match &self.value {
@@ -179,22 +214,10 @@ fn resolve_plain(text: &str) -> Resolved<'_> {
         ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
         _ => {}
     }
-    if let Some(hex) = text.strip_prefix("0x") {
-        if let Ok(v) = i64::from_str_radix(hex, 16) {
-            return Resolved::Int(v);
-        }
-    }
-    if let Some(oct) = text.strip_prefix("0o") {
-        if let Ok(v) = i64::from_str_radix(oct, 8) {
-            return Resolved::Int(v);
-        }
+    if let Some(v) = go_int(text) {
+        return Resolved::Int(v);
     }
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(v) = text.parse::<i64>() {
-            return Resolved::Int(v);
-        }
-    }
     let looks_float = digits.bytes().any(|b| b.is_ascii_digit())
         && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
     if looks_float {
@@ -203,6 +226,36 @@ fn resolve_plain(text: &str) -> Resolved<'_> {
         }
     }
     Resolved::Str(text)
+}
+
+/// An integer as go-yaml reads one: underscores dropped, then Go's base-0 rules
+/// (`0x1F`, `0o17`, `0b101`, and a leading `0` meaning octal).
+fn go_int(text: &str) -> Option<i64> {
+    let (neg, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') {
+        return None;
+    }
+    let body: String = body.chars().filter(|&c| c != '_').collect();
+    let (radix, digits) = if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        (16, d)
+    } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+        (8, d)
+    } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+        (2, d)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (8, &body[1..])
+    } else {
+        (10, body.as_str())
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let v = i64::from_str_radix(digits, radix).ok()?;
+    Some(if neg { -v } else { v })
 }
 
 /// A YAML syntax error, positioned.
@@ -215,11 +268,15 @@ pub struct SyntaxError {
 /// Parse one YAML document. An empty document is an empty map.
 pub fn parse(file: &str, text: &str) -> Result<Node, SyntaxError> {
     let file: Arc<str> = Arc::from(file);
-    let mut builder = Builder { file: file.clone(), stack: Vec::new(), anchors: HashMap::new(), root: None };
+    let mut builder =
+        Builder { file: file.clone(), stack: Vec::new(), anchors: HashMap::new(), root: None, error: None };
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut builder, false) {
         let m = e.marker();
         return Err(SyntaxError { pos: Pos { file, line: m.line(), col: m.col() + 1 }, message: e.info().to_string() });
+    }
+    if let Some(e) = builder.error {
+        return Err(e);
     }
     Ok(builder.root.unwrap_or_else(|| Node::empty_map(Pos { file, line: 1, col: 1 })))
 }
@@ -259,6 +316,8 @@ struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     root: Option<Node>,
+    /// The first semantic error (a duplicate key, a bad merge key).
+    error: Option<SyntaxError>,
 }
 
 impl Builder {
@@ -288,13 +347,60 @@ impl Builder {
                         node.pos = k.pos.clone();
                     }
                     if let Value::Map(entries) = &mut map.value {
-                        // A repeated key replaces the earlier value, as in Go's YAML decoder.
-                        entries.retain(|(old, _)| old.scalar_text() != k.scalar_text() || k.scalar_text().is_none());
+                        // go-yaml rejects a repeated key (merge keys aside).
+                        let dup = entries
+                            .iter()
+                            .find(|(old, _)| old.scalar_text().is_some() && old.scalar_text() == k.scalar_text());
+                        if let Some((old, _)) = dup.filter(|_| !is_merge_key(&k)) {
+                            let message = format!(
+                                "mapping key {:?} already defined at line {}",
+                                k.scalar_text().unwrap_or_default(),
+                                old.pos.line
+                            );
+                            self.error.get_or_insert(SyntaxError { pos: k.pos.clone(), message });
+                        }
                         entries.push((k, node));
                     }
                 }
             },
         }
+    }
+}
+
+fn is_merge_key(k: &Node) -> bool {
+    matches!(&k.value, Value::Scalar { text, quoted: false } if text == "<<")
+}
+
+impl Builder {
+    /// `<<: *base` / `<<: [*a, *b]`: copy in the keys the map does not set itself
+    /// (earlier sources win over later ones), as go-yaml does.
+    fn apply_merge_keys(&mut self, mut node: Node) -> Node {
+        let Value::Map(entries) = &mut node.value else { return node };
+        if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+            return node;
+        }
+        let (merges, mut own): (Vec<_>, Vec<_>) =
+            std::mem::take(entries).into_iter().partition(|(k, _)| is_merge_key(k));
+        for (k, source) in merges {
+            let sources = match source.value {
+                Value::Seq(items) => items,
+                _ => vec![source],
+            };
+            for src in sources {
+                let Value::Map(src_entries) = src.value else {
+                    let message = "a merge key (<<) takes a map or a list of maps".to_string();
+                    self.error.get_or_insert(SyntaxError { pos: k.pos.clone(), message });
+                    continue;
+                };
+                for (sk, sv) in src_entries {
+                    if !own.iter().any(|(ok, _)| ok.scalar_text() == sk.scalar_text()) {
+                        own.push((sk, sv));
+                    }
+                }
+            }
+        }
+        *entries = own;
+        node
     }
 }
 
@@ -314,6 +420,7 @@ impl MarkedEventReceiver for Builder {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some(Frame::Seq { node, anchor } | Frame::Map { node, anchor, .. }) = self.stack.pop() {
+                    let node = self.apply_merge_keys(node);
                     self.push_value(node, anchor);
                 }
             }
@@ -365,6 +472,17 @@ mod tests {
     }
 
     #[test]
+    fn integers_resolve_like_go_yaml() {
+        let n = parse("c", "a: 1_000\nb: 010\nc: 0x1F\nd: -0b101\ne: 09\nf: 1e3\n").unwrap();
+        assert_eq!(n.lookup("a").resolve(), Some(Resolved::Int(1000)));
+        assert_eq!(n.lookup("b").resolve(), Some(Resolved::Int(8)));
+        assert_eq!(n.lookup("c").resolve(), Some(Resolved::Int(31)));
+        assert_eq!(n.lookup("d").resolve(), Some(Resolved::Int(-5)));
+        assert_eq!(n.lookup("f").resolve(), Some(Resolved::Float(1000.0)));
+        assert!(!matches!(n.lookup("e").resolve(), Some(Resolved::Int(_))));
+    }
+
+    #[test]
     fn syntax_error_is_positioned() {
         let e = parse("c.yaml", "a: [1, 2\nb: 3\n").unwrap_err();
         assert_eq!(&*e.pos.file, "c.yaml");
@@ -389,6 +507,18 @@ mod tests {
         assert_eq!((n.lookup("a::grpc").pos.line, n.lookup("a::grpc").pos.col), (4, 3));
         assert_eq!(n.lookup("a::list").pos.line, 5);
         assert_eq!((n.lookup("a::flow").pos.line, n.lookup("a::flow").pos.col), (7, 9));
+    }
+
+    #[test]
+    fn merge_keys_and_duplicate_keys_like_go_yaml() {
+        let n = parse("c", "base: &b {x: 1, y: 2}\nmore: &m {z: 3}\nuse:\n  <<: [*b, *m]\n  y: 20\n").unwrap();
+        assert_eq!(n.lookup("use::x").resolve(), Some(Resolved::Int(1)));
+        assert_eq!(n.lookup("use::y").resolve(), Some(Resolved::Int(20)), "explicit keys win");
+        assert_eq!(n.lookup("use::z").resolve(), Some(Resolved::Int(3)));
+        assert!(n.lookup("use").get("<<").is_none());
+        let e = parse("c", "a:\n  v: 1\n  v: 2\n").unwrap_err();
+        assert_eq!(e.message, "mapping key \"v\" already defined at line 2");
+        assert_eq!((e.pos.line, e.pos.col), (3, 3));
     }
 
     #[test]

@@ -30,7 +30,11 @@ pub fn serve(endpoint: String, stop: CancellationToken) -> StageTask {
                 _ = stop.cancelled() => return Ok(()),
                 accepted = listener.accept() => match accepted {
                     Ok(a) => a,
-                    Err(_) => continue,
+                    Err(_) => {
+                        // Out of file descriptors, say: do not spin.
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
                 },
             };
             tokio::spawn(async move {

@@ -108,7 +108,10 @@ pub fn build(config: &Config) -> Result<Built, Vec<String>> {
     let mut exporter_tx: BTreeMap<&ComponentId, mpsc::Sender<LogBatch>> = BTreeMap::new();
     let mut exporters = Vec::new();
     for id in used_exporters {
-        let (tx, rx) = mpsc::channel(capacity);
+        // Room for one copy from every pipeline at once: a receiver in several
+        // pipelines that lead straight here reserves them all together.
+        let feeding = config.service.pipelines.iter().filter(|p| p.exporters.contains(id)).count();
+        let (tx, rx) = mpsc::channel(capacity.max(feeding));
         exporter_tx.insert(id, tx);
         // A one-slot hop through the metrics relay keeps backpressure intact.
         let (relay_tx, relay_rx) = mpsc::channel(1);

@@ -116,11 +116,17 @@ impl Fanout {
     /// request-driven receiver can answer "busy" instead of waiting.
     pub fn try_send(&self, batch: LogBatch) -> Result<(), TrySendError> {
         let n = self.records(&batch);
+        // The same channel can appear more than once (two pipelines straight into one
+        // exporter): reserve all its slots in one go.
         let mut permits = Vec::with_capacity(self.outputs.len());
-        for out in &self.outputs {
-            let refused = match out.try_reserve() {
+        for (i, out) in self.outputs.iter().enumerate() {
+            if self.outputs[..i].iter().any(|o| o.same_channel(out)) {
+                continue;
+            }
+            let copies = self.outputs[i..].iter().filter(|o| o.same_channel(out)).count();
+            let refused = match out.try_reserve_many(copies) {
                 Ok(p) => {
-                    permits.push(p);
+                    permits.extend(p);
                     continue;
                 }
                 Err(mpsc::error::TrySendError::Full(())) => TrySendError::Full(batch),
@@ -159,6 +165,17 @@ mod tests {
         a.acks.deliver();
         b.acks.reject();
         assert_eq!(waiter.wait().await, Outcome::Rejected);
+    }
+
+    #[tokio::test]
+    async fn try_send_reserves_repeated_outputs_together() {
+        let (tx, mut rx) = mpsc::channel(2);
+        let f = Fanout::new(vec![tx.clone(), tx.clone()]);
+        f.try_send(LogBatch::default()).unwrap();
+        assert!(rx.try_recv().is_ok() && rx.try_recv().is_ok(), "two copies into the one channel");
+        let small = Fanout::new(vec![tx.clone(), tx.clone(), tx]);
+        assert!(matches!(small.try_send(LogBatch::default()), Err(TrySendError::Full(_))), "needs 3 slots, has 2");
+        assert!(rx.try_recv().is_err(), "nothing partially sent");
     }
 
     #[tokio::test]

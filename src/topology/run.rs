@@ -82,7 +82,8 @@ pub async fn run<T>(built: Built, shutdown: impl Future<Output = T>, timeout: Du
 
     let _ = ready.send(false);
     receivers_stop.cancel();
-    let deadline = tokio::time::Instant::now() + timeout;
+    let now = tokio::time::Instant::now();
+    let deadline = now.checked_add(timeout).unwrap_or(now + Duration::from_secs(86400 * 365));
     let mut aborted = Vec::new();
     loop {
         match tokio::time::timeout_at(deadline, stages.join_next_with_id()).await {
