@@ -63,7 +63,8 @@ fn lookup<'b>(fields: &'b Fields<'_>, key: &str) -> Option<&'b str> {
 /// Parses one audit record (any of the three shapes in the module doc). `None` when
 /// the text is not an audit record: it has no type and no `key=value` pair.
 pub fn parse(text: &str) -> Option<AuditRecord<'_>> {
-    let mut rec = AuditRecord::default();
+    // Sized for the usual records, so parsing one allocates twice at most.
+    let mut rec = AuditRecord { fields: Vec::with_capacity(8), ..Default::default() };
     let mut rest = text.trim_start();
     rest = rest.strip_prefix("audit: ").unwrap_or(rest);
     if !rest.starts_with("type=") {
@@ -173,7 +174,7 @@ fn tokenize<'a>(s: &'a str, rec: &mut AuditRecord<'a>, in_msg: bool) {
         }
         let value = if quoted { Cow::Borrowed(value) } else { unquoted(key, value, in_parens) };
         if in_msg {
-            rec.msg.get_or_insert_with(Vec::new).push((key, value));
+            rec.msg.get_or_insert_with(|| Vec::with_capacity(16)).push((key, value));
         } else {
             rec.fields.push((key, value));
         }

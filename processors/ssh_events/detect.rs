@@ -16,29 +16,66 @@ use super::{sshd, teleport, Settings};
 
 /// The SSH event `record` holds, or `None`.
 pub fn classify(record: &LogRecord, s: &Settings) -> Option<Facts> {
-    if s.teleport {
-        if let Some((ev, kind)) = teleport::Event::of(record) {
-            return teleport::facts(&ev, kind);
-        }
+    if s.teleport && str_of(&record.attributes, "teleport.event").is_some() {
+        let (ev, kind) = teleport::Event::of(record)?;
+        return teleport::facts(&ev, kind);
     }
     match record.body.as_ref()?.value.as_ref()? {
-        Value::KvlistValue(map) => journal_map(&map.values, s),
+        Value::KvlistValue(map) => {
+            let f = MapFields::scan(&map.values);
+            match f.message {
+                Some(message) => journal_map(&f, message, s),
+                // Not a journal entry; maybe a Teleport event as the body map.
+                None if s.teleport && f.teleport_code => {
+                    let (ev, kind) = teleport::Event::of(record)?;
+                    teleport::facts(&ev, kind)
+                }
+                None => None,
+            }
+        }
         Value::StringValue(text) => line(text, &record.attributes, s),
         _ => None,
     }
 }
 
+/// The fields of a body map this module looks at, found in one pass.
+#[derive(Default)]
+struct MapFields<'a> {
+    message: Option<&'a str>,
+    hostname: Option<&'a str>,
+    transport: Option<&'a str>,
+    identifier: Option<&'a str>,
+    /// A Teleport `code` (`T…`).
+    teleport_code: bool,
+}
+
+impl<'a> MapFields<'a> {
+    fn scan(fields: &'a [KeyValue]) -> MapFields<'a> {
+        let mut f = MapFields::default();
+        for kv in fields {
+            let Some(Value::StringValue(v)) = kv.value.as_ref().and_then(|v| v.value.as_ref()) else { continue };
+            match kv.key.as_str() {
+                "MESSAGE" => f.message = Some(v),
+                "_HOSTNAME" => f.hostname = Some(v),
+                "_TRANSPORT" => f.transport = Some(v),
+                "SYSLOG_IDENTIFIER" => f.identifier = Some(v),
+                "code" => f.teleport_code = v.starts_with('T'),
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
 /// otelcol's journald record: every journal field in the body map.
-fn journal_map(fields: &[KeyValue], s: &Settings) -> Option<Facts> {
-    let message = str_of(fields, "MESSAGE")?;
-    let host = str_of(fields, "_HOSTNAME");
-    let mut facts = if str_of(fields, "_TRANSPORT") == Some("audit") {
+fn journal_map(fields: &MapFields, message: &str, s: &Settings) -> Option<Facts> {
+    let mut facts = if fields.transport == Some("audit") {
         audit_text(message, s)?
     } else {
-        by_ident(str_of(fields, "SYSLOG_IDENTIFIER")?, message, s)?
+        by_ident(fields.identifier?, message, s)?
     };
     if facts.host_name.is_none() {
-        facts.host_name = host.map(str::to_string);
+        facts.host_name = fields.hostname.map(str::to_string);
     }
     Some(facts)
 }

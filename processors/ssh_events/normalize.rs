@@ -113,6 +113,25 @@ impl Facts {
         }
     }
 
+    /// How many attributes these facts make at most.
+    fn count(&self) -> usize {
+        let strings = [
+            &self.user,
+            &self.user_id,
+            &self.login,
+            &self.method,
+            &self.key_type,
+            &self.fingerprint,
+            &self.client_address,
+            &self.server_address,
+            &self.host_name,
+            &self.session_id,
+        ];
+        3 + strings.iter().filter(|s| s.is_some()).count()
+            + self.client_port.is_some() as usize
+            + self.server_port.is_some() as usize
+    }
+
     /// Sets the client from `host:port`, `[v6]:port` or a bare address.
     pub fn set_client(&mut self, addr: &str) {
         let (host, port) = split_host_port(addr);
@@ -152,7 +171,7 @@ const WARN: i32 = 13;
 pub fn apply(record: &mut LogRecord, facts: Facts, set_severity: bool) {
     record.event_name = facts.event.as_str().to_string();
     let attrs = &mut record.attributes;
-    attrs.reserve(12);
+    attrs.reserve(facts.count());
     put(attrs, "ssh.event", string(facts.event.as_str()));
     put(attrs, "ssh.source", string(facts.source.as_str()));
     put_opt(attrs, "ssh.login", facts.login);
