@@ -7,12 +7,14 @@
 //! - [`event`]: the batches that flow (OTLP log records) and [`ack`]: their delivery acks.
 //! - [`topology`]: channel wiring, spawn, supervision and ordered shutdown.
 //! - [`storage`]: the checkpoint store API behind `file_storage`.
+//! - [`audit`]: the Linux audit record parser (`ssh_events`, OTTL's `ParseLinuxAudit`).
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
 //! - [`receivers`], [`processors`], [`exporters`], [`extensions`]: one folder per component
 //!   at the top of the repository, mounted here; [`registry`] lists them.
 //! - [`cli`]: the `ferrocol` command.
 
 pub mod ack;
+pub mod audit;
 pub mod cli;
 pub mod component;
 pub mod config;

@@ -9,3 +9,4 @@ mod metrics;
 mod otlp_receiver;
 mod pipeline;
 mod reload;
+mod ssh_events;
