@@ -11,7 +11,6 @@
 //! piece that is rejected rejects only the inputs it holds records of).
 
 mod config;
-mod split;
 
 use std::collections::VecDeque;
 
@@ -133,7 +132,7 @@ impl Batcher {
     /// Send the first `n` buffered records.
     async fn send(&mut self, n: usize) -> Result<(), StageError> {
         let records =
-            if n >= self.count { std::mem::take(&mut self.buf) } else { split::take_records(&mut self.buf, n) };
+            if n >= self.count { std::mem::take(&mut self.buf) } else { crate::event::take_records(&mut self.buf, n) };
         let acks = self.take_acks(n);
         self.count -= n;
         self.out.send(LogBatch::new(records, acks)).await.map_err(|_| StageError::new("downstream stopped"))

@@ -127,7 +127,7 @@ fn split_keeps_resource_and_scope() {
     buf[0].schema_url = "r".into();
     buf[0].scope_logs[0].schema_url = "s".into();
     buf.extend(records(2, "b"));
-    let head = split::take_records(&mut buf, 4);
+    let head = crate::event::take_records(&mut buf, 4);
     assert_eq!(crate::event::count_records(&head), 4);
     assert_eq!(crate::event::count_records(&buf), 1);
     assert_eq!(head[0].schema_url, "r");

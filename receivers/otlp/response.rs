@@ -8,6 +8,8 @@ use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Response, StatusCode};
 use prost::Message as _;
 
+pub use crate::otlp::status::Status;
+
 pub type Body = Full<Bytes>;
 
 pub const JSON: &str = "application/json";
@@ -17,16 +19,6 @@ pub const PROTOBUF: &str = "application/x-protobuf";
 pub const INVALID_ARGUMENT: i32 = 3;
 pub const INTERNAL: i32 = 13;
 pub const UNAVAILABLE: i32 = 14;
-
-/// `google.rpc.Status` without `details` (never set here); the proto crate
-/// does not ship it.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Status {
-    #[prost(int32, tag = "1")]
-    pub code: i32,
-    #[prost(string, tag = "2")]
-    pub message: String,
-}
 
 /// The encoding of a request, and so of its answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
