@@ -2,10 +2,11 @@
 //! settles the ack of every batch it receives: delivered or rejected.
 
 mod debug;
+mod otlphttp;
 
 use crate::component::ExporterFactory;
 
 /// Every built-in exporter.
 pub fn factories() -> Vec<&'static ExporterFactory> {
-    vec![&debug::FACTORY]
+    vec![&debug::FACTORY, &otlphttp::FACTORY]
 }

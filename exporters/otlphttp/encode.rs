@@ -1,0 +1,237 @@
+//! A batch → request bodies: encode (`ExportLogsServiceRequest` as protobuf or
+//! OTLP/JSON), split by records so that no encoded body is over
+//! `max_request_size`, then compress.
+
+use std::io::Write as _;
+
+use bytes::Bytes;
+use prost::Message as _;
+
+use super::config::{Compression, Encoding, OtlpHttpExporterConfig};
+use crate::event::{count_records, take_records, ResourceLogs};
+use crate::otlp::json::{encode_logs_request, ExportLogsServiceRequest};
+
+/// One request body, ready to send.
+#[derive(Debug)]
+pub struct Body {
+    /// Compressed as `Content-Encoding` says.
+    pub bytes: Bytes,
+    pub records: usize,
+    /// Size before compression.
+    pub encoded_size: usize,
+}
+
+/// What [`Encoder::encode`] makes of a batch, in record order.
+#[derive(Debug)]
+pub enum Piece {
+    Body(Body),
+    /// A single record whose encoding alone is over `max_request_size`: it can
+    /// never be sent, so it is rejected (and never posted to get a 413).
+    TooLarge { size: usize },
+}
+
+#[derive(Clone, Debug)]
+pub struct Encoder {
+    pub encoding: Encoding,
+    pub compression: Compression,
+    /// `compression_params.level`, as configured.
+    pub level: i64,
+    pub max_request_size: usize,
+}
+
+impl Encoder {
+    pub fn new(cfg: &OtlpHttpExporterConfig) -> Encoder {
+        Encoder {
+            encoding: cfg.encoding,
+            compression: cfg.compression,
+            level: cfg.compression_params.level,
+            max_request_size: usize::try_from(cfg.max_request_size.0).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// Encode `logs` into as few bodies as fit under `max_request_size`.
+    pub fn encode(&self, logs: Vec<ResourceLogs>) -> Vec<Piece> {
+        let mut out = Vec::new();
+        let n = count_records(&logs);
+        self.encode_into(logs, n, &mut out);
+        out
+    }
+
+    fn encode_into(&self, mut logs: Vec<ResourceLogs>, n: usize, out: &mut Vec<Piece>) {
+        if n == 0 {
+            return;
+        }
+        let max = self.max_request_size;
+        // The protobuf size is exact and cheap to compute, and a lower bound of
+        // the JSON size: what is over the limit in protobuf is split unencoded.
+        let proto_len: usize = logs.iter().map(|rl| prost::encoding::message::encoded_len(1, rl)).sum();
+        if n > 1 && proto_len > max {
+            return self.split(logs, n, proto_len.div_ceil(max), out);
+        }
+        let raw = match self.encoding {
+            Encoding::Proto => {
+                let req = ExportLogsServiceRequest { resource_logs: logs };
+                let raw = req.encode_to_vec();
+                logs = req.resource_logs;
+                raw
+            }
+            Encoding::Json => encode_logs_request(&logs),
+        };
+        if raw.len() > max {
+            if n == 1 {
+                out.push(Piece::TooLarge { size: raw.len() });
+            } else {
+                self.split(logs, n, raw.len().div_ceil(max), out);
+            }
+            return;
+        }
+        let encoded_size = raw.len();
+        out.push(Piece::Body(Body { bytes: self.compress(raw), records: n, encoded_size }));
+    }
+
+    /// Cut into `parts` (at least 2, at most `n`) runs of about equal record count.
+    fn split(&self, mut logs: Vec<ResourceLogs>, n: usize, parts: usize, out: &mut Vec<Piece>) {
+        let parts = parts.clamp(2, n);
+        let mut left = n;
+        for i in 0..parts {
+            let take = left / (parts - i);
+            let head = take_records(&mut logs, take);
+            left -= take;
+            self.encode_into(head, take, out);
+        }
+    }
+
+    /// Compress an encoded body. Writing to a `Vec` cannot fail.
+    pub fn compress(&self, raw: Vec<u8>) -> Bytes {
+        let level = self.level;
+        // otelcol: 0 means "not set"; -1 is zlib's default (6); -2 (Huffman only) is
+        // served by the fastest level.
+        let flate_level = || match level {
+            0 | -1 => flate2::Compression::default(),
+            -2 => flate2::Compression::fast(),
+            l => flate2::Compression::new(l.clamp(1, 9) as u32),
+        };
+        let out = match self.compression {
+            Compression::Gzip => {
+                let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 4), flate_level());
+                e.write_all(&raw).and_then(|_| e.finish()).expect("writing to a Vec")
+            }
+            Compression::Zlib | Compression::Deflate => {
+                let mut e = flate2::write::ZlibEncoder::new(Vec::with_capacity(raw.len() / 4), flate_level());
+                e.write_all(&raw).and_then(|_| e.finish()).expect("writing to a Vec")
+            }
+            // otelcol's default maps to zstd's fastest level.
+            Compression::Zstd => zstd::bulk::compress(&raw, level.clamp(1, 22) as i32).expect("compressing to a Vec"),
+            // Refused by `validate`; sent uncompressed if ever reached.
+            Compression::None | Compression::Snappy | Compression::SnappyFramed | Compression::Lz4 => raw,
+        };
+        Bytes::from(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read as _;
+
+    use super::*;
+    use crate::event::{kv, str_value, LogRecord, ScopeLogs};
+    use crate::otlp::json::decode_logs_request;
+
+    fn logs(records: usize, body_len: usize) -> Vec<ResourceLogs> {
+        let log_records = (0..records)
+            .map(|i| LogRecord {
+                time_unix_nano: i as u64,
+                body: Some(str_value(format!("{i:08}{}", "x".repeat(body_len)))),
+                attributes: vec![kv("i", str_value(i.to_string()))],
+                ..Default::default()
+            })
+            .collect();
+        vec![ResourceLogs {
+            resource: Some(crate::event::Resource { attributes: vec![kv("host", str_value("h"))], ..Default::default() }),
+            scope_logs: vec![ScopeLogs { log_records, ..Default::default() }],
+            ..Default::default()
+        }]
+    }
+
+    fn encoder(encoding: Encoding, compression: Compression, max: usize) -> Encoder {
+        Encoder { encoding, compression, level: 0, max_request_size: max }
+    }
+
+    fn bodies(pieces: &[Piece]) -> Vec<&Body> {
+        pieces.iter().filter_map(|p| if let Piece::Body(b) = p { Some(b) } else { None }).collect()
+    }
+
+    /// Decoded records' times, in order.
+    fn times(enc: Encoding, raw: &[u8]) -> Vec<u64> {
+        let req = match enc {
+            Encoding::Proto => ExportLogsServiceRequest::decode(raw).unwrap(),
+            Encoding::Json => decode_logs_request(raw).unwrap(),
+        };
+        assert!(req.resource_logs.iter().all(|rl| rl.resource.as_ref().unwrap().attributes[0].key == "host"));
+        req.resource_logs.iter().flat_map(|r| &r.scope_logs).flat_map(|s| &s.log_records).map(|r| r.time_unix_nano).collect()
+    }
+
+    #[test]
+    fn small_batches_are_one_body() {
+        for enc in [Encoding::Proto, Encoding::Json] {
+            let pieces = encoder(enc, Compression::None, 1 << 20).encode(logs(10, 10));
+            let b = bodies(&pieces);
+            assert_eq!((pieces.len(), b[0].records), (1, 10));
+            assert_eq!(times(enc, &b[0].bytes), (0..10).collect::<Vec<_>>());
+            assert_eq!(b[0].encoded_size, b[0].bytes.len());
+        }
+    }
+
+    #[test]
+    fn large_batches_split_under_the_limit_keeping_order() {
+        for enc in [Encoding::Proto, Encoding::Json] {
+            let max = 10_000;
+            let pieces = encoder(enc, Compression::None, max).encode(logs(1000, 100));
+            let b = bodies(&pieces);
+            assert_eq!(b.len(), pieces.len());
+            assert!(b.len() > 10, "{enc:?}: {} bodies", b.len());
+            assert!(b.iter().all(|b| b.bytes.len() <= max), "{enc:?}");
+            let all: Vec<u64> = b.iter().flat_map(|b| times(enc, &b.bytes)).collect();
+            assert_eq!(all, (0..1000).collect::<Vec<_>>(), "{enc:?}");
+            assert_eq!(b.iter().map(|b| b.records).sum::<usize>(), 1000);
+        }
+    }
+
+    #[test]
+    fn a_record_over_the_limit_is_too_large_the_rest_is_sent() {
+        let mut batch = logs(3, 10);
+        batch[0].scope_logs[0].log_records[1].body = Some(str_value("y".repeat(5000)));
+        let pieces = encoder(Encoding::Proto, Compression::None, 1000).encode(batch);
+        let kinds: Vec<String> = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Body(b) => format!("body {}", b.records),
+                Piece::TooLarge { size } => format!("too large {}", size > &5000),
+            })
+            .collect();
+        assert_eq!(kinds, ["body 1", "too large true", "body 1"]);
+    }
+
+    #[test]
+    fn compression_round_trips() {
+        let raw = b"hello hello hello hello".to_vec();
+        let mut e = encoder(Encoding::Proto, Compression::Gzip, 100);
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&e.compress(raw.clone())[..]).read_to_string(&mut out).unwrap();
+        assert_eq!(out.as_bytes(), raw);
+        e.compression = Compression::Zlib;
+        let mut out = Vec::new();
+        flate2::read::ZlibDecoder::new(&e.compress(raw.clone())[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(out, raw);
+        e.compression = Compression::Zstd;
+        for level in [-1, 0, 3, 19, 99] {
+            e.level = level;
+            assert_eq!(zstd::decode_all(&e.compress(raw.clone())[..]).unwrap(), raw);
+        }
+        e.compression = Compression::Gzip;
+        e.level = 9;
+        assert!(e.compress(vec![b'a'; 10_000]).len() < 100);
+        e.compression = Compression::None;
+        assert_eq!(e.compress(raw.clone()), raw);
+    }
+}

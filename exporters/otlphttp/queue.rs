@@ -1,0 +1,231 @@
+//! The running exporter: the `sending_queue` in front of `num_consumers`
+//! concurrent exports, and one export (encode, send every piece, settle the
+//! batch's acks).
+//!
+//! A full queue stops the input from being read (`block_on_overflow`, ferrocol's
+//! default), so the pipeline's channels fill and receivers slow down; with
+//! `block_on_overflow: false` the batch is dropped instead: rejected, logged
+//! and counted. When the input ends, what is queued and in flight is finished
+//! before the task returns; the topology's shutdown deadline ends it otherwise,
+//! and the acks it holds are then abandoned (read again after a restart).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tracing::{error, info, warn, Instrument};
+
+use super::config::{QueueConfig, Sizer};
+use super::encode::{Encoder, Piece};
+use super::sender::{Outcome, Sender};
+use crate::component::StageError;
+use crate::event::{count_records, LogBatch, ResourceLogs};
+
+/// Batches with at least this many records are encoded on a blocking thread,
+/// so that compressing them does not hold up other tasks.
+const BLOCKING_ENCODE_RECORDS: usize = 1024;
+
+/// What the exporter did, logged when it stops.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub sent_records: AtomicU64,
+    pub sent_requests: AtomicU64,
+    /// Bytes on the wire (after compression).
+    pub sent_bytes: AtomicU64,
+    /// The same before compression.
+    pub encoded_bytes: AtomicU64,
+    /// Refused for good: permanent errors, retries exhausted, records too large.
+    pub rejected_records: AtomicU64,
+    /// Dropped because the queue was full (`block_on_overflow: false`).
+    pub dropped_records: AtomicU64,
+    /// Counted by the server in partial-success answers.
+    pub partially_rejected_records: AtomicU64,
+}
+
+fn add(counter: &AtomicU64, n: usize) -> u64 {
+    counter.fetch_add(n as u64, Ordering::Relaxed) + n as u64
+}
+
+/// Everything one export needs; shared by the consumers.
+pub struct Export {
+    pub encoder: Encoder,
+    pub sender: Sender,
+    pub stats: Arc<Stats>,
+}
+
+impl Export {
+    /// Encode and send one batch, then settle its acks: delivered when every
+    /// piece was (a partial success included), rejected otherwise.
+    pub async fn run(self: Arc<Self>, batch: LogBatch) {
+        let LogBatch { resource_logs, acks } = batch;
+        let records = count_records(&resource_logs);
+        if records == 0 {
+            acks.deliver();
+            return;
+        }
+        let pieces = if records >= BLOCKING_ENCODE_RECORDS {
+            let this = self.clone();
+            match tokio::task::spawn_blocking(move || this.encoder.encode(resource_logs)).await {
+                Ok(p) => p,
+                // The encoder panicked: the acks are dropped unsettled (abandoned).
+                Err(e) => return error!(error = %e, records, "encoding a batch failed"),
+            }
+        } else {
+            self.encoder.encode(resource_logs)
+        };
+        let mut all_delivered = true;
+        for piece in pieces {
+            match piece {
+                Piece::TooLarge { size } => {
+                    all_delivered = false;
+                    let total = add(&self.stats.rejected_records, 1);
+                    error!(
+                        size,
+                        max_request_size = self.encoder.max_request_size,
+                        rejected_records_total = total,
+                        "a log record is larger than max_request_size on its own; dropping it"
+                    );
+                }
+                Piece::Body(body) => {
+                    let (n, wire, encoded) = (body.records, body.bytes.len(), body.encoded_size);
+                    match self.sender.send(body.bytes, n).await {
+                        Outcome::Delivered { rejected } => {
+                            add(&self.stats.sent_records, n);
+                            add(&self.stats.sent_requests, 1);
+                            add(&self.stats.sent_bytes, wire);
+                            add(&self.stats.encoded_bytes, encoded);
+                            if rejected > 0 {
+                                add(&self.stats.partially_rejected_records, rejected as usize);
+                            }
+                        }
+                        Outcome::Rejected(reason) => {
+                            all_delivered = false;
+                            let total = add(&self.stats.rejected_records, n);
+                            error!(error = %reason, dropped_items = n, rejected_records_total = total, "Exporting failed. Dropping data.");
+                        }
+                    }
+                }
+            }
+        }
+        if all_delivered {
+            acks.deliver();
+        } else {
+            acks.reject();
+        }
+    }
+}
+
+/// A batch read from the input, with its size in `sizer` units.
+struct Job {
+    batch: LogBatch,
+    size: u64,
+}
+
+/// The queue and its consumers.
+pub struct Queue {
+    pub config: QueueConfig,
+    pub export: Arc<Export>,
+}
+
+impl Queue {
+    fn size_of(&self, logs: &[ResourceLogs]) -> u64 {
+        match self.config.sizer {
+            Sizer::Requests => 1,
+            Sizer::Items => count_records(logs) as u64,
+            Sizer::Bytes => logs.iter().map(|rl| prost::encoding::message::encoded_len(1, rl) as u64).sum(),
+        }
+    }
+
+    /// Runs until the input ends and every batch is settled.
+    pub async fn run(self, mut input: mpsc::Receiver<LogBatch>) -> Result<(), StageError> {
+        let (consumers, capacity) = match self.config.enabled {
+            true => (self.config.num_consumers.max(1), self.config.queue_size),
+            false => (1, 0),
+        };
+        let blocks = self.config.blocks();
+        let mut queue: VecDeque<Job> = VecDeque::new();
+        let mut queued_size = 0u64;
+        // Read, but waiting for room in the queue: the input is not read meanwhile.
+        let mut held: Option<Job> = None;
+        let mut in_flight = JoinSet::new();
+        let mut input_open = true;
+        loop {
+            // Start what there are free consumers for, admitting the held batch
+            // as soon as the queue has room for it.
+            loop {
+                while in_flight.len() < consumers {
+                    let Some(job) = queue.pop_front() else { break };
+                    queued_size -= job.size;
+                    // The consumers run in the exporter's span, so their logs name it.
+                    in_flight.spawn(self.export.clone().run(job.batch).in_current_span());
+                }
+                match held.take() {
+                    // A batch larger than the whole queue is let in alone.
+                    Some(job) if queue.is_empty() || queued_size + job.size <= capacity => {
+                        queued_size += job.size;
+                        queue.push_back(job);
+                    }
+                    still_held => {
+                        held = still_held;
+                        break;
+                    }
+                }
+            }
+            if !input_open && held.is_none() && queue.is_empty() && in_flight.is_empty() {
+                break;
+            }
+            // Without a queue, the next batch is read only when a consumer is free.
+            let want_input = input_open && held.is_none() && (self.config.enabled || in_flight.len() < consumers);
+            tokio::select! {
+                batch = input.recv(), if want_input => match batch {
+                    None => input_open = false,
+                    Some(batch) => {
+                        let job = Job { size: self.size_of(&batch.resource_logs), batch };
+                        if queue.is_empty() || queued_size + job.size <= capacity || blocks {
+                            held = Some(job);
+                        } else {
+                            self.drop_full(job);
+                        }
+                    }
+                },
+                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    if let Err(e) = done {
+                        if e.is_panic() {
+                            return Err(StageError::new("an export task panicked"));
+                        }
+                    }
+                }
+            }
+        }
+        self.log_stats();
+        Ok(())
+    }
+
+    fn drop_full(&self, job: Job) {
+        let records = job.batch.record_count();
+        let total = add(&self.export.stats.dropped_records, records);
+        warn!(
+            dropped_items = records,
+            dropped_records_total = total,
+            "Dropping data because sending_queue is full (block_on_overflow is false)"
+        );
+        job.batch.acks.reject();
+    }
+
+    fn log_stats(&self) {
+        let s = &self.export.stats;
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        info!(
+            sent_records = get(&s.sent_records),
+            sent_requests = get(&s.sent_requests),
+            sent_bytes = get(&s.sent_bytes),
+            encoded_bytes = get(&s.encoded_bytes),
+            rejected_records = get(&s.rejected_records),
+            dropped_records = get(&s.dropped_records),
+            partially_rejected_records = get(&s.partially_rejected_records),
+            "otlphttp exporter stopped"
+        );
+    }
+}

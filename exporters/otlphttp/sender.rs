@@ -1,0 +1,325 @@
+//! One request body until it is settled: POST, read the answer, and retry what
+//! may be retried with exponential backoff, honouring `Retry-After` (429, 503),
+//! until `max_elapsed_time`.
+//!
+//! As otelcol: 2xx is delivered (a partial success is logged, not retried); the
+//! `retryable_statuses` (429, 502, 503, 504) and transport errors are retried;
+//! every other status is permanent.
+
+use std::cell::Cell;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use hyper::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
+use hyper::StatusCode;
+use prost::Message as _;
+use tokio::time::Instant;
+use tracing::{info, warn};
+
+use super::client::{Client, Reply};
+use super::config::RetryConfig;
+use crate::otlp::json::{decode_logs_response, ExportLogsServiceResponse};
+use crate::otlp::status::Status;
+
+/// How a body ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Accepted (2xx). `rejected` is the server's partial-success count.
+    Delivered { rejected: i64 },
+    /// A permanent failure, or retries ran out; the message says which.
+    Rejected(String),
+}
+
+/// What one answer means.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Success { rejected: i64 },
+    Retry { error: String, retry_after: Option<Duration> },
+    Permanent(String),
+}
+
+pub struct Sender {
+    pub client: Client,
+    pub retry: RetryConfig,
+}
+
+impl Sender {
+    /// Send `body` until it is delivered or rejected. Waits between retries do
+    /// not end early: at shutdown, the topology's deadline stops them.
+    pub async fn send(&self, body: Bytes, records: usize) -> Outcome {
+        let start = Instant::now();
+        let mut backoff = Backoff::new(&self.retry);
+        loop {
+            let (error, retry_after) = match self.client.post(body.clone()).await {
+                Ok(reply) => match self.verdict(&reply) {
+                    Verdict::Success { rejected } => return Outcome::Delivered { rejected },
+                    Verdict::Permanent(msg) => return Outcome::Rejected(format!("not retryable error: {msg}")),
+                    Verdict::Retry { error, retry_after } => (error, retry_after),
+                },
+                Err(e) => (format!("request to {} failed: {}", self.client.url(), e.0), None),
+            };
+            if !self.retry.enabled {
+                return Outcome::Rejected(format!("{error} (retry_on_failure is disabled)"));
+            }
+            let delay = backoff.next().max(retry_after.unwrap_or_default());
+            let max_elapsed = self.retry.max_elapsed_time.0;
+            if !max_elapsed.is_zero() && start.elapsed() + delay > max_elapsed {
+                return Outcome::Rejected(format!("no more retries left (max_elapsed_time {max_elapsed:?}): {error}"));
+            }
+            info!(error = %error, interval = ?delay, records, "Exporting failed. Will retry the request after interval.");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn verdict(&self, reply: &Reply) -> Verdict {
+        verdict(reply, &self.retry.retryable_statuses, &self.client.url().to_string())
+    }
+}
+
+fn verdict(reply: &Reply, retryable: &[u16], url: &str) -> Verdict {
+    let status = reply.status;
+    if status.is_success() {
+        return Verdict::Success { rejected: partial_success(reply) };
+    }
+    let mut error = format!("request to {url} responded with HTTP status {status}");
+    if let Some(message) = server_message(reply) {
+        error.push_str(": ");
+        error.push_str(&message);
+    }
+    if !retryable.contains(&status.as_u16()) {
+        return Verdict::Permanent(error);
+    }
+    let retry_after = match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => retry_after(&reply.headers),
+        _ => None,
+    };
+    Verdict::Retry { error, retry_after }
+}
+
+/// The encoding of a response body, from its `Content-Type`.
+fn body_kind(headers: &HeaderMap) -> Option<&'static str> {
+    let ct = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    match media.as_str() {
+        "application/x-protobuf" | "application/protobuf" => Some("proto"),
+        "application/json" => Some("json"),
+        _ => None,
+    }
+}
+
+/// Log a partial success and return its rejected count. A body that cannot be
+/// read is logged too: the server accepted the request, so it is not retried
+/// (otelcol turns it into a permanent error; the data is gone either way).
+fn partial_success(reply: &Reply) -> i64 {
+    if reply.body.is_empty() {
+        return 0;
+    }
+    let decoded = match body_kind(&reply.headers) {
+        Some("proto") => ExportLogsServiceResponse::decode(&reply.body[..]).map_err(|e| e.to_string()),
+        Some(_) => decode_logs_response(&reply.body),
+        None => return 0,
+    };
+    match decoded {
+        Ok(ExportLogsServiceResponse { partial_success: Some(p) })
+            if p.rejected_log_records != 0 || !p.error_message.is_empty() =>
+        {
+            warn!(
+                message = %p.error_message,
+                dropped_log_records = p.rejected_log_records,
+                "Partial success response"
+            );
+            p.rejected_log_records
+        }
+        Ok(_) => 0,
+        Err(e) => {
+            warn!(error = %e, status = %reply.status, "the server accepted the request but its response body is invalid");
+            0
+        }
+    }
+}
+
+/// The server's explanation: a `google.rpc.Status` message, else the start of a text body.
+fn server_message(reply: &Reply) -> Option<String> {
+    let status = match body_kind(&reply.headers) {
+        Some("proto") => Status::from_protobuf(&reply.body),
+        Some(_) => Status::from_json(&reply.body),
+        None => None,
+    };
+    if let Some(st) = status.filter(|s| !s.message.is_empty()) {
+        return Some(st.message);
+    }
+    let text = std::str::from_utf8(&reply.body).ok()?.trim();
+    if text.is_empty() || text.contains('\0') {
+        return None;
+    }
+    const MAX: usize = 512;
+    Some(match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    })
+}
+
+/// `Retry-After`: seconds, or an HTTP date (a date in the past means now).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(date.timestamp()).ok()?);
+    Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+/// Exponential backoff as otelcol's (cenkalti/backoff): each interval is
+/// randomized by ± `randomization_factor`, then grows by `multiplier` up to
+/// `max_interval`.
+pub struct Backoff {
+    current: Duration,
+    max: Duration,
+    multiplier: f64,
+    randomization: f64,
+}
+
+impl Backoff {
+    pub fn new(cfg: &RetryConfig) -> Backoff {
+        Backoff {
+            current: cfg.initial_interval.0,
+            max: cfg.max_interval.0,
+            multiplier: cfg.multiplier,
+            randomization: cfg.randomization_factor,
+        }
+    }
+
+    pub fn next(&mut self) -> Duration {
+        let interval = self.current.as_secs_f64();
+        let delta = self.randomization * interval;
+        let next = (interval - delta) + random_unit() * (2.0 * delta);
+        self.current = if interval >= self.max.as_secs_f64() / self.multiplier {
+            self.max
+        } else {
+            self.current.mul_f64(self.multiplier)
+        };
+        Duration::from_secs_f64(next.max(0.0))
+    }
+}
+
+/// A number in [0, 1) from a per-thread xorshift generator; jitter needs no more.
+fn random_unit() -> f64 {
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(1);
+            h.finish() | 1
+        });
+    }
+    STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.set(x);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Duration as ConfigDuration;
+    use hyper::header::HeaderValue;
+
+    fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {
+        let mut headers = HeaderMap::new();
+        if !content_type.is_empty() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+        }
+        Reply { status: StatusCode::from_u16(status).unwrap(), headers, body: body.into() }
+    }
+
+    const RETRYABLE: &[u16] = &[429, 502, 503, 504];
+
+    #[test]
+    fn statuses_like_otelcol() {
+        assert_eq!(verdict(&reply(200, "", ""), RETRYABLE, "u"), Verdict::Success { rejected: 0 });
+        assert_eq!(verdict(&reply(202, "text/plain", "ok"), RETRYABLE, "u"), Verdict::Success { rejected: 0 });
+        for code in [429, 502, 503, 504] {
+            assert!(matches!(verdict(&reply(code, "", ""), RETRYABLE, "u"), Verdict::Retry { .. }), "{code}");
+        }
+        for code in [400, 401, 403, 404, 413, 500, 501] {
+            assert!(matches!(verdict(&reply(code, "", ""), RETRYABLE, "u"), Verdict::Permanent(_)), "{code}");
+        }
+        // retryable_statuses replaces the list.
+        assert!(matches!(verdict(&reply(500, "", ""), &[500], "u"), Verdict::Retry { .. }));
+        assert!(matches!(verdict(&reply(503, "", ""), &[500], "u"), Verdict::Permanent(_)));
+    }
+
+    #[test]
+    fn error_messages_come_from_the_status_body() {
+        let st = Status { code: 3, message: "field x is bad".into() };
+        let v = verdict(&reply(400, "application/x-protobuf", st.encode_to_vec()), RETRYABLE, "http://h/v1/logs");
+        assert_eq!(
+            v,
+            Verdict::Permanent("request to http://h/v1/logs responded with HTTP status 400 Bad Request: field x is bad".into())
+        );
+        let v = verdict(&reply(400, "application/json", r#"{"code":3,"message":"json says no"}"#), RETRYABLE, "u");
+        assert!(matches!(v, Verdict::Permanent(m) if m.ends_with(": json says no")));
+        let v = verdict(&reply(401, "text/plain", "token expired\n"), RETRYABLE, "u");
+        assert!(matches!(v, Verdict::Permanent(m) if m.ends_with("401 Unauthorized: token expired")));
+    }
+
+    #[test]
+    fn partial_success_is_success_with_a_count() {
+        let body = r#"{"partialSuccess":{"rejectedLogRecords":"2","errorMessage":"too old"}}"#;
+        assert_eq!(verdict(&reply(200, "application/json", body), RETRYABLE, "u"), Verdict::Success { rejected: 2 });
+        let resp = ExportLogsServiceResponse {
+            partial_success: Some(crate::otlp::json::ExportLogsPartialSuccess {
+                rejected_log_records: 5,
+                error_message: String::new(),
+            }),
+        };
+        let r = reply(200, "application/x-protobuf", resp.encode_to_vec());
+        assert_eq!(verdict(&r, RETRYABLE, "u"), Verdict::Success { rejected: 5 });
+        // Garbage in a 2xx: still delivered.
+        assert_eq!(verdict(&reply(200, "application/json", "{"), RETRYABLE, "u"), Verdict::Success { rejected: 0 });
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates_for_429_and_503_only() {
+        let mut r = reply(503, "", "");
+        r.headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert!(matches!(verdict(&r, RETRYABLE, "u"), Verdict::Retry { retry_after: Some(d), .. } if d == Duration::from_secs(7)));
+        r.status = StatusCode::BAD_GATEWAY;
+        assert!(matches!(verdict(&r, RETRYABLE, "u"), Verdict::Retry { retry_after: None, .. }));
+        let future = chrono::Utc::now() + chrono::Duration::seconds(120);
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_str(&future.format("%a, %d %b %Y %H:%M:%S GMT").to_string()).unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(d > Duration::from_secs(100) && d <= Duration::from_secs(120), "{d:?}");
+        h.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn backoff_grows_randomized_and_caps() {
+        let cfg = RetryConfig {
+            initial_interval: ConfigDuration::from_secs(1),
+            max_interval: ConfigDuration::from_secs(4),
+            ..RetryConfig::default()
+        };
+        let mut b = Backoff::new(&cfg);
+        // Centres 1, 1.5, 2.25, 3.375, then 4 for ever; each ± 50%.
+        for centre in [1.0, 1.5, 2.25, 3.375, 4.0, 4.0, 4.0] {
+            let d = b.next().as_secs_f64();
+            assert!(d >= centre * 0.5 - 1e-9 && d <= centre * 1.5 + 1e-9, "{d} for {centre}");
+        }
+        let mut exact = Backoff::new(&RetryConfig { randomization_factor: 0.0, ..cfg });
+        assert_eq!(exact.next(), Duration::from_secs(1));
+        assert_eq!(exact.next(), Duration::from_millis(1500));
+        let spread: Vec<f64> = (0..100).map(|_| random_unit()).collect();
+        assert!(spread.iter().all(|x| (0.0..1.0).contains(x)));
+        assert!(spread.iter().any(|x| *x < 0.3) && spread.iter().any(|x| *x > 0.7));
+    }
+}
