@@ -7,6 +7,7 @@ mod debug_exporter;
 mod extensions;
 mod metrics;
 mod otlp_receiver;
+mod otlphttp;
 mod pipeline;
 mod reload;
 mod ssh_events;

@@ -447,7 +447,10 @@ impl OtlpHttpExporterConfig {
             w.push("cookies are not supported by ferrocol; responses' cookies are not sent back".into());
         }
         if self.max_conns_per_host > 0 {
-            w.push("max_conns_per_host has no effect: requests in flight are bounded by sending_queue::num_consumers".into());
+            w.push(
+                "max_conns_per_host has no effect: requests in flight are bounded by sending_queue::num_consumers"
+                    .into(),
+            );
         }
         w
     }

@@ -22,7 +22,10 @@ fn defaults_are_otelcols_except_blocking() {
     assert_eq!(c.max_request_size.0, 8 << 20);
     let r = &c.retry_on_failure;
     assert!(r.enabled);
-    assert_eq!((r.initial_interval.0.as_secs(), r.max_interval.0.as_secs(), r.max_elapsed_time.0.as_secs()), (5, 30, 300));
+    assert_eq!(
+        (r.initial_interval.0.as_secs(), r.max_interval.0.as_secs(), r.max_elapsed_time.0.as_secs()),
+        (5, 30, 300)
+    );
     assert_eq!((r.multiplier, r.randomization_factor), (1.5, 0.5));
     assert_eq!(r.retryable_statuses, [429, 502, 503, 504]);
     let q = &c.sending_queue;
@@ -123,7 +126,10 @@ fn bad_values_are_errors_naming_the_key() {
     );
     assert!(e[0].1.contains("unsupported scheme \"ftp\""), "{}", e[0].1);
     assert!(e[2].1.starts_with("compression \"snappy\" is not supported by ferrocol"), "{}", e[2].1);
-    assert_eq!(e[4].1, "TLS configuration must include both certificate and key (cert_file/cert_pem and key_file/key_pem)");
+    assert_eq!(
+        e[4].1,
+        "TLS configuration must include both certificate and key (cert_file/cert_pem and key_file/key_pem)"
+    );
     assert!(e[15].1.contains("headers"), "{}", e[15].1);
 }
 

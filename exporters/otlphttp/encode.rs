@@ -27,7 +27,9 @@ pub enum Piece {
     Body(Body),
     /// A single record whose encoding alone is over `max_request_size`: it can
     /// never be sent, so it is rejected (and never posted to get a 413).
-    TooLarge { size: usize },
+    TooLarge {
+        size: usize,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -147,7 +149,10 @@ mod tests {
             })
             .collect();
         vec![ResourceLogs {
-            resource: Some(crate::event::Resource { attributes: vec![kv("host", str_value("h"))], ..Default::default() }),
+            resource: Some(crate::event::Resource {
+                attributes: vec![kv("host", str_value("h"))],
+                ..Default::default()
+            }),
             scope_logs: vec![ScopeLogs { log_records, ..Default::default() }],
             ..Default::default()
         }]
@@ -168,7 +173,12 @@ mod tests {
             Encoding::Json => decode_logs_request(raw).unwrap(),
         };
         assert!(req.resource_logs.iter().all(|rl| rl.resource.as_ref().unwrap().attributes[0].key == "host"));
-        req.resource_logs.iter().flat_map(|r| &r.scope_logs).flat_map(|s| &s.log_records).map(|r| r.time_unix_nano).collect()
+        req.resource_logs
+            .iter()
+            .flat_map(|r| &r.scope_logs)
+            .flat_map(|s| &s.log_records)
+            .map(|r| r.time_unix_nano)
+            .collect()
     }
 
     #[test]

@@ -46,7 +46,9 @@ pub fn parse_proxy_url(s: &str) -> Result<Proxy, String> {
     match uri.scheme_str() {
         Some("http") => {}
         Some(other) => {
-            return Err(format!("proxy scheme {other:?} is not supported (use an http:// proxy, which can tunnel https)"))
+            return Err(format!(
+                "proxy scheme {other:?} is not supported (use an http:// proxy, which can tunnel https)"
+            ))
         }
         None => return Err("invalid proxy URL: missing scheme".into()),
     }
@@ -59,8 +61,11 @@ pub fn parse_proxy_url(s: &str) -> Result<Proxy, String> {
     let auth = match authority.as_str().rsplit_once('@') {
         Some((userinfo, _)) => {
             let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-            let token = base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{}", percent_decode(user), percent_decode(pass)));
+            let token = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                percent_decode(user),
+                percent_decode(pass)
+            ));
             let mut value =
                 HeaderValue::from_str(&format!("Basic {token}")).map_err(|_| "invalid proxy credentials")?;
             value.set_sensitive(true);

@@ -260,7 +260,9 @@ mod tests {
         let v = verdict(&reply(400, "application/x-protobuf", st.encode_to_vec()), RETRYABLE, "http://h/v1/logs");
         assert_eq!(
             v,
-            Verdict::Permanent("request to http://h/v1/logs responded with HTTP status 400 Bad Request: field x is bad".into())
+            Verdict::Permanent(
+                "request to http://h/v1/logs responded with HTTP status 400 Bad Request: field x is bad".into()
+            )
         );
         let v = verdict(&reply(400, "application/json", r#"{"code":3,"message":"json says no"}"#), RETRYABLE, "u");
         assert!(matches!(v, Verdict::Permanent(m) if m.ends_with(": json says no")));
@@ -288,7 +290,9 @@ mod tests {
     fn retry_after_seconds_and_dates_for_429_and_503_only() {
         let mut r = reply(503, "", "");
         r.headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert!(matches!(verdict(&r, RETRYABLE, "u"), Verdict::Retry { retry_after: Some(d), .. } if d == Duration::from_secs(7)));
+        assert!(
+            matches!(verdict(&r, RETRYABLE, "u"), Verdict::Retry { retry_after: Some(d), .. } if d == Duration::from_secs(7))
+        );
         r.status = StatusCode::BAD_GATEWAY;
         assert!(matches!(verdict(&r, RETRYABLE, "u"), Verdict::Retry { retry_after: None, .. }));
         let future = chrono::Utc::now() + chrono::Duration::seconds(120);

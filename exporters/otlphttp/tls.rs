@@ -97,10 +97,9 @@ impl TlsClientConfig {
         }
         let min = version(&self.min_version, &rustls::version::TLS12);
         let max = match self.max_version.as_str() {
-            "1.0" | "1.1" => Err(format!(
-                "unsupported TLS version: {:?} (ferrocol speaks TLS 1.2 and 1.3)",
-                self.max_version
-            )),
+            "1.0" | "1.1" => {
+                Err(format!("unsupported TLS version: {:?} (ferrocol speaks TLS 1.2 and 1.3)", self.max_version))
+            }
             v => version(v, &rustls::version::TLS13),
         };
         if let Err(e) = &min {
@@ -160,8 +159,12 @@ impl TlsClientConfig {
         let max = version(&self.max_version, &rustls::version::TLS13).map_err(err)?;
         let versions: Vec<&'static SupportedProtocolVersion> = [&rustls::version::TLS12, &rustls::version::TLS13]
             .into_iter()
-            .filter(|v| !(v.version == rustls::ProtocolVersion::TLSv1_2 && min.version == rustls::ProtocolVersion::TLSv1_3))
-            .filter(|v| !(v.version == rustls::ProtocolVersion::TLSv1_3 && max.version == rustls::ProtocolVersion::TLSv1_2))
+            .filter(|v| {
+                !(v.version == rustls::ProtocolVersion::TLSv1_2 && min.version == rustls::ProtocolVersion::TLSv1_3)
+            })
+            .filter(|v| {
+                !(v.version == rustls::ProtocolVersion::TLSv1_3 && max.version == rustls::ProtocolVersion::TLSv1_2)
+            })
             .collect();
         let provider = Arc::new(provider);
         let builder = ClientConfig::builder_with_provider(provider.clone())

@@ -1,0 +1,11 @@
+//! The otlphttp exporter against in-test servers (plain, TLS, behind proxies),
+//! in-process through the registry, and the real binary end to end.
+
+mod bodies;
+mod e2e;
+mod harness;
+mod logs;
+mod proxy;
+mod retries;
+mod server;
+mod tls;
