@@ -4,9 +4,9 @@
 
 CARGO ?= cargo
 # Debian packages the build and the tests need.
-APT_PACKAGES := pkg-config libsystemd-dev systemd-journal-remote curl ca-certificates
+APT_PACKAGES := pkg-config libsystemd-dev systemd-journal-remote curl ca-certificates python3 python3-venv
 
-.PHONY: deps build release run test lint fmt clean
+.PHONY: deps build release run test conformance bench-otlphttp lint fmt clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -33,6 +33,21 @@ run: build
 test: deps
 	$(CARGO) build --all-targets
 	$(CARGO) test --all-targets -- --test-threads=2
+	$(MAKE) --no-print-directory conformance
+
+# OTLP/JSON checked by an independent decoder: the official opentelemetry-proto
+# Python package (from PyPI, in a venv under target/) parses what the otlp_http
+# exporter sends. See tests/conformance/check_otlp_json.py.
+CONFORMANCE_VENV := target/conformance-venv
+conformance: build
+	@[ -x $(CONFORMANCE_VENV)/bin/python ] || python3 -m venv $(CONFORMANCE_VENV)
+	@$(CONFORMANCE_VENV)/bin/python -c 'import opentelemetry.proto' 2>/dev/null || \
+		$(CONFORMANCE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check opentelemetry-proto
+	$(CONFORMANCE_VENV)/bin/python tests/conformance/check_otlp_json.py target/debug/ferrocol
+
+# Records/s, MB/s and CPU per record of the otlp_http exporter into a local sink.
+bench-otlphttp: deps
+	$(CARGO) run --release --example otlphttp_bench
 
 lint: deps
 	$(CARGO) fmt --all -- --check
