@@ -5,11 +5,11 @@
 use std::io::Write as _;
 
 use bytes::Bytes;
-use prost::Message as _;
 
 use super::config::{Compression, Encoding, OtlpHttpExporterConfig};
+use super::protobuf;
 use crate::event::{count_records, take_records, ResourceLogs};
-use crate::otlp::json::{encode_logs_request, ExportLogsServiceRequest};
+use crate::otlp::json::encode_logs_request;
 
 /// One request body, ready to send.
 #[derive(Debug)]
@@ -59,36 +59,35 @@ impl Encoder {
         out
     }
 
-    fn encode_into(&self, mut logs: Vec<ResourceLogs>, n: usize, out: &mut Vec<Piece>) {
+    fn encode_into(&self, logs: Vec<ResourceLogs>, n: usize, out: &mut Vec<Piece>) {
         if n == 0 {
             return;
         }
-        let max = self.max_request_size;
-        // The protobuf size is exact and cheap to compute, and a lower bound of
-        // the JSON size: what is over the limit in protobuf is split unencoded.
-        let proto_len: usize = logs.iter().map(|rl| prost::encoding::message::encoded_len(1, rl)).sum();
-        if n > 1 && proto_len > max {
-            return self.split(logs, n, proto_len.div_ceil(max), out);
-        }
+        // The protobuf size is known before encoding; the JSON size after.
         let raw = match self.encoding {
             Encoding::Proto => {
-                let req = ExportLogsServiceRequest { resource_logs: logs };
-                let raw = req.encode_to_vec();
-                logs = req.resource_logs;
-                raw
+                let sizes = protobuf::sizes(&logs);
+                if sizes.total > self.max_request_size {
+                    return self.over_limit(logs, n, sizes.total, out);
+                }
+                protobuf::encode(&logs, &sizes)
             }
             Encoding::Json => encode_logs_request(&logs),
         };
-        if raw.len() > max {
-            if n == 1 {
-                out.push(Piece::TooLarge { size: raw.len() });
-            } else {
-                self.split(logs, n, raw.len().div_ceil(max), out);
-            }
-            return;
+        if raw.len() > self.max_request_size {
+            return self.over_limit(logs, n, raw.len(), out);
         }
         let encoded_size = raw.len();
         out.push(Piece::Body(Body { bytes: self.compress(raw), records: n, encoded_size }));
+    }
+
+    /// `size` is over the limit: split, or give up on a single record.
+    fn over_limit(&self, logs: Vec<ResourceLogs>, n: usize, size: usize, out: &mut Vec<Piece>) {
+        if n == 1 {
+            out.push(Piece::TooLarge { size });
+        } else {
+            self.split(logs, n, size.div_ceil(self.max_request_size), out);
+        }
     }
 
     /// Cut into `parts` (at least 2, at most `n`) runs of about equal record count.
@@ -135,9 +134,11 @@ impl Encoder {
 mod tests {
     use std::io::Read as _;
 
+    use prost::Message as _;
+
     use super::*;
     use crate::event::{kv, str_value, LogRecord, ScopeLogs};
-    use crate::otlp::json::decode_logs_request;
+    use crate::otlp::json::{decode_logs_request, ExportLogsServiceRequest};
 
     fn logs(records: usize, body_len: usize) -> Vec<ResourceLogs> {
         let log_records = (0..records)

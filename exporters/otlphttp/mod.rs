@@ -14,12 +14,13 @@
 //! dropped; `block_on_overflow: false` restores dropping.
 //!
 //! Layout: [`config`] and [`tls`] (settings), [`client`] and [`proxy`] (HTTP),
-//! [`encode`] (bodies, split under `max_request_size`), [`sender`] (retries),
+//! [`encode`] and [`protobuf`] (bodies, split under `max_request_size`), [`sender`] (retries),
 //! [`queue`] (consumers, acks, counters).
 
 mod client;
 mod config;
 mod encode;
+mod protobuf;
 mod proxy;
 mod queue;
 mod sender;
