@@ -15,7 +15,7 @@
 //!
 //! Layout: [`config`] and [`tls`] (settings), [`client`] and [`proxy`] (HTTP),
 //! [`encode`] and [`protobuf`] (bodies, split under `max_request_size`), [`sender`] (retries),
-//! [`queue`] (consumers, acks, counters).
+//! [`queue`] (consumers, acks), [`stats`] (counters and metrics).
 
 mod client;
 mod config;
@@ -24,6 +24,7 @@ mod protobuf;
 mod proxy;
 mod queue;
 mod sender;
+mod stats;
 mod tls;
 
 #[cfg(test)]
@@ -56,11 +57,8 @@ impl ExporterConfig for OtlpHttpExporterConfig {
             warn!(component_id = %cx.id, "{w}");
         }
         let client = client::Client::new(self)?;
-        let export = queue::Export {
-            encoder: encode::Encoder::new(self),
-            sender: sender::Sender { client, retry: self.retry_on_failure.clone() },
-            stats: Arc::default(),
-        };
+        let sender = sender::Sender { client, retry: self.retry_on_failure.clone(), stats: stats::Stats::new(&cx.id) };
+        let export = queue::Export { encoder: encode::Encoder::new(self), sender };
         let queue = queue::Queue { config: self.sending_queue.clone(), export: Arc::new(export) };
         Ok(Box::pin(queue.run(cx.input)))
     }

@@ -10,12 +10,11 @@
 //! and the acks it holds are then abandoned (read again after a restart).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use tracing::{error, info, warn, Instrument};
+use tracing::{error, warn, Instrument};
 
 use super::config::{QueueConfig, Sizer};
 use super::encode::{Encoder, Piece};
@@ -27,32 +26,10 @@ use crate::event::{count_records, LogBatch, ResourceLogs};
 /// so that compressing them does not hold up other tasks.
 const BLOCKING_ENCODE_RECORDS: usize = 1024;
 
-/// What the exporter did, logged when it stops.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub sent_records: AtomicU64,
-    pub sent_requests: AtomicU64,
-    /// Bytes on the wire (after compression).
-    pub sent_bytes: AtomicU64,
-    /// The same before compression.
-    pub encoded_bytes: AtomicU64,
-    /// Refused for good: permanent errors, retries exhausted, records too large.
-    pub rejected_records: AtomicU64,
-    /// Dropped because the queue was full (`block_on_overflow: false`).
-    pub dropped_records: AtomicU64,
-    /// Counted by the server in partial-success answers.
-    pub partially_rejected_records: AtomicU64,
-}
-
-fn add(counter: &AtomicU64, n: usize) -> u64 {
-    counter.fetch_add(n as u64, Ordering::Relaxed) + n as u64
-}
-
 /// Everything one export needs; shared by the consumers.
 pub struct Export {
     pub encoder: Encoder,
     pub sender: Sender,
-    pub stats: Arc<Stats>,
 }
 
 impl Export {
@@ -75,12 +52,13 @@ impl Export {
         } else {
             self.encoder.encode(resource_logs)
         };
+        let stats = &self.sender.stats;
         let mut all_delivered = true;
         for piece in pieces {
             match piece {
                 Piece::TooLarge { size } => {
                     all_delivered = false;
-                    let total = add(&self.stats.rejected_records, 1);
+                    let total = stats.rejected_records.add(1);
                     error!(
                         size,
                         max_request_size = self.encoder.max_request_size,
@@ -92,17 +70,17 @@ impl Export {
                     let (n, wire, encoded) = (body.records, body.bytes.len(), body.encoded_size);
                     match self.sender.send(body.bytes, n).await {
                         Outcome::Delivered { rejected } => {
-                            add(&self.stats.sent_records, n);
-                            add(&self.stats.sent_requests, 1);
-                            add(&self.stats.sent_bytes, wire);
-                            add(&self.stats.encoded_bytes, encoded);
+                            stats.sent_records.add(n);
+                            stats.sent_requests.add(1);
+                            stats.sent_bytes.add(wire);
+                            stats.encoded_bytes.add(encoded);
                             if rejected > 0 {
-                                add(&self.stats.partially_rejected_records, rejected as usize);
+                                stats.partially_rejected_records.add(rejected as usize);
                             }
                         }
                         Outcome::Rejected(reason) => {
                             all_delivered = false;
-                            let total = add(&self.stats.rejected_records, n);
+                            let total = stats.rejected_records.add(n);
                             error!(error = %reason, dropped_items = n, rejected_records_total = total, "Exporting failed. Dropping data.");
                         }
                     }
@@ -199,33 +177,18 @@ impl Queue {
                 }
             }
         }
-        self.log_stats();
+        self.export.sender.stats.log();
         Ok(())
     }
 
     fn drop_full(&self, job: Job) {
         let records = job.batch.record_count();
-        let total = add(&self.export.stats.dropped_records, records);
+        let total = self.export.sender.stats.dropped_records.add(records);
         warn!(
             dropped_items = records,
             dropped_records_total = total,
             "Dropping data because sending_queue is full (block_on_overflow is false)"
         );
         job.batch.acks.reject();
-    }
-
-    fn log_stats(&self) {
-        let s = &self.export.stats;
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        info!(
-            sent_records = get(&s.sent_records),
-            sent_requests = get(&s.sent_requests),
-            sent_bytes = get(&s.sent_bytes),
-            encoded_bytes = get(&s.encoded_bytes),
-            rejected_records = get(&s.rejected_records),
-            dropped_records = get(&s.dropped_records),
-            partially_rejected_records = get(&s.partially_rejected_records),
-            "otlphttp exporter stopped"
-        );
     }
 }

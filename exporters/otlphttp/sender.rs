@@ -19,6 +19,7 @@ use tracing::{info, warn};
 
 use super::client::{Client, Reply};
 use super::config::RetryConfig;
+use super::stats::Stats;
 use crate::otlp::json::{decode_logs_response, ExportLogsServiceResponse};
 use crate::otlp::status::Status;
 
@@ -42,6 +43,7 @@ enum Verdict {
 pub struct Sender {
     pub client: Client,
     pub retry: RetryConfig,
+    pub stats: Stats,
 }
 
 impl Sender {
@@ -69,6 +71,7 @@ impl Sender {
             }
             info!(error = %error, interval = ?delay, records, "Exporting failed. Will retry the request after interval.");
             tokio::time::sleep(delay).await;
+            self.stats.retries.add(1);
         }
     }
 

@@ -13,8 +13,9 @@ const RECORDS: &str = r#"{"resourceLogs":[{"resource":{"attributes":[{"key":"hos
     {"timeUnixNano":"1700000000000000002","body":{"kvlistValue":{"values":[{"key":"k","value":{"arrayValue":{"values":[{"boolValue":true}]}}}]}}}
   ]}]}]}"#;
 
-/// The sending side: an otlp receiver on `port` exporting to `target`.
-fn sender_config(dir: &std::path::Path, port: u16, target: u16, exporter: &str) -> String {
+/// The sending side: an otlp receiver on `port` exporting to `target`, with
+/// self-metrics on `metrics`.
+fn sender_config(dir: &std::path::Path, port: u16, target: u16, exporter: &str, metrics: u16) -> String {
     write(
         dir,
         "sender.yaml",
@@ -22,9 +23,17 @@ fn sender_config(dir: &std::path::Path, port: u16, target: u16, exporter: &str) 
             "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{port}}}}}}}}}\n\
              exporters:\n  {exporter}:\n    endpoint: http://127.0.0.1:{target}\n    encoding: json\n\
              \x20   retry_on_failure: {{initial_interval: 100ms, max_interval: 200ms}}\n\
-             service: {{pipelines: {{logs: {{receivers: [otlp], exporters: [{exporter}]}}}}}}\n"
+             service:\n  pipelines: {{logs: {{receivers: [otlp], exporters: [{exporter}]}}}}\n  \
+             telemetry: {{metrics: {{readers: [{{pull: {{exporter: {{prometheus: {{host: 127.0.0.1, port: {metrics}}}}}}}}}]}}}}\n"
         ),
     )
+}
+
+/// The value of one series on the Prometheus endpoint.
+fn metric(port: u16, series: &str) -> Option<u64> {
+    let (_, _, body) = http_request(port, "GET", "/metrics", &[], b"").unwrap();
+    let text = String::from_utf8(body).unwrap();
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
 /// The receiving side: an otlp receiver on `port` printing every field.
@@ -61,18 +70,14 @@ fn assert_printed(receiver: &Running) {
     }
 }
 
-/// The log text without ANSI colour codes.
-fn without_colours(s: &str) -> String {
-    regex::Regex::new("\x1b\\[[0-9;]*m").unwrap().replace_all(s, "").into_owned()
-}
-
 #[test]
 fn ferrocol_to_ferrocol_over_otlp_http() {
     let dir = util::tempdir();
     let (front, back) = (util::free_port(), util::free_port());
     let mut receiver = Running::start(&["--config", &receiver_config(dir.path(), back)]);
     util::wait_port(back, Duration::from_secs(20));
-    let mut sender = Running::start(&["--config", &sender_config(dir.path(), front, back, "otlp_http")]);
+    let cfg = sender_config(dir.path(), front, back, "otlp_http", util::free_port());
+    let mut sender = Running::start(&["--config", &cfg]);
     util::wait_port(front, Duration::from_secs(20));
     post(front);
     // The 200 came after the far end delivered: the text is there already.
@@ -80,7 +85,7 @@ fn ferrocol_to_ferrocol_over_otlp_http() {
     assert_printed(&receiver);
     sender.signal(libc::SIGTERM);
     assert_eq!(sender.wait_exit(Duration::from_secs(20)), 0, "{}", sender.stderr());
-    let stderr = without_colours(&sender.stderr());
+    let stderr = sender.stderr();
     assert!(stderr.contains("otlphttp exporter stopped sent_records=2 sent_requests=1"), "{stderr}");
     receiver.signal(libc::SIGTERM);
     assert_eq!(receiver.wait_exit(Duration::from_secs(20)), 0);
@@ -90,7 +95,8 @@ fn ferrocol_to_ferrocol_over_otlp_http() {
 fn a_late_receiver_gets_everything_and_the_client_waits_for_it() {
     let dir = util::tempdir();
     let (front, back) = (util::free_port(), util::free_port());
-    let mut sender = Running::start(&["--config", &sender_config(dir.path(), front, back, "otlphttp")]);
+    let metrics = util::free_port();
+    let mut sender = Running::start(&["--config", &sender_config(dir.path(), front, back, "otlphttp", metrics)]);
     util::wait_port(front, Duration::from_secs(20));
     let client = std::thread::spawn(move || post(front));
     // The far end is down: the exporter retries and the client has no answer yet.
@@ -100,6 +106,18 @@ fn a_late_receiver_gets_everything_and_the_client_waits_for_it() {
     assert_eq!(client.join().unwrap(), 200);
     receiver.wait_for(Duration::from_secs(5), "the printed records", |out, _| out.contains("alice"));
     assert_printed(&receiver);
+    let retries = metric(metrics, r#"ferrocol_otlphttp_retries_total{exporter="otlphttp"}"#);
+    assert!(retries.is_some_and(|n| n > 0), "{retries:?}");
+    assert_eq!(metric(metrics, r#"ferrocol_otlphttp_requests_total{exporter="otlphttp"}"#), Some(1));
+    // The topology counts from the acks, right after they settle.
+    let sent = r#"otelcol_exporter_sent_log_records_total{exporter="otlphttp"}"#;
+    for _ in 0..100 {
+        if metric(metrics, sent) == Some(2) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(metric(metrics, sent), Some(2));
     for r in [&mut sender, &mut receiver] {
         r.signal(libc::SIGTERM);
         assert_eq!(r.wait_exit(Duration::from_secs(20)), 0, "{}", r.stderr());

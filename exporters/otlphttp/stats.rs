@@ -1,0 +1,104 @@
+//! What the exporter did: counted for the summary logged when it stops, and
+//! mirrored in ferrocol's metrics under the exporter's id. Records sent and
+//! failed are counted by the topology from the acks
+//! (`otelcol_exporter_sent_log_records`, `otelcol_exporter_send_failed_log_records`);
+//! these are the rest.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tracing::info;
+
+use crate::config::ComponentId;
+use crate::metrics::counter;
+
+/// A count for this exporter instance, and the process-wide metric it feeds.
+#[derive(Debug, Default)]
+pub struct Count {
+    local: AtomicU64,
+    metric: Option<Arc<AtomicU64>>,
+}
+
+impl Count {
+    fn metric(name: &'static str, help: &'static str, id: &ComponentId) -> Count {
+        Count { local: AtomicU64::new(0), metric: Some(counter(name, help, vec![("exporter", id.to_string())])) }
+    }
+
+    /// Add `n`; returns this instance's new total.
+    pub fn add(&self, n: usize) -> u64 {
+        if let Some(m) = &self.metric {
+            m.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        self.local.fetch_add(n as u64, Ordering::Relaxed) + n as u64
+    }
+
+    pub fn get(&self) -> u64 {
+        self.local.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub sent_records: Count,
+    pub sent_requests: Count,
+    /// Bytes on the wire (after compression).
+    pub sent_bytes: Count,
+    /// The same before compression.
+    pub encoded_bytes: Count,
+    /// Refused for good: permanent errors, retries exhausted, records too large.
+    pub rejected_records: Count,
+    /// Dropped because the queue was full (`block_on_overflow: false`).
+    pub dropped_records: Count,
+    /// Counted by the server in partial-success answers.
+    pub partially_rejected_records: Count,
+    /// Requests sent again after a transient failure.
+    pub retries: Count,
+}
+
+impl Stats {
+    pub fn new(id: &ComponentId) -> Stats {
+        Stats {
+            sent_requests: Count::metric(
+                "ferrocol_otlphttp_requests_total",
+                "OTLP/HTTP requests answered with a 2xx status.",
+                id,
+            ),
+            sent_bytes: Count::metric(
+                "ferrocol_otlphttp_sent_bytes_total",
+                "Request body bytes sent and accepted, after compression.",
+                id,
+            ),
+            dropped_records: Count::metric(
+                "otelcol_exporter_enqueue_failed_log_records_total",
+                "Number of log records failed to be added to the sending queue.",
+                id,
+            ),
+            partially_rejected_records: Count::metric(
+                "ferrocol_otlphttp_partial_success_rejected_log_records_total",
+                "Log records the server reported as rejected in partial-success answers.",
+                id,
+            ),
+            retries: Count::metric(
+                "ferrocol_otlphttp_retries_total",
+                "Requests sent again after a retryable status or a transport error.",
+                id,
+            ),
+            ..Stats::default()
+        }
+    }
+
+    /// The summary line logged when the exporter stops.
+    pub fn log(&self) {
+        info!(
+            sent_records = self.sent_records.get(),
+            sent_requests = self.sent_requests.get(),
+            sent_bytes = self.sent_bytes.get(),
+            encoded_bytes = self.encoded_bytes.get(),
+            rejected_records = self.rejected_records.get(),
+            dropped_records = self.dropped_records.get(),
+            partially_rejected_records = self.partially_rejected_records.get(),
+            retries = self.retries.get(),
+            "otlphttp exporter stopped"
+        );
+    }
+}
