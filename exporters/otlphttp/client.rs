@@ -67,7 +67,7 @@ impl Client {
     pub fn new(cfg: &OtlpHttpExporterConfig) -> Result<Client, StageError> {
         let url_text = cfg.logs_url().map_err(StageError::new)?;
         let url = parse_url(&url_text).map_err(StageError::new)?;
-        let proxy = proxy_for(&url, &cfg.proxy_url).map_err(|e| StageError::new(format!("proxy_url: {e}")))?;
+        let proxy = proxy_for(&url, &cfg.proxy_url.0).map_err(|e| StageError::new(format!("proxy_url: {e}")))?;
         let mut headers = HeaderMap::new();
         headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(cfg.encoding.content_type()));
@@ -117,7 +117,7 @@ impl Client {
         connector: Connector,
     ) -> Result<HttpsConnector<Connector>, StageError> {
         let tls_config = if url.scheme_str() == Some("https") {
-            cfg.tls.client_config(Vec::new())?
+            cfg.tls.client_config()?
         } else {
             // Never used: plain-text URLs skip TLS. No certificates need loading.
             rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())

@@ -89,8 +89,10 @@ fn header_values_are_never_printed() {
     assert_eq!(e, [("headers::X-Token".to_string(), "invalid header value (not shown)".to_string())]);
     let e = errors("endpoint: http://h\nheaders: {'bad name': v}\n");
     assert_eq!(e[0].1, "invalid header name \"bad name\"");
-    let c = load("endpoint: http://h\ntls: {key_pem: PRIVATE-s3cret}\n").unwrap();
-    assert!(!format!("{c:?}").contains("s3cret"));
+    let c =
+        load("endpoint: http://h\ntls: {key_pem: PRIVATE-s3cret}\nproxy_url: http://u:s3cret@proxy:3128\n").unwrap();
+    let debug = format!("{c:?}");
+    assert!(!debug.contains("s3cret") && debug.contains("<credentials>@proxy:3128"), "{debug}");
 }
 
 #[test]
@@ -160,4 +162,7 @@ fn accepted_but_ineffective_settings_warn() {
     assert!(c.validate().is_empty(), "{:?}", c.validate());
     assert!(!c.sending_queue.blocks(), "the deprecated `blocking` is honoured");
     assert_eq!(c.warnings().len(), 8, "{:#?}", c.warnings());
+    let c = load("endpoint: https://h\ntls: {insecure: true}\n").unwrap();
+    assert!(c.warnings()[0].starts_with("tls::insecure has no effect on an https:// endpoint"), "{:?}", c.warnings());
+    assert!(load("endpoint: http://h\ntls: {insecure: true}\n").unwrap().warnings().is_empty());
 }

@@ -26,6 +26,7 @@ mod queue;
 mod sender;
 mod stats;
 mod tls;
+mod validate;
 
 #[cfg(test)]
 mod config_tests;

@@ -46,8 +46,12 @@ impl Export {
             let this = self.clone();
             match tokio::task::spawn_blocking(move || this.encoder.encode(resource_logs)).await {
                 Ok(p) => p,
-                // The encoder panicked: the acks are dropped unsettled (abandoned).
-                Err(e) => return error!(error = %e, records, "encoding a batch failed"),
+                Err(e) => {
+                    // A bug: the acks are dropped unsettled, so the batch is abandoned
+                    // (read again after a restart) rather than called delivered.
+                    error!(error = %e, records, "encoding a batch failed");
+                    return;
+                }
             }
         } else {
             self.encoder.encode(resource_logs)

@@ -145,8 +145,8 @@ impl TlsClientConfig {
     }
 
     /// The rustls config for `https://` endpoints: reads the certificate files.
-    /// `alpn` lists the protocols offered (`h2`, `http/1.1`).
-    pub fn client_config(&self, alpn: Vec<Vec<u8>>) -> Result<ClientConfig, StageError> {
+    /// (The connector sets the ALPN protocols.)
+    pub fn client_config(&self) -> Result<ClientConfig, StageError> {
         let err = |msg: String| StageError::new(format!("tls: {msg}"));
         let mut provider = rustls::crypto::ring::default_provider();
         if !self.cipher_suites.is_empty() {
@@ -175,14 +175,12 @@ impl TlsClientConfig {
         } else {
             builder.with_root_certificates(self.roots()?)
         };
-        let mut config = if self.has_cert() {
+        if self.has_cert() {
             let (certs, key) = self.client_cert()?;
-            builder.with_client_auth_cert(certs, key).map_err(|e| err(format!("client certificate and key: {e}")))?
+            builder.with_client_auth_cert(certs, key).map_err(|e| err(format!("client certificate and key: {e}")))
         } else {
-            builder.with_no_client_auth()
-        };
-        config.alpn_protocols = alpn;
-        Ok(config)
+            Ok(builder.with_no_client_auth())
+        }
     }
 
     fn roots(&self) -> Result<RootCertStore, StageError> {
