@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny};
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::tls::TlsClientConfig;
@@ -74,7 +74,7 @@ pub struct OtlpHttpExporterConfig {
     /// Accepted; cookies are not kept (a warning when enabled).
     pub cookies: Option<BTreeMap<String, serde_json::Value>>,
     /// Not supported (a config error): set an `Authorization` header instead.
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "crate::config::de::present")]
     pub auth: Option<IgnoredAny>,
     /// Not supported (a config error) when non-empty.
     pub middlewares: Vec<IgnoredAny>,
@@ -127,8 +127,8 @@ pub enum Encoding {
 impl Encoding {
     pub fn content_type(self) -> &'static str {
         match self {
-            Encoding::Proto => "application/x-protobuf",
-            Encoding::Json => "application/json",
+            Encoding::Proto => crate::otlp::PROTOBUF,
+            Encoding::Json => crate::otlp::JSON,
         }
     }
 }
@@ -294,11 +294,6 @@ pub enum Sizer {
     Requests,
     Items,
     Bytes,
-}
-
-/// A key that is present is `Some`, even when its value is empty.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 impl OtlpHttpExporterConfig {

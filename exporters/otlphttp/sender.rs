@@ -11,7 +11,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use hyper::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
+use hyper::header::{HeaderMap, RETRY_AFTER};
 use hyper::StatusCode;
 use prost::Message as _;
 use tokio::time::Instant;
@@ -22,6 +22,7 @@ use super::config::RetryConfig;
 use super::stats::Stats;
 use crate::otlp::json::{decode_logs_response, ExportLogsServiceResponse};
 use crate::otlp::status::Status;
+use crate::otlp::Encoding;
 
 /// How a body ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -100,17 +101,6 @@ fn verdict(reply: &Reply, retryable: &[u16], url: &str) -> Verdict {
     Verdict::Retry { error, retry_after }
 }
 
-/// The encoding of a response body, from its `Content-Type`.
-fn body_kind(headers: &HeaderMap) -> Option<&'static str> {
-    let ct = headers.get(CONTENT_TYPE)?.to_str().ok()?;
-    let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    match media.as_str() {
-        "application/x-protobuf" | "application/protobuf" => Some("proto"),
-        "application/json" => Some("json"),
-        _ => None,
-    }
-}
-
 /// Log a partial success and return its rejected count. A body that cannot be
 /// read is logged too: the server accepted the request, so it is not retried
 /// (otelcol turns it into a permanent error; the data is gone either way).
@@ -118,9 +108,9 @@ fn partial_success(reply: &Reply) -> i64 {
     if reply.body.is_empty() {
         return 0;
     }
-    let decoded = match body_kind(&reply.headers) {
-        Some("proto") => ExportLogsServiceResponse::decode(&reply.body[..]).map_err(|e| e.to_string()),
-        Some(_) => decode_logs_response(&reply.body),
+    let decoded = match Encoding::from_headers(&reply.headers) {
+        Some(Encoding::Protobuf) => ExportLogsServiceResponse::decode(&reply.body[..]).map_err(|e| e.to_string()),
+        Some(Encoding::Json) => decode_logs_response(&reply.body),
         None => return 0,
     };
     match decoded {
@@ -144,9 +134,9 @@ fn partial_success(reply: &Reply) -> i64 {
 
 /// The server's explanation: a `google.rpc.Status` message, else the start of a text body.
 fn server_message(reply: &Reply) -> Option<String> {
-    let status = match body_kind(&reply.headers) {
-        Some("proto") => Status::from_protobuf(&reply.body),
-        Some(_) => Status::from_json(&reply.body),
+    let status = match Encoding::from_headers(&reply.headers) {
+        Some(Encoding::Protobuf) => Status::from_protobuf(&reply.body),
+        Some(Encoding::Json) => Status::from_json(&reply.body),
         None => None,
     };
     if let Some(st) = status.filter(|s| !s.message.is_empty()) {
@@ -230,7 +220,7 @@ fn random_unit() -> f64 {
 mod tests {
     use super::*;
     use crate::config::Duration as ConfigDuration;
-    use hyper::header::HeaderValue;
+    use hyper::header::{HeaderValue, CONTENT_TYPE};
 
     fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {
         let mut headers = HeaderMap::new();

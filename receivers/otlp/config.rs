@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use hyper::header::{HeaderName, HeaderValue};
-use serde::de::{Deserializer, IgnoredAny};
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::config::{ByteSize, Duration, FieldError};
@@ -30,10 +30,10 @@ pub struct OtlpReceiverConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct Protocols {
     /// OTLP/HTTP (protobuf and JSON).
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "crate::config::de::present")]
     pub http: Option<HttpServerConfig>,
     /// OTLP/gRPC: not supported; accepted only to say so in `validate`.
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "crate::config::de::present")]
     pub grpc: Option<IgnoredAny>,
 }
 
@@ -60,10 +60,10 @@ pub struct HttpServerConfig {
     /// Accepted; CORS is not implemented, so browsers cannot post cross-origin.
     pub cors: Option<CorsConfig>,
     /// Not supported (a config error): requests would be taken unauthenticated.
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "crate::config::de::present")]
     pub auth: Option<IgnoredAny>,
     /// Not supported (a config error): terminate TLS in front of the receiver.
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "crate::config::de::present")]
     pub tls: Option<IgnoredAny>,
     /// Not supported (a config error) when non-empty.
     pub middlewares: Vec<IgnoredAny>,
@@ -109,12 +109,6 @@ impl Default for HttpServerConfig {
             keep_alives_enabled: true,
         }
     }
-}
-
-/// A key that is present is `Some`, even when its value is empty or `null`
-/// (our deserializer reads a null node as an empty map, i.e. the defaults).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 impl OtlpReceiverConfig {

@@ -4,51 +4,19 @@
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use hyper::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Response, StatusCode};
 use prost::Message as _;
 
 pub use crate::otlp::status::Status;
+pub use crate::otlp::Encoding;
 
 pub type Body = Full<Bytes>;
-
-pub const JSON: &str = "application/json";
-pub const PROTOBUF: &str = "application/x-protobuf";
 
 /// gRPC status codes used in `Status` bodies.
 pub const INVALID_ARGUMENT: i32 = 3;
 pub const INTERNAL: i32 = 13;
 pub const UNAVAILABLE: i32 = 14;
-
-/// The encoding of a request, and so of its answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Encoding {
-    Json,
-    Protobuf,
-}
-
-impl Encoding {
-    /// From `Content-Type`: the media type, case-insensitive; parameters such as
-    /// `charset` are ignored, as otelcol does. `None` for anything else.
-    pub fn from_headers(headers: &HeaderMap) -> Option<Encoding> {
-        let value = headers.get(CONTENT_TYPE)?.to_str().ok()?;
-        let media_type = value.split(';').next().unwrap_or_default().trim();
-        if media_type.eq_ignore_ascii_case(JSON) {
-            Some(Encoding::Json)
-        } else if media_type.eq_ignore_ascii_case(PROTOBUF) {
-            Some(Encoding::Protobuf)
-        } else {
-            None
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Encoding::Json => JSON,
-            Encoding::Protobuf => PROTOBUF,
-        }
-    }
-}
 
 fn build(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
     let mut resp = Response::new(Full::new(body.into()));

@@ -31,6 +31,14 @@ impl de::Error for DeError {
     }
 }
 
+/// For `#[serde(deserialize_with = "crate::config::de::present")]` on an
+/// `Option`: a key that is present is `Some`, even when its value is empty or
+/// `null` (a null node reads as an empty map, i.e. the defaults), as otelcol
+/// enables a section (`http:`) by naming it.
+pub fn present<'de, D: de::Deserializer<'de>, T: de::Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 /// Deserialize a config struct from a node.
 pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
     T::deserialize(NodeDe { node, path: String::new() })
