@@ -1,9 +1,13 @@
 //! Receivers: where records enter a pipeline. Each watches its shutdown token,
 //! and checkpoints (where it has a durable source) only after delivery acks.
 
+pub mod file_source;
+mod filelog;
+mod teleport;
+
 use crate::component::ReceiverFactory;
 
 /// Every built-in receiver.
 pub fn factories() -> Vec<&'static ReceiverFactory> {
-    vec![]
+    vec![&filelog::FACTORY, &teleport::FACTORY]
 }

@@ -7,12 +7,15 @@
 //! - [`event`]: the batches that flow (OTLP log records) and [`ack`]: their delivery acks.
 //! - [`topology`]: channel wiring, spawn, supervision and ordered shutdown.
 //! - [`storage`]: the checkpoint store API behind `file_storage`.
+//! - [`tail`]: the file-tailing engine (globs, rotation, offsets) behind `filelog` and `teleport`.
+//! - [`anyvalue`]: JSON text straight into `AnyValue`, and key/value helpers.
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
 //! - [`receivers`], [`processors`], [`exporters`], [`extensions`]: one folder per component
 //!   at the top of the repository, mounted here; [`registry`] lists them.
 //! - [`cli`]: the `ferrocol` command.
 
 pub mod ack;
+pub mod anyvalue;
 pub mod cli;
 pub mod component;
 pub mod config;
@@ -20,6 +23,7 @@ pub mod event;
 pub mod otlp;
 pub mod registry;
 pub mod storage;
+pub mod tail;
 pub mod telemetry;
 pub mod topology;
 

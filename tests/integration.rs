@@ -5,5 +5,7 @@ mod util;
 mod cli;
 mod debug_exporter;
 mod extensions;
+mod filelog;
 mod otlp_receiver;
 mod pipeline;
+mod teleport;
