@@ -387,3 +387,33 @@ fn config_errors_are_positioned() {
         "{err}"
     );
 }
+
+#[test]
+fn inotify_finds_new_lines_and_files_between_polls() {
+    let work = util::tempdir();
+    let log = work.path().join("log");
+    fs::create_dir_all(log.join("auth-1")).unwrap();
+    let day1 = log.join("auth-1/2024-03-01.00:00:00.log");
+    append(&day1, format!("{}\n", event("n-1", "exec", "2024-03-01T10:00:00Z")).as_bytes());
+    // Polls an hour apart: only inotify can make the later lines show up.
+    let mut r = Running::start(&["--config", &config(&log, "    poll_interval: 1h\n", "normal")]);
+    wait_records(&r, 1);
+    append(&day1, format!("{}\n", event("n-2", "exec", "2024-03-01T10:00:01Z")).as_bytes());
+    wait_records(&r, 2);
+    append(
+        &log.join("auth-1/2024-03-02.00:00:00.log"),
+        format!("{}\n", event("n-3", "exec", "2024-03-02T00:00:00Z")).as_bytes(),
+    );
+    wait_records(&r, 3);
+    // A new auth server folder: its directory is not watched yet, the top level is.
+    fs::create_dir_all(log.join("auth-2")).unwrap();
+    append(
+        &log.join("auth-2/2024-03-02.00:00:00.log"),
+        format!("{}\n", event("n-4", "exec", "2024-03-02T00:00:00Z")).as_bytes(),
+    );
+    wait_records(&r, 4);
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(WAIT), 0);
+    let seen = uids(&r.stdout());
+    assert_eq!(seen.len(), 4, "{seen:?}");
+}

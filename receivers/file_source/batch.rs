@@ -3,9 +3,9 @@
 use crate::event::{InstrumentationScope, KeyValue, LogRecord, Resource, ResourceLogs, ScopeLogs};
 
 /// Records per batch at most.
-pub const MAX_BATCH_RECORDS: usize = 1024;
+pub const MAX_BATCH_RECORDS: usize = 256;
 /// Bytes of source text per batch at most (the records take a few times more in memory).
-pub const MAX_BATCH_BYTES: usize = 512 << 10;
+pub const MAX_BATCH_BYTES: usize = 256 << 10;
 
 /// The batch being filled.
 #[derive(Default)]

@@ -85,24 +85,32 @@ async fn run<M: Mapper>(
     };
     let mut consumer = BatchConsumer { out: cx.output, commits, mapper, batch: BatchBuilder::new() };
     // The engine blocks on file reads and on a full pipeline: a thread of its own.
-    let mut engine = tokio::task::spawn_blocking(move || {
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new().name("ferrocol-tail".into()).spawn(move || {
         tailer.run(&mut consumer);
         consumer.mapper.finish();
         // Dropping the consumer drops the pipeline sender and the commit queue.
+        drop(consumer);
+        let _ = done_tx.send(());
     });
+    if let Err(e) = spawned {
+        return Err(StageError::new(format!("cannot start the file reader thread: {e}")));
+    }
+    let mut done_rx = done_rx;
     let joined = tokio::select! {
         _ = cx.shutdown.cancelled() => {
             stop.stop();
-            (&mut engine).await
+            (&mut done_rx).await
         }
-        r = &mut engine => r,
+        r = &mut done_rx => r,
     };
     // Every batch sent is settled once the pipeline drains; then the last
     // checkpoint is written.
     if let Some(c) = committer {
         let _ = c.await;
     }
-    joined.map_err(|e| StageError::new(format!("file reader failed: {e}")))
+    // A reader thread that panicked never says it is done.
+    joined.map_err(|_| StageError::new("the file reader thread failed"))
 }
 
 /// The stored checkpoint; a missing or unreadable one means a fresh start.

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use tracing::debug;
@@ -180,7 +181,20 @@ impl Matcher {
     }
 }
 
-/// Wakes the engine when something changes in a watched directory.
+/// Paths inotify reported as changed since the engine last looked.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Files whose content or metadata changed.
+    pub paths: HashSet<PathBuf>,
+    /// Files were created, removed or renamed, or too many changed to list:
+    /// look at everything.
+    pub structure: bool,
+}
+
+/// Changed paths kept at most before falling back to a full poll.
+const MAX_CHANGES: usize = 1024;
+
+/// Wakes the engine when something changes in a watched directory, noting what changed.
 pub struct Watcher {
     inner: notify::RecommendedWatcher,
     watched: HashSet<PathBuf>,
@@ -188,14 +202,27 @@ pub struct Watcher {
 
 impl Watcher {
     /// `None` when inotify is unavailable (then polling alone finds changes).
-    pub fn new(wake: impl Fn() + Send + 'static) -> Option<Watcher> {
+    pub fn new(changes: Arc<Mutex<Changes>>, wake: impl Fn() + Send + 'static) -> Option<Watcher> {
         let handler = move |res: notify::Result<notify::Event>| {
+            let Ok(ev) = res else { return };
             // Reading a file makes access events; they must not wake us again.
-            if let Ok(ev) = res {
-                if !matches!(ev.kind, notify::EventKind::Access(_)) {
-                    wake();
+            if matches!(ev.kind, notify::EventKind::Access(_)) {
+                return;
+            }
+            {
+                use notify::event::ModifyKind;
+                let mut c = changes.lock().unwrap_or_else(PoisonError::into_inner);
+                let content = matches!(
+                    ev.kind,
+                    notify::EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Metadata(_) | ModifyKind::Any)
+                );
+                if !content || ev.paths.is_empty() || c.paths.len() + ev.paths.len() > MAX_CHANGES {
+                    c.structure = true;
+                } else {
+                    c.paths.extend(ev.paths);
                 }
             }
+            wake();
         };
         match notify::recommended_watcher(handler) {
             Ok(inner) => Some(Watcher { inner, watched: HashSet::new() }),

@@ -25,13 +25,13 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use tracing::{debug, info, warn};
 
 use super::checkpoint::{Checkpoint, FileId, KnownFile, Progress, Update};
-use super::discovery::{Matcher, Watcher};
+use super::discovery::{Changes, Matcher, Watcher};
 use super::fingerprint::{Fingerprint, Stat};
 use super::reader::{count_lines, ReadBuf, ReadCx, ReadOutcome, Reader};
 use super::split::Splitter;
@@ -121,6 +121,8 @@ pub struct Tailer {
     wake_tx: SyncSender<()>,
     wake_rx: Receiver<()>,
     watcher: Option<Watcher>,
+    /// What inotify saw change since the last look.
+    changes: Arc<Mutex<Changes>>,
     warned_empty: bool,
 }
 
@@ -148,6 +150,7 @@ impl Tailer {
             wake_tx,
             wake_rx,
             watcher: None,
+            changes: Arc::default(),
             warned_empty: false,
         })
     }
@@ -169,7 +172,7 @@ impl Tailer {
     pub fn run(mut self, consumer: &mut dyn Consumer) {
         if self.opts.use_notify {
             let wake = self.wake_tx.clone();
-            self.watcher = Watcher::new(move || {
+            self.watcher = Watcher::new(self.changes.clone(), move || {
                 let _ = wake.try_send(());
             });
         }
@@ -195,8 +198,14 @@ impl Tailer {
             let deadline = self.flush_deadlines().map_or(next_poll, |d| d.min(next_poll));
             let timeout = deadline.saturating_duration_since(Instant::now());
             match self.wake_rx.recv_timeout(timeout) {
-                // Something changed (or stop): poll soon, but not in a tight loop.
-                Ok(()) => next_poll = next_poll.min(last_poll + MIN_POLL_GAP),
+                // Something changed (or stop). A write to a tracked file only
+                // needs that file looked at; anything else means a poll soon
+                // (not in a tight loop).
+                Ok(()) => {
+                    if !self.note_changes() {
+                        next_poll = next_poll.min(last_poll + MIN_POLL_GAP);
+                    }
+                }
                 Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
             }
         }
@@ -211,6 +220,27 @@ impl Tailer {
         let more = self.read_round(consumer)?;
         self.flush(consumer)?;
         Ok(more)
+    }
+
+    /// Apply what inotify reported: refresh the size of tracked files that
+    /// were written to. False when a poll is needed: files were created,
+    /// removed or renamed, or a file not tracked yet (empty until now) changed.
+    fn note_changes(&mut self) -> bool {
+        let changes = std::mem::take(&mut *self.changes.lock().unwrap_or_else(PoisonError::into_inner));
+        if changes.structure {
+            return false;
+        }
+        for path in &changes.paths {
+            match self.active.iter_mut().find(|r| r.path == *path) {
+                Some(r) => match r.file.as_ref().and_then(|f| f.metadata().ok()) {
+                    Some(m) => r.stat.size = m.len(),
+                    None => return false,
+                },
+                None if self.matcher.is_match(path) => return false,
+                None => {}
+            }
+        }
+        true
     }
 
     fn flush(&mut self, consumer: &mut dyn Consumer) -> Result<(), Stopped> {
