@@ -72,5 +72,5 @@ fn config_checks() {
         cfg("include: [a]\nfingerprint_size: 8\n"),
         ["fingerprint_size: 'fingerprint_size' must be at least 16 bytes"]
     );
-    assert_eq!(cfg("include: [a]\nattributes: {x: 'EXPR(nope)'}\n")[0].split(':').next().unwrap(), "attributes::x");
+    assert_eq!(cfg("include: [a]\nattributes: {x: 'EXPR(nope)'}\n")[0].split(": ").next().unwrap(), "attributes::x");
 }
