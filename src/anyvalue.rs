@@ -196,10 +196,6 @@ impl OrderedMap {
             .map(|(k, v)| KeyValue { key: k.clone(), value: Some(from_json_value(v)), ..Default::default() })
             .collect()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// The value under `key` in a key/value list.

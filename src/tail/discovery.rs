@@ -125,20 +125,17 @@ impl Matcher {
     }
 
     /// Every file (a symlink counts as the file it points to) matching an
-    /// include pattern and no exclude pattern, sorted and without repeats.
-    pub fn find(&self) -> Vec<PathBuf> {
+    /// include pattern and no exclude pattern, sorted and without repeats;
+    /// and the directories walked (where new files may appear).
+    pub fn find(&self) -> (Vec<PathBuf>, HashSet<PathBuf>) {
         let mut found = HashSet::new();
+        let mut dirs = HashSet::new();
         for root in &self.roots {
-            self.walk(&root.dir, root.depth, &mut found);
+            self.walk(&root.dir, root.depth, &mut found, &mut dirs);
         }
         let mut v: Vec<PathBuf> = found.into_iter().collect();
         v.sort();
-        v
-    }
-
-    /// The directories the walk starts in (watched for new files).
-    pub fn root_dirs(&self) -> impl Iterator<Item = &Path> {
-        self.roots.iter().map(|r| r.dir.as_path())
+        (v, dirs)
     }
 
     pub fn is_match(&self, path: &Path) -> bool {
@@ -153,7 +150,7 @@ impl Matcher {
             && self.exclude.is_match(dir.join("\u{1}").join("\u{1}"))
     }
 
-    fn walk(&self, dir: &Path, depth: Option<usize>, found: &mut HashSet<PathBuf>) {
+    fn walk(&self, dir: &Path, depth: Option<usize>, found: &mut HashSet<PathBuf>, dirs: &mut HashSet<PathBuf>) {
         let entries = match fs::read_dir(dir) {
             Ok(e) => e,
             Err(e) => {
@@ -161,13 +158,14 @@ impl Matcher {
                 return;
             }
         };
+        dirs.insert(dir.to_path_buf());
         let deeper = depth.is_none_or(|d| d > 1);
         for entry in entries.flatten() {
             let path = entry.path();
             let Ok(ft) = entry.file_type() else { continue };
             if ft.is_dir() {
                 if deeper && !self.pruned(&path) {
-                    self.walk(&path, depth.map(|d| d - 1), found);
+                    self.walk(&path, depth.map(|d| d - 1), found, dirs);
                 }
                 continue;
             }
@@ -233,8 +231,11 @@ impl Watcher {
         }
     }
 
-    /// Watch `dirs` (not recursively), and stop watching directories not listed.
-    pub fn set(&mut self, dirs: HashSet<PathBuf>) {
+    /// Watch `dirs` (not recursively), and stop watching directories not
+    /// listed. True when a directory was added: what changed in it before the
+    /// watch began is only seen by walking it again.
+    pub fn set(&mut self, dirs: HashSet<PathBuf>) -> bool {
+        let mut added = false;
         use notify::Watcher as _;
         let stale: Vec<PathBuf> = self.watched.difference(&dirs).cloned().collect();
         for d in stale {
@@ -248,10 +249,12 @@ impl Watcher {
             match self.inner.watch(&d, notify::RecursiveMode::NonRecursive) {
                 Ok(()) => {
                     self.watched.insert(d);
+                    added = true;
                 }
                 Err(e) => debug!(dir = %d.display(), error = %e, "cannot watch directory; polling it"),
             }
         }
+        added
     }
 }
 
@@ -286,11 +289,13 @@ mod tests {
             v.iter().map(|p| p.strip_prefix(dir.path()).unwrap().to_string_lossy().into_owned()).collect()
         };
         let m = Matcher::new(&[format!("{base}/*.log")], &[]).unwrap();
-        assert_eq!(rel(m.find()), ["a.log", "link.log"]);
+        assert_eq!(rel(m.find().0), ["a.log", "link.log"]);
         let m = Matcher::new(&[format!("{base}/**/*.log")], &[format!("{base}/skip/**")]).unwrap();
-        assert_eq!(rel(m.find()), ["a.log", "link.log", "sub/c.log", "sub/deep/d.log"]);
+        let (files, dirs) = m.find();
+        assert_eq!(rel(files), ["a.log", "link.log", "sub/c.log", "sub/deep/d.log"]);
+        assert_eq!(dirs.len(), 3, "skip/ is pruned: {dirs:?}");
         let m = Matcher::new(&[format!("{base}/*/*.log")], &[]).unwrap();
-        assert_eq!(rel(m.find()), ["skip/e.log", "sub/c.log"]);
+        assert_eq!(rel(m.find().0), ["skip/e.log", "sub/c.log"]);
         assert!(!m.pruned(Path::new("/x")));
         let m = Matcher::new(&[format!("{base}/*/*.log")], &[format!("{base}/skip/**")]).unwrap();
         assert!(m.pruned(&dir.path().join("skip")));

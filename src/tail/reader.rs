@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -365,10 +365,6 @@ impl Reader {
         if self.resolved.is_none() {
             self.resolved = std::fs::canonicalize(&self.path).ok();
         }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 

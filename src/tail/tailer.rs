@@ -39,6 +39,8 @@ use super::{Options, Order, StartAt};
 
 /// Polls a file that is no longer matched (or an old identity) is kept for.
 const LOST_POLLS: u32 = 3;
+/// Directories watched at most (the shallowest first).
+const MAX_WATCHES: usize = 4096;
 /// Least time between two polls triggered by inotify events.
 const MIN_POLL_GAP: Duration = Duration::from_millis(10);
 
@@ -123,6 +125,8 @@ pub struct Tailer {
     watcher: Option<Watcher>,
     /// What inotify saw change since the last look.
     changes: Arc<Mutex<Changes>>,
+    /// A directory was newly watched: poll again soon.
+    rescan: bool,
     warned_empty: bool,
 }
 
@@ -151,6 +155,7 @@ impl Tailer {
             wake_rx,
             watcher: None,
             changes: Arc::default(),
+            rescan: false,
             warned_empty: false,
         })
     }
@@ -183,7 +188,7 @@ impl Tailer {
             if now >= next_poll {
                 self.discover();
                 last_poll = now;
-                next_poll = now + self.opts.poll_interval;
+                next_poll = now + if self.rescan { MIN_POLL_GAP } else { self.opts.poll_interval };
             }
             let more = match self.read_round(consumer) {
                 Ok(more) => more,
@@ -260,7 +265,7 @@ impl Tailer {
     pub fn discover(&mut self) {
         let first = self.polls == 0;
         self.polls += 1;
-        let found = self.stat_matches();
+        let (found, dirs) = self.stat_matches();
         if found.is_empty() && !self.warned_empty {
             self.warned_empty = true;
             warn!(include = ?self.opts.include, "no files match the configured include patterns (yet)");
@@ -294,15 +299,16 @@ impl Tailer {
         }
         self.expire();
         self.sort();
-        self.update_watches();
+        self.update_watches(dirs);
     }
 
     /// Stat every matching path (following symlinks), one entry per inode.
-    fn stat_matches(&self) -> Vec<(PathBuf, Stat)> {
+    fn stat_matches(&self) -> (Vec<(PathBuf, Stat)>, HashSet<PathBuf>) {
         let cutoff = self.opts.exclude_older_than.and_then(|d| SystemTime::now().checked_sub(d));
         let mut inodes = HashSet::new();
         let mut out = Vec::new();
-        for path in self.matcher.find() {
+        let (paths, dirs) = self.matcher.find();
+        for path in paths {
             let Ok(m) = fs::metadata(&path) else { continue };
             if !m.is_file() {
                 continue;
@@ -316,7 +322,7 @@ impl Tailer {
                 out.push((path, st));
             }
         }
-        out
+        (out, dirs)
     }
 
     /// A tracked file seen again at `path`: notice renames, truncation and inode reuse.
@@ -474,11 +480,18 @@ impl Tailer {
         }
     }
 
-    fn update_watches(&mut self) {
+    /// Watch every directory the walk went through (new files appear there)
+    /// and those of the files being read; past `MAX_WATCHES`, polling alone.
+    fn update_watches(&mut self, mut dirs: HashSet<PathBuf>) {
         let Some(w) = self.watcher.as_mut() else { return };
-        let mut dirs: HashSet<PathBuf> = self.matcher.root_dirs().map(Path::to_path_buf).collect();
         dirs.extend(self.active.iter().filter_map(|r| r.path.parent().map(Path::to_path_buf)));
-        w.set(dirs);
+        if dirs.len() > MAX_WATCHES {
+            let mut sorted: Vec<PathBuf> = dirs.into_iter().collect();
+            sorted.sort_by_key(|d| d.components().count());
+            dirs = sorted.into_iter().take(MAX_WATCHES).collect();
+        }
+        // Files created in a new directory before its watch began are found by walking it again soon.
+        self.rescan = w.set(dirs);
     }
 
     /// Close least recently used handles of matched files until at most
@@ -555,11 +568,6 @@ impl Tailer {
     /// Open file handles now.
     pub fn open_handles(&self) -> usize {
         self.active.iter().chain(&self.lost).filter(|r| r.file.is_some()).count()
-    }
-
-    /// Ids and paths of the files tracked now (for tests and logs).
-    pub fn tracked(&self) -> Vec<(FileId, PathBuf, u64)> {
-        self.active.iter().map(|r| (r.id, r.path.clone(), r.offset)).collect()
     }
 }
 
