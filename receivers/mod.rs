@@ -1,11 +1,14 @@
 //! Receivers: where records enter a pipeline. Each watches its shutdown token,
 //! and checkpoints (where it has a durable source) only after delivery acks.
 
+pub mod file_source;
+mod filelog;
 mod otlp;
+mod teleport;
 
 use crate::component::ReceiverFactory;
 
 /// Every built-in receiver.
 pub fn factories() -> Vec<&'static ReceiverFactory> {
-    vec![&otlp::FACTORY]
+    vec![&filelog::FACTORY, &otlp::FACTORY, &teleport::FACTORY]
 }

@@ -7,6 +7,8 @@
 //! - [`event`]: the batches that flow (OTLP log records) and [`ack`]: their delivery acks.
 //! - [`topology`]: channel wiring, spawn, supervision and ordered shutdown.
 //! - [`storage`]: the checkpoint store API behind `file_storage`.
+//! - [`tail`]: the file-tailing engine (globs, rotation, offsets) behind `filelog` and `teleport`.
+//! - [`anyvalue`]: JSON text straight into `AnyValue`, and key/value helpers.
 //! - [`audit`]: the Linux audit record parser (`ssh_events`, OTTL's `ParseLinuxAudit`).
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
 //! - [`receivers`], [`processors`], [`exporters`], [`extensions`]: one folder per component
@@ -14,6 +16,7 @@
 //! - [`cli`]: the `ferrocol` command.
 
 pub mod ack;
+pub mod anyvalue;
 pub mod audit;
 pub mod cli;
 pub mod component;
@@ -23,6 +26,7 @@ pub mod metrics;
 pub mod otlp;
 pub mod registry;
 pub mod storage;
+pub mod tail;
 pub mod telemetry;
 pub mod topology;
 

@@ -207,3 +207,38 @@ pub fn wait_port(port: u16, timeout: Duration) {
     }
     panic!("nothing listens on 127.0.0.1:{port} after {timeout:?}");
 }
+
+/// Remove ANSI color escapes (ferrocol's own log colors its fields).
+pub fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Compare texts; on a mismatch, show the first differing line of each.
+pub fn assert_text_eq(expected: &str, got: &str) {
+    if expected == got {
+        return;
+    }
+    let (e, g): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), got.lines().collect());
+    let i = e.iter().zip(&g).position(|(a, b)| a != b).unwrap_or(e.len().min(g.len()));
+    panic!(
+        "texts differ at line {}:\nexpected: {:?}\n     got: {:?}\n(expected {} lines, got {})\n--- got ---\n{got}",
+        i + 1,
+        e.get(i),
+        g.get(i),
+        e.len(),
+        g.len()
+    );
+}
