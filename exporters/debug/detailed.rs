@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::value::write_typed;
+use crate::otlp::value::write_typed;
 use crate::event::{InstrumentationScope, KeyValue, Resource, ResourceLogs};
 
 /// The text otelcol's debug exporter prints for `logs` at detailed verbosity.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::value::write_as_string;
+use crate::otlp::value::write_as_string;
 use crate::event::{KeyValue, ResourceLogs};
 
 /// The text otelcol's debug exporter prints for `logs` at normal verbosity.

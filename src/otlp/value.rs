@@ -1,6 +1,7 @@
 //! Attribute and body values as pdata prints them: `Value.Type().String()` and
 //! `Value.AsString()`, including Go's `encoding/json` output for maps and slices
-//! (sorted keys, compact, HTML-escaped, ES6-style floats).
+//! (sorted keys, compact, HTML-escaped, ES6-style floats). Shared by the debug
+//! exporter and OTTL, which stringify values the way otelcol does.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -21,7 +22,7 @@ fn inner(v: Option<&AnyValue>) -> Option<&Value> {
 }
 
 /// `ValueType.String()`: `Empty`, `Str`, `Int`, `Double`, `Bool`, `Map`, `Slice`, `Bytes`.
-pub(crate) fn type_name(v: Option<&AnyValue>) -> &'static str {
+pub fn type_name(v: Option<&AnyValue>) -> &'static str {
     match inner(v) {
         None => "Empty",
         Some(Value::StringValue(_)) => "Str",
@@ -36,7 +37,7 @@ pub(crate) fn type_name(v: Option<&AnyValue>) -> &'static str {
 }
 
 /// otlptext's `valueToString`: `Str(hello)`, `Int(1)`, `Map({"a":1})`, `Empty()`.
-pub(crate) fn write_typed(out: &mut String, v: Option<&AnyValue>) {
+pub fn write_typed(out: &mut String, v: Option<&AnyValue>) {
     out.push_str(type_name(v));
     out.push('(');
     write_as_string(out, v);
@@ -46,7 +47,7 @@ pub(crate) fn write_typed(out: &mut String, v: Option<&AnyValue>) {
 /// pdata's `Value.AsString()`: strings raw, numbers as Go prints them, maps and
 /// slices as compact sorted JSON (`""` if they hold a NaN or an infinity, where
 /// Go's `json.Marshal` fails), bytes as padded standard base64.
-pub(crate) fn write_as_string(out: &mut String, v: Option<&AnyValue>) {
+pub fn write_as_string(out: &mut String, v: Option<&AnyValue>) {
     match inner(v) {
         None | Some(Value::StringValueStrindex(_)) => {}
         Some(Value::StringValue(s)) => out.push_str(s),
@@ -86,7 +87,7 @@ fn go_special_float(f: f64) -> &'static str {
 /// A finite double as Go's `encoding/json` writes it: the shortest round-trip
 /// digits, plain notation for `1e-6 <= |f| < 1e21`, otherwise exponent notation
 /// with a signed exponent of at least one digit (`1e+21`, `1e-7`, `1.5e-10`).
-pub(crate) fn write_double(out: &mut String, f: f64) {
+pub fn write_double(out: &mut String, f: f64) {
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         // Rust's `{:e}` gives the same shortest digits as Go's 'e' with
@@ -107,7 +108,13 @@ pub(crate) fn write_double(out: &mut String, f: f64) {
 }
 
 /// A NaN or an infinity somewhere inside a map or slice.
-struct Unsupported;
+#[derive(Debug)]
+pub struct Unsupported;
+
+/// `json.Marshal(value.AsRaw())` of an attribute or body value.
+pub fn write_json_value(out: &mut String, v: Option<&AnyValue>) -> Result<(), Unsupported> {
+    write_json(out, inner(v))
+}
 
 /// `json.Marshal(value.AsRaw())`.
 fn write_json(out: &mut String, v: Option<&Value>) -> Result<(), Unsupported> {
@@ -164,7 +171,7 @@ fn write_json(out: &mut String, v: Option<&Value>) -> Result<(), Unsupported> {
 }
 
 /// A JSON string as Go's `encoding/json` writes it with HTML escaping on.
-pub(crate) fn write_json_string(out: &mut String, s: &str) {
+pub fn write_json_string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     for c in s.chars() {
