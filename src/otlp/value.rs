@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 
 use crate::event::any_value::Value;
-use crate::event::AnyValue;
+use crate::event::{AnyValue, KeyValue};
 
 /// The value inside an `AnyValue`; `None` is pdata's `Empty`. The profiling-only
 /// string-table reference is not a log value type, so it is `Empty` too.
@@ -140,33 +140,40 @@ fn write_json(out: &mut String, v: Option<&Value>) -> Result<(), Unsupported> {
             BASE64.encode_string(b, out);
             out.push('"');
         }
-        Some(Value::ArrayValue(a)) => {
-            out.push('[');
-            for (i, item) in a.values.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(out, inner(Some(item)))?;
-            }
-            out.push(']');
-        }
-        Some(Value::KvlistValue(kvs)) => {
-            // A Go map: duplicate keys collapse (the last wins), and json.Marshal
-            // sorts keys byte-wise, which is how `str` orders.
-            let map: BTreeMap<&str, Option<&Value>> =
-                kvs.values.iter().map(|kv| (kv.key.as_str(), inner(kv.value.as_ref()))).collect();
-            out.push('{');
-            for (i, (k, v)) in map.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_string(out, k);
-                out.push(':');
-                write_json(out, v)?;
-            }
-            out.push('}');
-        }
+        Some(Value::ArrayValue(a)) => write_json_list(out, &a.values)?,
+        Some(Value::KvlistValue(kvs)) => write_json_map(out, &kvs.values)?,
     }
+    Ok(())
+}
+
+/// `json.Marshal` of a slice's raw values.
+pub fn write_json_list(out: &mut String, items: &[AnyValue]) -> Result<(), Unsupported> {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json(out, inner(Some(item)))?;
+    }
+    out.push(']');
+    Ok(())
+}
+
+/// `json.Marshal` of a map's raw values: a Go map, so duplicate keys collapse
+/// (the last wins), and keys are sorted byte-wise, which is how `str` orders.
+pub fn write_json_map(out: &mut String, kvs: &[KeyValue]) -> Result<(), Unsupported> {
+    let map: BTreeMap<&str, Option<&Value>> =
+        kvs.iter().map(|kv| (kv.key.as_str(), inner(kv.value.as_ref()))).collect();
+    out.push('{');
+    for (i, (k, v)) in map.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json_string(out, k);
+        out.push(':');
+        write_json(out, v)?;
+    }
+    out.push('}');
     Ok(())
 }
 
