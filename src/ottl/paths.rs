@@ -417,7 +417,7 @@ pub fn map_mut<'c>(path: &Path, keys: &[RKey], ctx: &'c mut Ctx<'_>) -> EvalResu
         Field::ScopeAttributes => &mut ctx.scope_mut()?.attributes,
         Field::Cache => &mut ctx.cache,
         Field::Body => {
-            let body = ctx.record_mut()?.body.get_or_insert_with(|| AnyValue { value: None });
+            let body = ctx.record_mut()?.body.get_or_insert(AnyValue { value: None });
             return descend(body, keys);
         }
         _ => {
@@ -432,7 +432,7 @@ pub fn map_mut<'c>(path: &Path, keys: &[RKey], ctx: &'c mut Ctx<'_>) -> EvalResu
         return Err(EvalError::new("unable to resolve a string index in map: invalid key type"));
     };
     match root.iter_mut().find(|kv| kv.key == **k) {
-        Some(kv) => descend(kv.value.get_or_insert_with(|| AnyValue { value: None }), rest),
+        Some(kv) => descend(kv.value.get_or_insert(AnyValue { value: None }), rest),
         None => Err(EvalError::new("expected pcommon.Map but got nil")),
     }
 }
@@ -448,7 +448,7 @@ fn descend<'c>(node: &'c mut AnyValue, keys: &[RKey]) -> EvalResult<&'c mut Vec<
     };
     match (&mut node.value, k) {
         (Some(Av::KvlistValue(m)), RKey::Str(s)) => match m.values.iter_mut().find(|kv| kv.key == **s) {
-            Some(kv) => descend(kv.value.get_or_insert_with(|| AnyValue { value: None }), rest),
+            Some(kv) => descend(kv.value.get_or_insert(AnyValue { value: None }), rest),
             None => Err(EvalError::new("expected pcommon.Map but got nil")),
         },
         (Some(Av::ArrayValue(a)), RKey::Int(i)) => {

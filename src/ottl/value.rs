@@ -339,7 +339,7 @@ pub fn map_put_slot<'m>(kvs: &'m mut Vec<KeyValue>, key: &str) -> &'m mut AnyVal
             kvs.len() - 1
         }
     };
-    kvs[i].value.get_or_insert_with(|| AnyValue { value: None })
+    kvs[i].value.get_or_insert(AnyValue { value: None })
 }
 
 /// `map.Put(key, value)`: replace the first entry with `key`, or append.

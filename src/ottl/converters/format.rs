@@ -105,34 +105,34 @@ fn bad(verb: char, v: &Value) -> String {
 
 fn format_one(verb: char, s: Spec, v: &Value) -> String {
     match (verb, v) {
-        ('v', Value::Nil) => return pad("<nil>", s, false),
-        (_, Value::Nil) => return bad(verb, v),
-        ('v' | 't', Value::Bool(b)) => return pad(&b.to_string(), s, false),
+        ('v', Value::Nil) => pad("<nil>", s, false),
+        (_, Value::Nil) => bad(verb, v),
+        ('v' | 't', Value::Bool(b)) => pad(&b.to_string(), s, false),
         ('v' | 'd', Value::Int(i)) => int(*i, 10, false, s),
         ('x', Value::Int(i)) => int(*i, 16, false, s),
         ('X', Value::Int(i)) => int(*i, 16, true, s),
         ('o', Value::Int(i)) => int(*i, 8, false, s),
         ('b', Value::Int(i)) => int(*i, 2, false, s),
-        ('c', Value::Int(i)) => return pad(&char::from_u32(*i as u32).unwrap_or('\u{fffd}').to_string(), s, false),
+        ('c', Value::Int(i)) => pad(&char::from_u32(*i as u32).unwrap_or('\u{fffd}').to_string(), s, false),
         ('e' | 'E' | 'f' | 'F' | 'g' | 'G', Value::Double(f)) => float(*f, verb, s),
         ('v', Value::Double(f)) => float(*f, 'g', s),
-        ('v' | 's', Value::Str(x)) => return pad(&truncate(x, s.prec), s, false),
-        ('q', Value::Str(x)) => return pad(&go_quote(x), s, false),
-        ('x', Value::Str(x)) => return pad(&hex::encode(x.as_bytes()), s, false),
-        ('X', Value::Str(x)) => return pad(&hex::encode_upper(x.as_bytes()), s, false),
-        ('s', Value::Bytes(b)) => return pad(&String::from_utf8_lossy(b), s, false),
-        ('x', Value::Bytes(b)) => return pad(&hex::encode(b), s, false),
-        ('X', Value::Bytes(b)) => return pad(&hex::encode_upper(b), s, false),
+        ('v' | 's', Value::Str(x)) => pad(&truncate(x, s.prec), s, false),
+        ('q', Value::Str(x)) => pad(&go_quote(x), s, false),
+        ('x', Value::Str(x)) => pad(&hex::encode(x.as_bytes()), s, false),
+        ('X', Value::Str(x)) => pad(&hex::encode_upper(x.as_bytes()), s, false),
+        ('s', Value::Bytes(b)) => pad(&String::from_utf8_lossy(b), s, false),
+        ('x', Value::Bytes(b)) => pad(&hex::encode(b), s, false),
+        ('X', Value::Bytes(b)) => pad(&hex::encode_upper(b), s, false),
         ('v' | 'd', Value::Bytes(b)) => {
             let items: Vec<String> = b.iter().map(u8::to_string).collect();
-            return pad(&format!("[{}]", items.join(" ")), s, false);
+            pad(&format!("[{}]", items.join(" ")), s, false)
         }
         ('v', Value::Map(_) | Value::List(_)) => {
             let json = v.string_like().ok().flatten().map(|c| c.into_owned()).unwrap_or_default();
-            return pad(&json, s, false);
+            pad(&json, s, false)
         }
-        ('v' | 's', Value::Time(t)) => return pad(&super::time::go_time_string(*t), s, false),
-        ('v' | 's', Value::Duration(d)) => return pad(&go_duration(*d), s, false),
+        ('v' | 's', Value::Time(t)) => pad(&super::time::go_time_string(*t), s, false),
+        ('v' | 's', Value::Duration(d)) => pad(&go_duration(*d), s, false),
         ('d', Value::Duration(d)) => int(*d, 10, false, s),
         _ => bad(verb, v),
     }
@@ -369,7 +369,7 @@ mod tests {
         assert_eq!(sprintf("%04d-%02d-%02d", &[Value::Int(2024), Value::Int(3), Value::Int(9)]), "2024-03-09");
         assert_eq!(sprintf("%s/%s.log", &[s("host"), s("sshd")]), "host/sshd.log");
         assert_eq!(sprintf("%5s|%-5s|", &[s("ab"), s("cd")]), "   ab|cd   |");
-        assert_eq!(sprintf("%.2f", &[Value::Double(3.14159)]), "3.14");
+        assert_eq!(sprintf("%.2f", &[Value::Double(12.3456)]), "12.35");
         assert_eq!(
             sprintf("%v %v %v", &[Value::Double(1.5), Value::Double(1e6), Value::Double(123456.0)]),
             "1.5 1e+06 123456"

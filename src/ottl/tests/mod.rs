@@ -135,6 +135,34 @@ pub fn to_json(r: &Rec) -> J {
     J::Object(o)
 }
 
+/// A batch as JSON: per resource, its attributes, its first scope, and the
+/// records of all its scopes (as [`to_json`] writes them, without resource and scope).
+pub fn to_json_records(rls: &[opentelemetry_proto::tonic::logs::v1::ResourceLogs]) -> J {
+    J::Array(
+        rls.iter()
+            .map(|rl| {
+                let mut o = Map::new();
+                if let Some(r) = &rl.resource {
+                    o.insert("resource".into(), J::Object(map_json(&r.attributes)));
+                }
+                let scope = rl.scope_logs.first().and_then(|s| s.scope.clone());
+                let records: Vec<J> = rl
+                    .scope_logs
+                    .iter()
+                    .flat_map(|s| &s.log_records)
+                    .map(|l| to_json(&Rec { resource: None, scope: None, record: l.clone() }))
+                    .collect();
+                if let Some(s) = scope {
+                    let r = to_json(&Rec { resource: None, scope: Some(s), record: LogRecord::default() });
+                    o.insert("scope".into(), r["scope"].clone());
+                }
+                o.insert("records".into(), J::Array(records));
+                J::Object(o)
+            })
+            .collect(),
+    )
+}
+
 /// Run statements in the log context (error mode `propagate`).
 pub fn transform(statements: &[&str], input: J) -> Result<J, String> {
     let compiled: Vec<Statement> = statements

@@ -1,0 +1,281 @@
+//! The `filter` processor: drops log records, scopes or resources, as
+//! otelcol-contrib's filter processor does, plus keep-only filtering.
+//!
+//! - OTTL conditions: `logs.log_record` (log context), `logs.resource`
+//!   (resource context) and the flat `log_conditions` (context inferred, or
+//!   groups with `context`); whatever a true condition names is dropped.
+//! - ferrocol's `logs.keep`: log-context conditions; a record is kept only when
+//!   one of them is true. Combined with the drop conditions, a record survives
+//!   when no drop condition and some keep condition holds.
+//! - Legacy `logs.include` (keep only matches) and `logs.exclude` (drop
+//!   matches), which cannot be mixed with OTTL conditions (as in otelcol).
+//!
+//! Scopes and resources left without records are removed. Dropped records
+//! count as delivered for acknowledgements. When a condition fails under
+//! `error_mode: propagate`, the whole batch is dropped and its acks are
+//! rejected (otelcol returns the error to the receiver and drops the data).
+
+mod config;
+mod legacy;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tracing::{debug, error};
+
+use crate::component::{
+    Factory, ProcessorConfig, ProcessorContext, ProcessorFactory, Stability, StageError, StageTask,
+};
+use crate::config::FieldError;
+use crate::event::{LogBatch, ResourceLogs};
+use crate::ottl::{ContextKind, Ctx, EvalError};
+use crate::processors::ottl_config::{compile_condition, compile_conditions, group_context, CondGroup, Entry};
+use crate::topology::run_function;
+
+pub use config::FilterConfig;
+use legacy::Matcher;
+
+pub static FACTORY: ProcessorFactory = Factory {
+    type_name: "filter",
+    aliases: &[],
+    stability: Stability::Alpha,
+    parse: |n| {
+        let cfg = crate::config::de::from_node::<FilterConfig>(n)?;
+        Ok(Box::new(Filter::compile(&cfg)))
+    },
+};
+
+/// The compiled filter, or what is wrong with the config.
+pub struct Filter(Result<Arc<Program>, Vec<FieldError>>);
+
+/// Counts a filter keeps; read by the metrics endpoint once ferrocol has one.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Records dropped by conditions (not counting failed batches).
+    pub dropped_records: AtomicU64,
+    /// Batches dropped and rejected because a condition failed under `propagate`.
+    pub failed_batches: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+pub struct Program {
+    /// A true condition drops the resource, scope or record.
+    drop_resource: Vec<CondGroup>,
+    drop_scope: Vec<CondGroup>,
+    drop_record: Vec<CondGroup>,
+    /// ferrocol's `keep`: a record stays only when this holds.
+    keep_record: Option<CondGroup>,
+    include: Option<Matcher>,
+    exclude: Option<Matcher>,
+    pub counters: Counters,
+}
+
+impl Filter {
+    pub fn compile(cfg: &FilterConfig) -> Filter {
+        let mut errors = Vec::new();
+        let mut p = Program::default();
+        let mode = cfg.error_mode;
+        let logs = &cfg.logs;
+        let ottl = !logs.log_record.is_empty()
+            || !logs.resource.is_empty()
+            || !logs.keep.is_empty()
+            || !cfg.log_conditions.is_empty();
+        if ottl && (logs.include.is_some() || logs.exclude.is_some()) {
+            errors.push(FieldError::new(
+                "logs",
+                "cannot use ottl conditions and include/exclude for logs at the same time",
+            ));
+        }
+        if !cfg.log_conditions.is_empty() && (!logs.log_record.is_empty() || !logs.resource.is_empty()) {
+            errors.push(FieldError::new(
+                "log_conditions",
+                "log_conditions cannot be used together with logs.log_record or logs.resource",
+            ));
+        }
+        let group = |texts: &[String], key: &str, cx: ContextKind, errors: &mut Vec<FieldError>| {
+            let conditions = compile_conditions(texts, key, cx, errors);
+            (!texts.is_empty()).then_some(CondGroup { context: cx, conditions, mode })
+        };
+        push(&mut p, group(&logs.log_record, "logs::log_record", ContextKind::Log, &mut errors));
+        push(&mut p, group(&logs.resource, "logs::resource", ContextKind::Resource, &mut errors));
+        p.keep_record = group(&logs.keep, "logs::keep", ContextKind::Log, &mut errors);
+        // Flat conditions in a row share one inferred context; groups have their own.
+        let mut i = 0;
+        while i < cfg.log_conditions.len() {
+            match &cfg.log_conditions[i] {
+                Entry::Text(_) => {
+                    let run: Vec<(usize, &str)> = cfg.log_conditions[i..]
+                        .iter()
+                        .map_while(|e| match e {
+                            Entry::Text(t) => Some(t.as_str()),
+                            Entry::Group(_) => None,
+                        })
+                        .enumerate()
+                        .map(|(j, t)| (i + j, t))
+                        .collect();
+                    let cx = crate::ottl::infer_context([], run.iter().map(|(_, t)| *t));
+                    let conditions = run
+                        .iter()
+                        .filter_map(|(idx, t)| compile_condition(t, &format!("log_conditions[{idx}]"), cx, &mut errors))
+                        .collect();
+                    push(&mut p, CondGroup { context: cx, conditions, mode });
+                    i += run.len();
+                }
+                Entry::Group(g) => {
+                    let key = format!("log_conditions[{i}]");
+                    if !g.statements.is_empty() {
+                        errors.push(FieldError::new(
+                            format!("{key}::statements"),
+                            "filter groups take conditions, not statements",
+                        ));
+                    }
+                    if g.conditions.is_empty() {
+                        errors.push(FieldError::new(&key, "a filter group needs conditions"));
+                    }
+                    let cx = group_context(g, &key, &mut errors);
+                    let conditions = compile_conditions(&g.conditions, &format!("{key}::conditions"), cx, &mut errors);
+                    push(&mut p, CondGroup { context: cx, conditions, mode: g.error_mode.unwrap_or(mode) });
+                    i += 1;
+                }
+            }
+        }
+        if let Some(inc) = &logs.include {
+            p.include = Matcher::new(inc, "logs::include", &mut errors);
+        }
+        if let Some(exc) = &logs.exclude {
+            p.exclude = Matcher::new(exc, "logs::exclude", &mut errors);
+        }
+        Filter(if errors.is_empty() { Ok(Arc::new(p)) } else { Err(errors) })
+    }
+
+    pub fn program(&self) -> Option<&Arc<Program>> {
+        self.0.as_ref().ok()
+    }
+}
+
+fn push(p: &mut Program, g: impl Into<Option<CondGroup>>) {
+    let Some(g) = g.into() else { return };
+    match g.context {
+        ContextKind::Resource => p.drop_resource.push(g),
+        ContextKind::Scope => p.drop_scope.push(g),
+        ContextKind::Log => p.drop_record.push(g),
+    }
+}
+
+impl ProcessorConfig for Filter {
+    fn validate(&self) -> Vec<FieldError> {
+        self.0.as_ref().err().cloned().unwrap_or_default()
+    }
+
+    fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
+        let program = self.0.as_ref().map_err(|_| StageError::new("invalid configuration"))?.clone();
+        Ok(run_function(cx.input, cx.output, move |batch| {
+            program.process(batch);
+            Ok(())
+        }))
+    }
+}
+
+fn any_holds(groups: &[CondGroup], ctx: &Ctx<'_>) -> Result<bool, EvalError> {
+    for g in groups {
+        if g.holds(ctx)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+impl Program {
+    /// Filter one batch in place. A failure under `propagate` empties it and
+    /// rejects its acks.
+    pub fn process(&self, batch: &mut LogBatch) {
+        let before = batch.record_count();
+        match self.filter(&mut batch.resource_logs) {
+            Ok(()) => {
+                let dropped = before - batch.record_count();
+                if dropped > 0 {
+                    self.counters.dropped_records.fetch_add(dropped as u64, Ordering::Relaxed);
+                    debug!(dropped, kept = before - dropped, "filter dropped log records");
+                }
+            }
+            Err(e) => {
+                self.counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+                error!(error = %e, records = before, "failed processing logs; the batch is dropped and its acknowledgement rejected");
+                batch.resource_logs.clear();
+                std::mem::take(&mut batch.acks).reject();
+            }
+        }
+    }
+
+    /// Remove what the conditions drop; empty scopes and resources go too.
+    pub fn filter(&self, resource_logs: &mut Vec<ResourceLogs>) -> Result<(), EvalError> {
+        let mut failure: Option<EvalError> = None;
+        // Once something failed the batch is dropped anyway: keep the rest untouched.
+        let mut check = |r: Result<bool, EvalError>| -> bool {
+            match r {
+                Ok(b) => b,
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    false
+                }
+            }
+        };
+        resource_logs.retain_mut(|rl| {
+            if !self.drop_resource.is_empty() && check(any_holds(&self.drop_resource, &Ctx::resource(&mut rl.resource)))
+            {
+                return false;
+            }
+            let resource = &mut rl.resource;
+            rl.scope_logs.retain_mut(|sl| {
+                if !self.drop_scope.is_empty()
+                    && check(any_holds(&self.drop_scope, &Ctx::scope(resource, &mut sl.scope)))
+                {
+                    return false;
+                }
+                let scope = &mut sl.scope;
+                sl.log_records.retain_mut(|rec| {
+                    if let Some(inc) = &self.include {
+                        let attrs = resource.as_ref().map_or(&[][..], |r| &r.attributes[..]);
+                        if !inc.matches(rec, attrs) {
+                            return false;
+                        }
+                    }
+                    if let Some(exc) = &self.exclude {
+                        let attrs = resource.as_ref().map_or(&[][..], |r| &r.attributes[..]);
+                        if exc.matches(rec, attrs) {
+                            return false;
+                        }
+                    }
+                    if self.drop_record.is_empty() && self.keep_record.is_none() {
+                        return true;
+                    }
+                    let ctx = Ctx::log(resource, scope, rec);
+                    if !self.drop_record.is_empty() && check(any_holds(&self.drop_record, &ctx)) {
+                        return false;
+                    }
+                    match &self.keep_record {
+                        // A failed keep condition keeps the record: the batch is rejected anyway
+                        // under `propagate`, and `any_true` turned it into false otherwise.
+                        Some(k) => match k.holds(&ctx) {
+                            Ok(keep) => keep,
+                            Err(e) => {
+                                check(Err(e));
+                                true
+                            }
+                        },
+                        None => true,
+                    }
+                });
+                !sl.log_records.is_empty()
+            });
+            !rl.scope_logs.is_empty()
+        });
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
