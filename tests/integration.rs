@@ -8,6 +8,7 @@ mod extensions;
 mod metrics;
 mod otlp_receiver;
 mod otlphttp;
+mod ottl_processors;
 mod pipeline;
 mod reload;
 mod ssh_events;
