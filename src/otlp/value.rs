@@ -3,7 +3,6 @@
 //! (sorted keys, compact, HTML-escaped, ES6-style floats). Shared by the debug
 //! exporter and OTTL, which stringify values the way otelcol does.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -162,16 +161,22 @@ pub fn write_json_list(out: &mut String, items: &[AnyValue]) -> Result<(), Unsup
 /// `json.Marshal` of a map's raw values: a Go map, so duplicate keys collapse
 /// (the last wins), and keys are sorted byte-wise, which is how `str` orders.
 pub fn write_json_map(out: &mut String, kvs: &[KeyValue]) -> Result<(), Unsupported> {
-    let map: BTreeMap<&str, Option<&Value>> =
-        kvs.iter().map(|kv| (kv.key.as_str(), inner(kv.value.as_ref()))).collect();
+    // A stable sort keeps equal keys in order, so the last of each run is the one Go keeps.
+    let mut order: Vec<usize> = (0..kvs.len()).collect();
+    order.sort_by(|a, b| kvs[*a].key.cmp(&kvs[*b].key));
     out.push('{');
-    for (i, (k, v)) in map.into_iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    for (n, &i) in order.iter().enumerate() {
+        if order.get(n + 1).is_some_and(|&next| kvs[next].key == kvs[i].key) {
+            continue;
+        }
+        if !first {
             out.push(',');
         }
-        write_json_string(out, k);
+        first = false;
+        write_json_string(out, &kvs[i].key);
         out.push(':');
-        write_json(out, v)?;
+        write_json(out, inner(kvs[i].value.as_ref()))?;
     }
     out.push('}');
     Ok(())
@@ -180,27 +185,42 @@ pub fn write_json_map(out: &mut String, kvs: &[KeyValue]) -> Result<(), Unsuppor
 /// A JSON string as Go's `encoding/json` writes it with HTML escaping on.
 pub fn write_json_string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\0'..='\u{1f}' => {
-                let b = c as u8;
-                out.push_str("\\u00");
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 0xf)] as char);
-            }
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
+    let b = s.as_bytes();
+    // Copy runs of bytes that need no escaping in one go.
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let line_sep = c == 0xe2 && b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9));
+        if !(c < 0x20 || matches!(c, b'"' | b'\\' | b'<' | b'>' | b'&') || line_sep) {
+            i += 1;
+            continue;
         }
+        out.push_str(&s[run..i]);
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            0xe2 => {
+                out.push_str(if b[i + 2] == 0xa8 { "\\u2028" } else { "\\u2029" });
+                i += 2;
+            }
+            _ => {
+                out.push_str("\\u00");
+                out.push(HEX[usize::from(c >> 4)] as char);
+                out.push(HEX[usize::from(c & 0xf)] as char);
+            }
+        }
+        i += 1;
+        run = i;
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
