@@ -14,6 +14,7 @@ use crate::config::FieldError;
 use crate::event::any_value::Value as Av;
 use crate::event::{AnyValue, KeyValue, LogRecord};
 use crate::otlp::value::write_as_string;
+use crate::ottl::converters::parse::json_to_any;
 use crate::ottl::regex as goregex;
 use crate::ottl::value::any_equal;
 
@@ -64,20 +65,12 @@ enum MatchType {
     Regexp,
 }
 
-const SEVERITIES: [&str; 6] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
-
 /// `INFO` → 9, `warn2` → 14, `17` → 17.
 fn severity_number(s: &str) -> Option<i32> {
     if let Ok(n) = s.parse::<i32>() {
         return (1..=24).contains(&n).then_some(n);
     }
-    let up = s.to_ascii_uppercase();
-    let (name, n) = match up.char_indices().find(|(_, c)| c.is_ascii_digit()) {
-        Some((i, _)) => (&up[..i], up[i..].parse::<i32>().ok().filter(|n| (2..=4).contains(n))?),
-        None => (up.as_str(), 1),
-    };
-    let base = SEVERITIES.iter().position(|x| *x == name)? as i32;
-    Some(base * 4 + n)
+    crate::ottl::compile::severity_short_name(&s.to_ascii_uppercase()).map(|n| n as i32)
 }
 
 impl Matcher {
@@ -210,33 +203,11 @@ fn attrs(list: &[Attribute], mt: MatchType, key: &str, errors: &mut Vec<FieldErr
                 ));
                 continue;
             }
-            (Some(v), MatchType::Strict) => AttrValue::Strict(config_value(v)),
+            (Some(v), MatchType::Strict) => AttrValue::Strict(json_to_any(v.clone(), true)),
         };
         out.push(AttrMatcher { key: a.key.clone(), value });
     }
     out
-}
-
-/// A value written in the config, as pdata's `FromRaw` stores it: integers as
-/// ints, other numbers as doubles.
-fn config_value(v: &serde_json::Value) -> AnyValue {
-    use crate::event::{ArrayValue, KeyValueList};
-    let inner = match v {
-        serde_json::Value::Null => None,
-        serde_json::Value::Bool(b) => Some(Av::BoolValue(*b)),
-        serde_json::Value::Number(n) => Some(match n.as_i64() {
-            Some(i) => Av::IntValue(i),
-            None => Av::DoubleValue(n.as_f64().unwrap_or(f64::NAN)),
-        }),
-        serde_json::Value::String(s) => Some(Av::StringValue(s.clone())),
-        serde_json::Value::Array(a) => {
-            Some(Av::ArrayValue(ArrayValue { values: a.iter().map(config_value).collect() }))
-        }
-        serde_json::Value::Object(m) => Some(Av::KvlistValue(KeyValueList {
-            values: m.iter().map(|(k, v)| crate::event::kv(k.clone(), config_value(v))).collect(),
-        })),
-    };
-    AnyValue { value: inner }
 }
 
 fn json_type(v: &serde_json::Value) -> &'static str {

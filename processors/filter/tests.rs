@@ -332,22 +332,14 @@ mod journal_fixture {
     /// doubles, as Go's JSON decoder gives them.
     pub fn entry_to_record(e: &serde_json::Value) -> LogRecord {
         use crate::event::any_value::Value as Av;
-        fn conv(v: &serde_json::Value) -> AnyValue {
-            let inner = match v {
-                serde_json::Value::String(s) => Some(Av::StringValue(s.clone())),
-                serde_json::Value::Number(n) => Some(Av::DoubleValue(n.as_f64().unwrap_or_default())),
-                serde_json::Value::Array(a) => {
-                    Some(Av::ArrayValue(crate::event::ArrayValue { values: a.iter().map(conv).collect() }))
-                }
-                serde_json::Value::Bool(b) => Some(Av::BoolValue(*b)),
-                _ => None,
-            };
-            AnyValue { value: inner }
-        }
+        use crate::ottl::converters::parse::json_to_any;
         let obj = e.as_object().unwrap();
         let micros: u64 = obj["__REALTIME_TIMESTAMP"].as_str().unwrap().parse().unwrap();
-        let values =
-            obj.iter().filter(|(k, _)| *k != "__REALTIME_TIMESTAMP").map(|(k, v)| kv(k.clone(), conv(v))).collect();
+        let values = obj
+            .iter()
+            .filter(|(k, _)| *k != "__REALTIME_TIMESTAMP")
+            .map(|(k, v)| kv(k.clone(), json_to_any(v.clone(), false)))
+            .collect();
         LogRecord {
             time_unix_nano: micros * 1000,
             body: Some(AnyValue { value: Some(Av::KvlistValue(crate::event::KeyValueList { values })) }),

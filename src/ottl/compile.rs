@@ -388,14 +388,19 @@ pub fn compile_value(v: ast::Value, cx: ContextKind) -> Result<Expr, PosError> {
 
 /// The log context's enums: `SEVERITY_NUMBER_*`.
 pub fn severity_enum(name: &str) -> Option<i64> {
-    const LEVELS: [&str; 6] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
-    let rest = name.strip_prefix("SEVERITY_NUMBER_")?;
-    if rest == "UNSPECIFIED" {
-        return Some(0);
+    match name.strip_prefix("SEVERITY_NUMBER_")? {
+        "UNSPECIFIED" => Some(0),
+        rest if rest.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) => severity_short_name(rest),
+        _ => None,
     }
-    let (level, n) = match rest.char_indices().find(|(_, c)| c.is_ascii_digit()) {
-        Some((i, _)) => (&rest[..i], rest[i..].parse::<i64>().ok().filter(|n| (2..=4).contains(n))?),
-        None => (rest, 1),
+}
+
+/// A severity's short name (`TRACE` .. `FATAL4`, uppercase) → its number, 1-24.
+pub fn severity_short_name(name: &str) -> Option<i64> {
+    const LEVELS: [&str; 6] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+    let (level, n) = match name.char_indices().find(|(_, c)| c.is_ascii_digit()) {
+        Some((i, _)) => (&name[..i], name[i..].parse::<i64>().ok().filter(|n| (2..=4).contains(n))?),
+        None => (name, 1),
     };
     let base = LEVELS.iter().position(|l| *l == level)? as i64;
     Some(base * 4 + n)

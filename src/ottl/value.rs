@@ -347,17 +347,10 @@ pub fn map_put(kvs: &mut Vec<KeyValue>, key: &str, value: AnyValue) {
     *map_put_slot(kvs, key) = value;
 }
 
-pub fn kv(key: impl Into<String>, value: AnyValue) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(value), ..Default::default() }
-}
-
-pub fn str_any(s: impl Into<String>) -> AnyValue {
-    AnyValue { value: Some(Av::StringValue(s.into())) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{kv, str_value};
 
     fn s(x: &str) -> Value<'_> {
         Value::str(x)
@@ -381,8 +374,8 @@ mod tests {
         assert!(compare(&Value::Bool(false), &Value::Bool(true), Lt));
         assert!(compare(&Value::Bytes(Cow::Borrowed(&[])), &Value::Nil, Eq));
         assert!(!compare(&Value::Double(f64::NAN), &Value::Double(f64::NAN), Eq));
-        let m1 = vec![kv("a", str_any("x")), kv("b", str_any("y"))];
-        let m2 = vec![kv("b", str_any("y")), kv("a", str_any("x"))];
+        let m1 = vec![kv("a", str_value("x")), kv("b", str_value("y"))];
+        let m2 = vec![kv("b", str_value("y")), kv("a", str_value("x"))];
         assert!(compare(&Value::Map(Cow::Borrowed(&m1)), &Value::Map(Cow::Borrowed(&m2)), Eq));
         assert!(!compare(&Value::Map(Cow::Borrowed(&m1)), &Value::Map(Cow::Borrowed(&m2)), Le));
     }
@@ -395,7 +388,7 @@ mod tests {
         assert_eq!(f(Value::Double(1.0)).as_deref(), Some("1"));
         assert_eq!(f(Value::Double(1e21)).as_deref(), Some("1e+21"));
         assert_eq!(f(Value::Bytes(Cow::Owned(vec![0xab, 1]))).as_deref(), Some("ab01"));
-        let m = vec![kv("b", str_any("<")), kv("a", AnyValue { value: Some(Av::IntValue(1)) })];
+        let m = vec![kv("b", str_value("<")), kv("a", AnyValue { value: Some(Av::IntValue(1)) })];
         assert_eq!(f(Value::Map(Cow::Owned(m))).as_deref(), Some(r#"{"a":1,"b":"\u003c"}"#));
         assert!(Value::Double(f64::NAN).string_like().is_err());
     }

@@ -6,11 +6,12 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 
 use super::{conv, Converter, Spec};
+use crate::event::str_value;
 use crate::ottl::ast::CmpOp;
 use crate::ottl::compile::{opt, req, Args};
 use crate::ottl::eval::eval;
 use crate::ottl::lexer::PosError;
-use crate::ottl::value::{compare, map_get, map_put, str_any, EvalError, Value};
+use crate::ottl::value::{compare, map_get, map_put, EvalError, Value};
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "Keys", params: &[req("target")], build: keys },
@@ -24,7 +25,7 @@ fn keys(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
     let target = a.getter(0)?;
     Ok(conv(move |ctx| {
         let m = eval(&target, ctx)?.into_map()?;
-        Ok(Value::List(Cow::Owned(m.iter().map(|kv| str_any(kv.key.clone())).collect())))
+        Ok(Value::List(Cow::Owned(m.iter().map(|kv| str_value(kv.key.clone())).collect())))
     }))
 }
 

@@ -7,10 +7,11 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, Key
 
 use super::strings::regex_arg;
 use super::{conv, Converter, Spec};
+use crate::event::str_value;
 use crate::ottl::compile::{opt, req, Args};
 use crate::ottl::eval::eval;
 use crate::ottl::lexer::PosError;
-use crate::ottl::value::{map_put, str_any, EvalError, EvalResult, Value};
+use crate::ottl::value::{map_put, EvalError, EvalResult, Value};
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "ParseJSON", params: &[req("target")], build: parse_json },
@@ -30,7 +31,7 @@ fn parse_json(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
         let v = eval(&target, ctx)?;
         let parsed: serde_json::Value =
             serde_json::from_str(v.expect_str()?).map_err(|e| EvalError::new(format!("ParseJSON: {e}")))?;
-        match json_to_any(parsed).value {
+        match json_to_any(parsed, false).value {
             Some(Av::KvlistValue(m)) => Ok(Value::Map(Cow::Owned(m.values))),
             Some(Av::ArrayValue(l)) => Ok(Value::List(Cow::Owned(l.values))),
             _ => Err(EvalError::new("ParseJSON: the JSON document is neither an object nor an array")),
@@ -38,19 +39,25 @@ fn parse_json(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
     }))
 }
 
-pub fn json_to_any(v: serde_json::Value) -> AnyValue {
+/// A JSON value as a pdata value. Go's decoder gives every number as a
+/// float64; with `ints`, integral numbers are ints instead (as pdata's
+/// `FromRaw` stores values written in a config).
+pub fn json_to_any(v: serde_json::Value, ints: bool) -> AnyValue {
     let inner = match v {
         serde_json::Value::Null => None,
         serde_json::Value::Bool(b) => Some(Av::BoolValue(b)),
-        serde_json::Value::Number(n) => Some(Av::DoubleValue(n.as_f64().unwrap_or(f64::NAN))),
+        serde_json::Value::Number(n) => Some(match n.as_i64().filter(|_| ints) {
+            Some(i) => Av::IntValue(i),
+            None => Av::DoubleValue(n.as_f64().unwrap_or(f64::NAN)),
+        }),
         serde_json::Value::String(s) => Some(Av::StringValue(s)),
         serde_json::Value::Array(items) => {
-            Some(Av::ArrayValue(ArrayValue { values: items.into_iter().map(json_to_any).collect() }))
+            Some(Av::ArrayValue(ArrayValue { values: items.into_iter().map(|i| json_to_any(i, ints)).collect() }))
         }
         serde_json::Value::Object(m) => {
             let mut values: Vec<KeyValue> = Vec::with_capacity(m.len());
             for (k, v) in m {
-                map_put(&mut values, &k, json_to_any(v));
+                map_put(&mut values, &k, json_to_any(v, ints));
             }
             Some(Av::KvlistValue(KeyValueList { values }))
         }
@@ -81,7 +88,7 @@ fn parse_key_value(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
             let Some((k, v)) = p.split_once(delim.as_str()) else {
                 return Err(EvalError::new(format!("cannot split {p:?} into 2 items, got 1 item(s)")));
             };
-            map_put(&mut out, k.trim(), str_any(v.trim()));
+            map_put(&mut out, k.trim(), str_value(v.trim()));
         }
         Ok(Value::Map(Cow::Owned(out)))
     }))
@@ -152,7 +159,7 @@ fn extract_patterns(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
             for (i, name) in re.capture_names().enumerate() {
                 if let Some(name) = name {
                     let m = caps.get(i).map_or("", |m| m.as_str());
-                    map_put(&mut out, name, str_any(m));
+                    map_put(&mut out, name, str_value(m));
                 }
             }
         }
