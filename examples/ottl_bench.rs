@@ -24,6 +24,7 @@ use ferrocol::config::de::from_node;
 use ferrocol::config::yaml::parse;
 use ferrocol::event::any_value::Value as Av;
 use ferrocol::event::{kv, str_value, AnyValue, KeyValueList, LogBatch, LogRecord, ResourceLogs, ScopeLogs};
+use ferrocol::processors::ottl_config::BatchProgram;
 use ferrocol::processors::{filter, transform};
 
 const BATCH: usize = 1_000;

@@ -2,7 +2,7 @@
 
 mod batch;
 pub mod filter;
-mod ottl_config;
+pub mod ottl_config;
 pub mod ssh_events;
 pub mod transform;
 

@@ -1,16 +1,21 @@
 //! What `filter` and `transform` share: list entries that are either an OTTL
 //! text or a group `{context, conditions, statements, error_mode}`, compiled
-//! at load time with each error placed at its entry in the YAML, and the walk
-//! over a batch's resources, scopes and records.
+//! at load time with each error placed at its entry in the YAML; the walk
+//! over a batch's resources, scopes and records; and running a compiled
+//! program as a stage, where a failure drops the batch and rejects its acks.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use crate::component::{ProcessorConfig, ProcessorContext, StageError, StageTask};
 use crate::config::FieldError;
-use crate::event::ResourceLogs;
+use crate::event::{LogBatch, ResourceLogs};
 use crate::ottl::{self, Condition, ContextKind, Ctx, ErrorMode, EvalError, Statement};
+use crate::topology::run_function;
 
 /// One entry of `log_statements` / `log_conditions`.
 #[derive(Debug, Clone)]
@@ -57,6 +62,26 @@ impl<'de> Deserialize<'de> for Entry {
         }
         d.deserialize_any(V)
     }
+}
+
+/// Entries in order, consecutive texts gathered into one run: a run is one
+/// group whose context is inferred from all its texts.
+pub enum Run<'a> {
+    /// (index in the list, text)
+    Texts(Vec<(usize, &'a str)>),
+    Group(usize, &'a Group),
+}
+
+pub fn runs(entries: &[Entry]) -> Vec<Run<'_>> {
+    let mut out: Vec<Run> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        match (e, out.last_mut()) {
+            (Entry::Text(t), Some(Run::Texts(texts))) => texts.push((i, t)),
+            (Entry::Text(t), _) => out.push(Run::Texts(vec![(i, t)])),
+            (Entry::Group(g), _) => out.push(Run::Group(i, g)),
+        }
+    }
+    out
 }
 
 /// Compiled conditions of one context, ORed, with their error mode.
@@ -148,4 +173,53 @@ pub fn for_each_ctx(
         }
     }
     Ok(())
+}
+
+/// A processor's work on a batch, compiled from its config.
+pub trait BatchProgram: Send + Sync + 'static {
+    /// Change or filter the records; an error means the batch must be dropped.
+    fn apply(&self, resource_logs: &mut Vec<ResourceLogs>) -> Result<(), EvalError>;
+
+    /// Batches dropped because `apply` failed (under `error_mode: propagate`).
+    fn failed_batches(&self) -> &AtomicU64;
+
+    /// Apply to one batch. On failure the batch is emptied and its acks are
+    /// rejected: otelcol returns the error to the receiver and drops the data.
+    fn process(&self, batch: &mut LogBatch) {
+        if let Err(e) = self.apply(&mut batch.resource_logs) {
+            self.failed_batches().fetch_add(1, Ordering::Relaxed);
+            tracing::error!(error = %e, records = batch.record_count(), "failed processing logs; the batch is dropped and its acknowledgement rejected");
+            batch.resource_logs.clear();
+            std::mem::take(&mut batch.acks).reject();
+        }
+    }
+}
+
+/// A processor config: the compiled program, or what is wrong with the config.
+pub struct Compiled<P>(pub Result<Arc<P>, Vec<FieldError>>);
+
+impl<P> Compiled<P> {
+    pub fn new(program: P, errors: Vec<FieldError>) -> Self {
+        Compiled(if errors.is_empty() { Ok(Arc::new(program)) } else { Err(errors) })
+    }
+
+    pub fn program(&self) -> Option<&Arc<P>> {
+        self.0.as_ref().ok()
+    }
+}
+
+impl<P: BatchProgram> ProcessorConfig for Compiled<P> {
+    fn validate(&self) -> Vec<FieldError> {
+        self.0.as_ref().err().cloned().unwrap_or_default()
+    }
+
+    /// Synchronous: the topology's function loop runs the program on each batch
+    /// (a batch left empty counts as delivered).
+    fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
+        let program = self.0.as_ref().map_err(|_| StageError::new("invalid configuration"))?.clone();
+        Ok(run_function(cx.input, cx.output, move |batch| {
+            program.process(batch);
+            Ok(())
+        }))
+    }
 }

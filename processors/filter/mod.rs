@@ -22,18 +22,16 @@ mod legacy;
 mod tests;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
-use tracing::{debug, error};
+use tracing::debug;
 
-use crate::component::{
-    Factory, ProcessorConfig, ProcessorContext, ProcessorFactory, Stability, StageError, StageTask,
-};
+use crate::component::{Factory, ProcessorFactory, Stability};
 use crate::config::FieldError;
-use crate::event::{LogBatch, ResourceLogs};
+use crate::event::{count_records, ResourceLogs};
 use crate::ottl::{ContextKind, Ctx, EvalError};
-use crate::processors::ottl_config::{compile_condition, compile_conditions, group_context, CondGroup, Entry};
-use crate::topology::run_function;
+use crate::processors::ottl_config::{
+    compile_condition, compile_conditions, group_context, runs, BatchProgram, Compiled, CondGroup, Run,
+};
 
 pub use config::FilterConfig;
 use legacy::Matcher;
@@ -49,7 +47,7 @@ pub static FACTORY: ProcessorFactory = Factory {
 };
 
 /// The compiled filter, or what is wrong with the config.
-pub struct Filter(Result<Arc<Program>, Vec<FieldError>>);
+pub type Filter = Compiled<Program>;
 
 /// Counts a filter keeps; read by the metrics endpoint once ferrocol has one.
 #[derive(Debug, Default)]
@@ -99,32 +97,20 @@ impl Filter {
             let conditions = compile_conditions(texts, key, cx, errors);
             (!texts.is_empty()).then_some(CondGroup { context: cx, conditions, mode })
         };
-        push(&mut p, group(&logs.log_record, "logs::log_record", ContextKind::Log, &mut errors));
-        push(&mut p, group(&logs.resource, "logs::resource", ContextKind::Resource, &mut errors));
+        p.push(group(&logs.log_record, "logs::log_record", ContextKind::Log, &mut errors));
+        p.push(group(&logs.resource, "logs::resource", ContextKind::Resource, &mut errors));
         p.keep_record = group(&logs.keep, "logs::keep", ContextKind::Log, &mut errors);
-        // Flat conditions in a row share one inferred context; groups have their own.
-        let mut i = 0;
-        while i < cfg.log_conditions.len() {
-            match &cfg.log_conditions[i] {
-                Entry::Text(_) => {
-                    let run: Vec<(usize, &str)> = cfg.log_conditions[i..]
+        for run in runs(&cfg.log_conditions) {
+            match run {
+                Run::Texts(texts) => {
+                    let cx = crate::ottl::infer_context([], texts.iter().map(|(_, t)| *t));
+                    let conditions = texts
                         .iter()
-                        .map_while(|e| match e {
-                            Entry::Text(t) => Some(t.as_str()),
-                            Entry::Group(_) => None,
-                        })
-                        .enumerate()
-                        .map(|(j, t)| (i + j, t))
+                        .filter_map(|(i, t)| compile_condition(t, &format!("log_conditions[{i}]"), cx, &mut errors))
                         .collect();
-                    let cx = crate::ottl::infer_context([], run.iter().map(|(_, t)| *t));
-                    let conditions = run
-                        .iter()
-                        .filter_map(|(idx, t)| compile_condition(t, &format!("log_conditions[{idx}]"), cx, &mut errors))
-                        .collect();
-                    push(&mut p, CondGroup { context: cx, conditions, mode });
-                    i += run.len();
+                    p.push(CondGroup { context: cx, conditions, mode });
                 }
-                Entry::Group(g) => {
+                Run::Group(i, g) => {
                     let key = format!("log_conditions[{i}]");
                     if !g.statements.is_empty() {
                         errors.push(FieldError::new(
@@ -137,8 +123,7 @@ impl Filter {
                     }
                     let cx = group_context(g, &key, &mut errors);
                     let conditions = compile_conditions(&g.conditions, &format!("{key}::conditions"), cx, &mut errors);
-                    push(&mut p, CondGroup { context: cx, conditions, mode: g.error_mode.unwrap_or(mode) });
-                    i += 1;
+                    p.push(CondGroup { context: cx, conditions, mode: g.error_mode.unwrap_or(mode) });
                 }
             }
         }
@@ -148,34 +133,24 @@ impl Filter {
         if let Some(exc) = &logs.exclude {
             p.exclude = Matcher::new(exc, "logs::exclude", &mut errors);
         }
-        Filter(if errors.is_empty() { Ok(Arc::new(p)) } else { Err(errors) })
-    }
-
-    pub fn program(&self) -> Option<&Arc<Program>> {
-        self.0.as_ref().ok()
+        Compiled::new(p, errors)
     }
 }
 
-fn push(p: &mut Program, g: impl Into<Option<CondGroup>>) {
-    let Some(g) = g.into() else { return };
-    match g.context {
-        ContextKind::Resource => p.drop_resource.push(g),
-        ContextKind::Scope => p.drop_scope.push(g),
-        ContextKind::Log => p.drop_record.push(g),
-    }
-}
-
-impl ProcessorConfig for Filter {
-    fn validate(&self) -> Vec<FieldError> {
-        self.0.as_ref().err().cloned().unwrap_or_default()
+impl BatchProgram for Program {
+    fn apply(&self, resource_logs: &mut Vec<ResourceLogs>) -> Result<(), EvalError> {
+        let before = count_records(resource_logs);
+        self.filter(resource_logs)?;
+        let dropped = before - count_records(resource_logs);
+        if dropped > 0 {
+            self.counters.dropped_records.fetch_add(dropped as u64, Ordering::Relaxed);
+            debug!(dropped, kept = before - dropped, "filter dropped log records");
+        }
+        Ok(())
     }
 
-    fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
-        let program = self.0.as_ref().map_err(|_| StageError::new("invalid configuration"))?.clone();
-        Ok(run_function(cx.input, cx.output, move |batch| {
-            program.process(batch);
-            Ok(())
-        }))
+    fn failed_batches(&self) -> &AtomicU64 {
+        &self.counters.failed_batches
     }
 }
 
@@ -189,24 +164,12 @@ fn any_holds(groups: &[CondGroup], ctx: &Ctx<'_>) -> Result<bool, EvalError> {
 }
 
 impl Program {
-    /// Filter one batch in place. A failure under `propagate` empties it and
-    /// rejects its acks.
-    pub fn process(&self, batch: &mut LogBatch) {
-        let before = batch.record_count();
-        match self.filter(&mut batch.resource_logs) {
-            Ok(()) => {
-                let dropped = before - batch.record_count();
-                if dropped > 0 {
-                    self.counters.dropped_records.fetch_add(dropped as u64, Ordering::Relaxed);
-                    debug!(dropped, kept = before - dropped, "filter dropped log records");
-                }
-            }
-            Err(e) => {
-                self.counters.failed_batches.fetch_add(1, Ordering::Relaxed);
-                error!(error = %e, records = before, "failed processing logs; the batch is dropped and its acknowledgement rejected");
-                batch.resource_logs.clear();
-                std::mem::take(&mut batch.acks).reject();
-            }
+    fn push(&mut self, g: impl Into<Option<CondGroup>>) {
+        let Some(g) = g.into() else { return };
+        match g.context {
+            ContextKind::Resource => self.drop_resource.push(g),
+            ContextKind::Scope => self.drop_scope.push(g),
+            ContextKind::Log => self.drop_record.push(g),
         }
     }
 

@@ -4,10 +4,15 @@
 
 use std::sync::atomic::Ordering;
 
+use std::sync::Arc;
+
 use super::*;
 use crate::ack::{Ack, Acks, Outcome};
+use crate::component::{ProcessorConfig, ProcessorContext};
 use crate::config::yaml::parse;
+use crate::event::LogBatch;
 use crate::event::{kv, str_value, AnyValue, LogRecord, Resource, ScopeLogs};
+use crate::processors::ottl_config::BatchProgram;
 
 pub(crate) fn program(yaml: &str) -> Arc<Program> {
     let cfg = crate::config::de::from_node::<FilterConfig>(&parse("t", yaml).unwrap()).unwrap();

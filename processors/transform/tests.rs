@@ -3,11 +3,16 @@
 
 use std::sync::atomic::Ordering;
 
+use std::sync::Arc;
+
 use super::*;
 use crate::ack::{Ack, Acks, Outcome};
+use crate::component::ProcessorConfig;
 use crate::config::yaml::parse;
+use crate::event::LogBatch;
 use crate::event::{kv, str_value, LogRecord, Resource, ScopeLogs};
 use crate::ottl::tests::to_json_records;
+use crate::processors::ottl_config::BatchProgram;
 
 fn program(yaml: &str) -> Arc<Program> {
     let cfg = crate::config::de::from_node::<TransformConfig>(&parse("t", yaml).unwrap()).unwrap();
@@ -57,7 +62,7 @@ fn sample() -> Vec<ResourceLogs> {
 
 fn run(yaml: &str) -> serde_json::Value {
     let mut rls = sample();
-    program(yaml).transform(&mut rls).unwrap();
+    program(yaml).apply(&mut rls).unwrap();
     to_json_records(&rls)
 }
 
@@ -171,12 +176,12 @@ log_statements:
 "#,
     );
     let mut rls = sample();
-    p.transform(&mut rls).unwrap();
+    p.apply(&mut rls).unwrap();
     let out = to_json_records(&rls);
     assert_eq!(out[0]["records"][0]["attributes"]["test"], "pass");
     // A failing group condition under propagate fails the batch.
     let p = program("log_statements:\n  - conditions: ['ParseJSON(body)[\"a\"] == 1']\n    statements: ['set(attributes[\"x\"], 1)']\n");
-    let err = p.transform(&mut sample()).unwrap_err();
+    let err = p.apply(&mut sample()).unwrap_err();
     assert!(
         err.0.starts_with("failed to eval condition: ParseJSON(body)[\"a\"] == 1, ParseJSON: expected value"),
         "{err}"

@@ -46,6 +46,14 @@ pub enum Cond {
     Call(Box<ConverterCall>),
 }
 
+/// A function: its name, its parameters, and the builder that checks and
+/// compiles a call's arguments (`T` is `dyn Converter` or `dyn Editor`).
+pub struct Spec<T: ?Sized> {
+    pub name: &'static str,
+    pub params: &'static [Param],
+    pub build: fn(&mut Args) -> Result<Box<T>, PosError>,
+}
+
 /// Signatures: the parameter names, in order. Optional ones come last.
 pub struct Param {
     pub name: &'static str,

@@ -11,7 +11,7 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 use regex::Regex;
 
-use super::compile::{opt, req, Args, Expr, ListArg, Param};
+use super::compile::{opt, req, Args, Expr, ListArg};
 use super::converters::format::sprintf;
 use super::converters::strings::regex_arg;
 use super::converters::StringFn;
@@ -26,13 +26,7 @@ pub trait Editor: Send + Sync {
     fn exec(&self, ctx: &mut Ctx<'_>) -> EvalResult<()>;
 }
 
-pub type Build = fn(&mut Args) -> Result<Box<dyn Editor>, PosError>;
-
-pub struct Spec {
-    pub name: &'static str,
-    pub params: &'static [Param],
-    pub build: Build,
-}
+pub type Spec = super::compile::Spec<dyn Editor>;
 
 static SPECS: &[Spec] = &[
     Spec { name: "set", params: &[req("target"), req("value")], build: set },

@@ -18,8 +18,7 @@ pub mod strings;
 pub mod time;
 pub mod types;
 
-use super::compile::{Args, Param};
-use super::lexer::PosError;
+use super::compile;
 use super::paths::Ctx;
 use super::value::{EvalResult, Value};
 
@@ -47,13 +46,7 @@ where
     Box::new(FnConverter(f))
 }
 
-pub type Build = fn(&mut Args) -> Result<Box<dyn Converter>, PosError>;
-
-pub struct Spec {
-    pub name: &'static str,
-    pub params: &'static [Param],
-    pub build: Build,
-}
+pub type Spec = compile::Spec<dyn Converter>;
 
 /// A converter that maps one string to another, usable as the `function`
 /// argument of `replace_pattern` and friends.
