@@ -174,61 +174,56 @@ impl Program {
     }
 
     /// Remove what the conditions drop; empty scopes and resources go too.
+    /// After a failure the rest is left as it is: the batch is dropped anyway.
     pub fn filter(&self, resource_logs: &mut Vec<ResourceLogs>) -> Result<(), EvalError> {
         let mut failure: Option<EvalError> = None;
-        // Once something failed the batch is dropped anyway: keep the rest untouched.
-        let mut check = |r: Result<bool, EvalError>| -> bool {
-            match r {
-                Ok(b) => b,
-                Err(e) => {
-                    failure.get_or_insert(e);
-                    false
-                }
-            }
-        };
+        // A condition's answer; a failure is kept and answers false.
+        fn answer(r: Result<bool, EvalError>, failure: &mut Option<EvalError>) -> bool {
+            r.unwrap_or_else(|e| {
+                failure.get_or_insert(e);
+                false
+            })
+        }
         resource_logs.retain_mut(|rl| {
-            if !self.drop_resource.is_empty() && check(any_holds(&self.drop_resource, &Ctx::resource(&mut rl.resource)))
+            if failure.is_some() {
+                return true;
+            }
+            if !self.drop_resource.is_empty()
+                && answer(any_holds(&self.drop_resource, &Ctx::resource(&mut rl.resource)), &mut failure)
             {
                 return false;
             }
             let resource = &mut rl.resource;
             rl.scope_logs.retain_mut(|sl| {
+                if failure.is_some() {
+                    return true;
+                }
                 if !self.drop_scope.is_empty()
-                    && check(any_holds(&self.drop_scope, &Ctx::scope(resource, &mut sl.scope)))
+                    && answer(any_holds(&self.drop_scope, &Ctx::scope(resource, &mut sl.scope)), &mut failure)
                 {
                     return false;
                 }
                 let scope = &mut sl.scope;
                 sl.log_records.retain_mut(|rec| {
-                    if let Some(inc) = &self.include {
-                        let attrs = resource.as_ref().map_or(&[][..], |r| &r.attributes[..]);
-                        if !inc.matches(rec, attrs) {
-                            return false;
-                        }
+                    if failure.is_some() {
+                        return true;
                     }
-                    if let Some(exc) = &self.exclude {
-                        let attrs = resource.as_ref().map_or(&[][..], |r| &r.attributes[..]);
-                        if exc.matches(rec, attrs) {
-                            return false;
-                        }
+                    let attrs = || resource.as_ref().map_or(&[][..], |r| &r.attributes[..]);
+                    if self.include.as_ref().is_some_and(|inc| !inc.matches(rec, attrs())) {
+                        return false;
+                    }
+                    if self.exclude.as_ref().is_some_and(|exc| exc.matches(rec, attrs())) {
+                        return false;
                     }
                     if self.drop_record.is_empty() && self.keep_record.is_none() {
                         return true;
                     }
                     let ctx = Ctx::log(resource, scope, rec);
-                    if !self.drop_record.is_empty() && check(any_holds(&self.drop_record, &ctx)) {
+                    if !self.drop_record.is_empty() && answer(any_holds(&self.drop_record, &ctx), &mut failure) {
                         return false;
                     }
                     match &self.keep_record {
-                        // A failed keep condition keeps the record: the batch is rejected anyway
-                        // under `propagate`, and `any_true` turned it into false otherwise.
-                        Some(k) => match k.holds(&ctx) {
-                            Ok(keep) => keep,
-                            Err(e) => {
-                                check(Err(e));
-                                true
-                            }
-                        },
+                        Some(k) => answer(k.holds(&ctx), &mut failure) || failure.is_some(),
                         None => true,
                     }
                 });
@@ -236,9 +231,6 @@ impl Program {
             });
             !rl.scope_logs.is_empty()
         });
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        failure.map_or(Ok(()), Err)
     }
 }
