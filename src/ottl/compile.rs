@@ -367,7 +367,7 @@ pub fn compile_value(v: ast::Value, cx: ContextKind) -> Result<Expr, PosError> {
                 format!("converter names must start with an uppercase letter but got '{}'", call.name),
             ))
         }
-        ast::Value::Math { left, op, right, at } => {
+        ast::Value::Math { left, op, right, .. } => {
             for side in [&*left, &*right] {
                 if let ast::Value::Str(..)
                 | ast::Value::Bytes(..)
@@ -382,7 +382,6 @@ pub fn compile_value(v: ast::Value, cx: ContextKind) -> Result<Expr, PosError> {
                     ));
                 }
             }
-            let _ = at;
             Expr::Math(Box::new(compile_value(*left, cx)?), op, Box::new(compile_value(*right, cx)?))
         }
         ast::Value::List(items, _) => {
