@@ -291,25 +291,36 @@ async fn dropped_records_are_delivered_through_the_stage() {
 
 /// The journal fixture, filtered to the USER_START session_open audit records
 /// three ways: legacy `include` with `match_type: regexp`, OTTL `keep` on
-/// `body["MESSAGE"]`, and `journalctl --grep` (standing in for the journald
-/// receiver's own `grep` until it lands: compare its output the same way).
+/// `body["MESSAGE"]`, and `journalctl --grep`, which stands in for the journald
+/// receiver's own `grep` until that receiver is in this tree. To add it: read
+/// the built journal directory with the receiver configured with
+/// `grep: USER_START.*op=PAM:session_open`, take each record's `__CURSOR` body
+/// field (as [`journal_fixture::three_ways_agree`] does for the other two) and
+/// compare with the same list.
 mod journal_fixture {
     use super::*;
     use std::process::Command;
 
-    const FIXTURE: &str = "/work/shared/fixtures/journal";
     const PATTERN: &str = "USER_START.*op=PAM:session_open";
 
-    /// Build the journal from the export file; `None` (with the reason) when
-    /// the fixture or the tools are not on this machine.
+    /// `../shared/fixtures/journal` beside the repository (as CI lays it out), or
+    /// `/work/shared/...` for a worktree elsewhere.
+    fn fixture_dir() -> Result<String, String> {
+        let beside = format!("{}/../shared/fixtures/journal", env!("CARGO_MANIFEST_DIR"));
+        let found = [beside.as_str(), "/work/shared/fixtures/journal"]
+            .into_iter()
+            .find(|d| std::path::Path::new(&format!("{d}/ssh-logins.export")).exists())
+            .map(str::to_string);
+        found.ok_or_else(|| format!("the journal fixture is missing ({beside})"))
+    }
+
+    /// Build the journal from the export file.
     fn journal_dir(dir: &std::path::Path) -> Result<std::path::PathBuf, String> {
-        let export = format!("{FIXTURE}/ssh-logins.export");
-        if !std::path::Path::new(&export).exists() {
-            return Err(format!("{export} is missing"));
-        }
+        let fixture = fixture_dir()?;
+        let export = format!("{fixture}/ssh-logins.export");
         let out = dir.join("journal");
         let st = Command::new("sh")
-            .arg(format!("{FIXTURE}/build-journal.sh"))
+            .arg(format!("{fixture}/build-journal.sh"))
             .arg(&export)
             .arg(&out)
             .output()
