@@ -4,7 +4,7 @@
 
 CARGO ?= cargo
 # Debian packages the build and the tests need.
-APT_PACKAGES := pkg-config libsystemd-dev systemd-journal-remote curl ca-certificates python3 python3-venv
+APT_PACKAGES := pkg-config libsystemd-dev systemd systemd-journal-remote curl ca-certificates python3 python3-venv
 
 .PHONY: deps build release run test conformance bench-otlphttp lint fmt clean
 

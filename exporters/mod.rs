@@ -1,7 +1,7 @@
 //! Exporters: one instance per id, fed by every pipeline that names it. Each
 //! settles the ack of every batch it receives: delivered or rejected.
 
-pub(crate) mod debug;
+mod debug;
 mod otlphttp;
 
 use crate::component::ExporterFactory;

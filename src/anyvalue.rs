@@ -249,7 +249,7 @@ mod tests {
 
     fn kinds(text: &str, numbers: Numbers) -> String {
         let mut out = String::new();
-        crate::exporters::debug::value::write_typed(&mut out, Some(&parse_json(text, numbers).unwrap()));
+        crate::otlp::value::write_typed(&mut out, Some(&parse_json(text, numbers).unwrap()));
         out
     }
 

@@ -11,6 +11,8 @@
 //! - [`anyvalue`]: JSON text straight into `AnyValue`, and key/value helpers.
 //! - [`audit`]: the Linux audit record parser (`ssh_events`, OTTL's `ParseLinuxAudit`).
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
+//! - [`ottl`]: the OpenTelemetry Transformation Language engine behind `filter` and `transform`.
+//! - [`gotime`]: Go's text forms of times and durations, where output must match otelcol's.
 //! - [`receivers`], [`processors`], [`exporters`], [`extensions`]: one folder per component
 //!   at the top of the repository, mounted here; [`registry`] lists them.
 //! - [`cli`]: the `ferrocol` command.
@@ -22,8 +24,10 @@ pub mod cli;
 pub mod component;
 pub mod config;
 pub mod event;
+pub mod gotime;
 pub mod metrics;
 pub mod otlp;
+pub mod ottl;
 pub mod registry;
 pub mod storage;
 pub mod tail;

@@ -9,6 +9,7 @@ mod filelog;
 mod metrics;
 mod otlp_receiver;
 mod otlphttp;
+mod ottl_processors;
 mod pipeline;
 mod reload;
 mod ssh_events;

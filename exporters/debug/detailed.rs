@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use super::value::write_typed;
 use crate::event::{InstrumentationScope, KeyValue, Resource, ResourceLogs};
+use crate::otlp::value::write_typed;
 
 /// The text otelcol's debug exporter prints for `logs` at detailed verbosity.
 pub(crate) fn write_detailed(out: &mut String, logs: &[ResourceLogs]) {

@@ -22,7 +22,6 @@ pub(crate) mod detailed;
 mod exporter;
 pub(crate) mod normal;
 mod sampler;
-pub(crate) mod value;
 
 #[cfg(test)]
 mod golden_tests;

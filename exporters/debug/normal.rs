@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use super::value::write_as_string;
 use crate::event::{KeyValue, ResourceLogs};
+use crate::otlp::value::write_as_string;
 
 /// The text otelcol's debug exporter prints for `logs` at normal verbosity.
 pub(crate) fn write_normal(out: &mut String, logs: &[ResourceLogs]) {

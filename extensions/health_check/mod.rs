@@ -23,7 +23,6 @@
 //!   keys are accepted and ignored, with a warning when `enabled`.
 
 mod config;
-mod gotime;
 mod server;
 #[cfg(test)]
 mod tests;

@@ -19,8 +19,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use super::config::ResponseBody;
-use super::gotime::{go_duration_string, rfc3339_nano, GO_ZERO_TIME};
 use crate::component::StageError;
+use crate::gotime::{go_duration_string, rfc3339_nano, GO_ZERO_TIME};
 
 /// What the server needs from the config.
 pub struct Settings {

@@ -27,7 +27,7 @@ fn one(m: &mut FilelogMapper, text: &str, truncated: bool) -> (String, String) {
         let mut s = String::new();
         for kv in kvs {
             s.push_str(&format!("{}=", kv.key));
-            crate::exporters::debug::value::write_typed(&mut s, kv.value.as_ref());
+            crate::otlp::value::write_typed(&mut s, kv.value.as_ref());
             s.push(' ');
         }
         s

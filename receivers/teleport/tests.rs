@@ -28,7 +28,7 @@ fn attrs(kvs: &[KeyValue]) -> String {
     for kv in kvs {
         s.push_str(&kv.key);
         s.push('=');
-        crate::exporters::debug::value::write_typed(&mut s, kv.value.as_ref());
+        crate::otlp::value::write_typed(&mut s, kv.value.as_ref());
         s.push(' ');
     }
     s

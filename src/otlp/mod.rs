@@ -1,7 +1,9 @@
-//! OTLP encodings shared by the otlp receiver and the otlphttp exporter.
+//! OTLP encodings shared by the otlp receiver and the otlphttp exporter, and
+//! pdata's text forms of values ([`value`]).
 
 pub mod json;
 pub mod status;
+pub mod value;
 
 use hyper::header::{HeaderMap, CONTENT_TYPE};
 

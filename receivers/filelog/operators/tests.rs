@@ -35,7 +35,7 @@ fn run(ops: &mut [Operator], e: &mut LogEntry) -> bool {
 
 fn show(v: &AnyValue) -> String {
     let mut s = String::new();
-    crate::exporters::debug::value::write_typed(&mut s, Some(v));
+    crate::otlp::value::write_typed(&mut s, Some(v));
     s
 }
 

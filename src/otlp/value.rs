@@ -1,15 +1,15 @@
 //! Attribute and body values as pdata prints them: `Value.Type().String()` and
 //! `Value.AsString()`, including Go's `encoding/json` output for maps and slices
-//! (sorted keys, compact, HTML-escaped, ES6-style floats).
+//! (sorted keys, compact, HTML-escaped, ES6-style floats). Shared by the debug
+//! exporter and OTTL, which stringify values the way otelcol does.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 
 use crate::event::any_value::Value;
-use crate::event::AnyValue;
+use crate::event::{AnyValue, KeyValue};
 
 /// The value inside an `AnyValue`; `None` is pdata's `Empty`. The profiling-only
 /// string-table reference is not a log value type, so it is `Empty` too.
@@ -21,7 +21,7 @@ fn inner(v: Option<&AnyValue>) -> Option<&Value> {
 }
 
 /// `ValueType.String()`: `Empty`, `Str`, `Int`, `Double`, `Bool`, `Map`, `Slice`, `Bytes`.
-pub(crate) fn type_name(v: Option<&AnyValue>) -> &'static str {
+pub fn type_name(v: Option<&AnyValue>) -> &'static str {
     match inner(v) {
         None => "Empty",
         Some(Value::StringValue(_)) => "Str",
@@ -36,7 +36,7 @@ pub(crate) fn type_name(v: Option<&AnyValue>) -> &'static str {
 }
 
 /// otlptext's `valueToString`: `Str(hello)`, `Int(1)`, `Map({"a":1})`, `Empty()`.
-pub(crate) fn write_typed(out: &mut String, v: Option<&AnyValue>) {
+pub fn write_typed(out: &mut String, v: Option<&AnyValue>) {
     out.push_str(type_name(v));
     out.push('(');
     write_as_string(out, v);
@@ -46,7 +46,7 @@ pub(crate) fn write_typed(out: &mut String, v: Option<&AnyValue>) {
 /// pdata's `Value.AsString()`: strings raw, numbers as Go prints them, maps and
 /// slices as compact sorted JSON (`""` if they hold a NaN or an infinity, where
 /// Go's `json.Marshal` fails), bytes as padded standard base64.
-pub(crate) fn write_as_string(out: &mut String, v: Option<&AnyValue>) {
+pub fn write_as_string(out: &mut String, v: Option<&AnyValue>) {
     match inner(v) {
         None | Some(Value::StringValueStrindex(_)) => {}
         Some(Value::StringValue(s)) => out.push_str(s),
@@ -86,7 +86,7 @@ fn go_special_float(f: f64) -> &'static str {
 /// A finite double as Go's `encoding/json` writes it: the shortest round-trip
 /// digits, plain notation for `1e-6 <= |f| < 1e21`, otherwise exponent notation
 /// with a signed exponent of at least one digit (`1e+21`, `1e-7`, `1.5e-10`).
-pub(crate) fn write_double(out: &mut String, f: f64) {
+pub fn write_double(out: &mut String, f: f64) {
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         // Rust's `{:e}` gives the same shortest digits as Go's 'e' with
@@ -107,7 +107,13 @@ pub(crate) fn write_double(out: &mut String, f: f64) {
 }
 
 /// A NaN or an infinity somewhere inside a map or slice.
-struct Unsupported;
+#[derive(Debug)]
+pub struct Unsupported;
+
+/// `json.Marshal(value.AsRaw())` of an attribute or body value.
+pub fn write_json_value(out: &mut String, v: Option<&AnyValue>) -> Result<(), Unsupported> {
+    write_json(out, inner(v))
+}
 
 /// `json.Marshal(value.AsRaw())`.
 fn write_json(out: &mut String, v: Option<&Value>) -> Result<(), Unsupported> {
@@ -133,60 +139,88 @@ fn write_json(out: &mut String, v: Option<&Value>) -> Result<(), Unsupported> {
             BASE64.encode_string(b, out);
             out.push('"');
         }
-        Some(Value::ArrayValue(a)) => {
-            out.push('[');
-            for (i, item) in a.values.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(out, inner(Some(item)))?;
-            }
-            out.push(']');
-        }
-        Some(Value::KvlistValue(kvs)) => {
-            // A Go map: duplicate keys collapse (the last wins), and json.Marshal
-            // sorts keys byte-wise, which is how `str` orders.
-            let map: BTreeMap<&str, Option<&Value>> =
-                kvs.values.iter().map(|kv| (kv.key.as_str(), inner(kv.value.as_ref()))).collect();
-            out.push('{');
-            for (i, (k, v)) in map.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_string(out, k);
-                out.push(':');
-                write_json(out, v)?;
-            }
-            out.push('}');
-        }
+        Some(Value::ArrayValue(a)) => write_json_list(out, &a.values)?,
+        Some(Value::KvlistValue(kvs)) => write_json_map(out, &kvs.values)?,
     }
     Ok(())
 }
 
-/// A JSON string as Go's `encoding/json` writes it with HTML escaping on.
-pub(crate) fn write_json_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\0'..='\u{1f}' => {
-                let b = c as u8;
-                out.push_str("\\u00");
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 0xf)] as char);
-            }
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
+/// `json.Marshal` of a slice's raw values.
+pub fn write_json_list(out: &mut String, items: &[AnyValue]) -> Result<(), Unsupported> {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
         }
+        write_json(out, inner(Some(item)))?;
     }
+    out.push(']');
+    Ok(())
+}
+
+/// `json.Marshal` of a map's raw values: a Go map, so duplicate keys collapse
+/// (the last wins), and keys are sorted byte-wise, which is how `str` orders.
+pub fn write_json_map(out: &mut String, kvs: &[KeyValue]) -> Result<(), Unsupported> {
+    // A stable sort keeps equal keys in order, so the last of each run is the one Go keeps.
+    let mut order: Vec<usize> = (0..kvs.len()).collect();
+    order.sort_by(|a, b| kvs[*a].key.cmp(&kvs[*b].key));
+    out.push('{');
+    let mut first = true;
+    for (n, &i) in order.iter().enumerate() {
+        if order.get(n + 1).is_some_and(|&next| kvs[next].key == kvs[i].key) {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        write_json_string(out, &kvs[i].key);
+        out.push(':');
+        write_json(out, inner(kvs[i].value.as_ref()))?;
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// A JSON string as Go's `encoding/json` writes it with HTML escaping on.
+pub fn write_json_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let b = s.as_bytes();
+    // Copy runs of bytes that need no escaping in one go.
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let line_sep = c == 0xe2 && b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9));
+        if !(c < 0x20 || matches!(c, b'"' | b'\\' | b'<' | b'>' | b'&') || line_sep) {
+            i += 1;
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            0xe2 => {
+                out.push_str(if b[i + 2] == 0xa8 { "\\u2028" } else { "\\u2029" });
+                i += 2;
+            }
+            _ => {
+                out.push_str("\\u00");
+                out.push(HEX[usize::from(c >> 4)] as char);
+                out.push(HEX[usize::from(c & 0xf)] as char);
+            }
+        }
+        i += 1;
+        run = i;
+    }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 

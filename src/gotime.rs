@@ -1,4 +1,5 @@
-//! Go's text forms of times and durations, which otelcol's health document uses:
+//! Go's text forms of times and durations, which otelcol's output uses (the
+//! health document, OTTL's `Format` and stringified times):
 //! `time.Duration.String()` and `time.Time.MarshalJSON()` (RFC 3339 with
 //! nanoseconds, trailing zeros trimmed).
 

@@ -1,0 +1,225 @@
+//! What `filter` and `transform` share: list entries that are either an OTTL
+//! text or a group `{context, conditions, statements, error_mode}`, compiled
+//! at load time with each error placed at its entry in the YAML; the walk
+//! over a batch's resources, scopes and records; and running a compiled
+//! program as a stage, where a failure drops the batch and rejects its acks.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::component::{ProcessorConfig, ProcessorContext, StageError, StageTask};
+use crate::config::FieldError;
+use crate::event::{LogBatch, ResourceLogs};
+use crate::ottl::{self, Condition, ContextKind, Ctx, ErrorMode, EvalError, Statement};
+use crate::topology::run_function;
+
+/// One entry of `log_statements` / `log_conditions`.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    /// A statement or condition; its context is inferred from its paths.
+    Text(String),
+    Group(Group),
+}
+
+/// A group with its own context, conditions and error mode.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Group {
+    /// `log`, `scope` or `resource`; inferred from the paths when left out.
+    pub context: Option<String>,
+    /// Where-clause bodies, ORed: the group applies when one holds (none: always).
+    pub conditions: Vec<String>,
+    pub statements: Vec<String>,
+    /// Overrides the processor's `error_mode` for this group.
+    pub error_mode: Option<ErrorMode>,
+}
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entry;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an OTTL string or a map with context, conditions, statements, error_mode")
+            }
+
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Entry, E> {
+                Ok(Entry::Text(s.to_string()))
+            }
+
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Entry, E> {
+                Ok(Entry::Text(b.to_string()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Entry, A::Error> {
+                Group::deserialize(de::value::MapAccessDeserializer::new(map)).map(Entry::Group)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Entries in order, consecutive texts gathered into one run: a run is one
+/// group whose context is inferred from all its texts.
+pub enum Run<'a> {
+    /// (index in the list, text)
+    Texts(Vec<(usize, &'a str)>),
+    Group(usize, &'a Group),
+}
+
+pub fn runs(entries: &[Entry]) -> Vec<Run<'_>> {
+    let mut out: Vec<Run> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        match (e, out.last_mut()) {
+            (Entry::Text(t), Some(Run::Texts(texts))) => texts.push((i, t)),
+            (Entry::Text(t), _) => out.push(Run::Texts(vec![(i, t)])),
+            (Entry::Group(g), _) => out.push(Run::Group(i, g)),
+        }
+    }
+    out
+}
+
+/// Compiled conditions of one context, ORed, with their error mode.
+#[derive(Debug)]
+pub struct CondGroup {
+    pub context: ContextKind,
+    pub conditions: Vec<Condition>,
+    pub mode: ErrorMode,
+}
+
+impl CondGroup {
+    /// True when a condition holds; an empty group always holds.
+    pub fn holds(&self, ctx: &Ctx<'_>) -> Result<bool, EvalError> {
+        if self.conditions.is_empty() {
+            return Ok(true);
+        }
+        ottl::any_true(&self.conditions, ctx, self.mode)
+    }
+}
+
+/// Compile `texts` (the list at `key`) as conditions in `cx`; errors are
+/// collected with the key of each text.
+pub fn compile_conditions(
+    texts: &[String],
+    key: &str,
+    cx: ContextKind,
+    errors: &mut Vec<FieldError>,
+) -> Vec<Condition> {
+    texts.iter().enumerate().filter_map(|(i, t)| compile_condition(t, &format!("{key}[{i}]"), cx, errors)).collect()
+}
+
+/// Compile one condition written at `key`.
+pub fn compile_condition(text: &str, key: &str, cx: ContextKind, errors: &mut Vec<FieldError>) -> Option<Condition> {
+    Condition::parse(text, cx)
+        .map_err(|e| errors.push(FieldError::new(key, format!("invalid condition {text:?}: {e}"))))
+        .ok()
+}
+
+pub fn compile_statements(
+    texts: &[String],
+    key: &str,
+    cx: ContextKind,
+    errors: &mut Vec<FieldError>,
+) -> Vec<Statement> {
+    texts.iter().enumerate().filter_map(|(i, t)| compile_statement(t, &format!("{key}[{i}]"), cx, errors)).collect()
+}
+
+/// Compile one statement written at `key`.
+pub fn compile_statement(text: &str, key: &str, cx: ContextKind, errors: &mut Vec<FieldError>) -> Option<Statement> {
+    Statement::parse(text, cx)
+        .map_err(|e| errors.push(FieldError::new(key, format!("invalid statement {text:?}: {e}"))))
+        .ok()
+}
+
+/// A group's context: as written, or inferred from its texts.
+pub fn group_context(g: &Group, key: &str, errors: &mut Vec<FieldError>) -> ContextKind {
+    match &g.context {
+        Some(c) => ContextKind::parse(c).unwrap_or_else(|| {
+            errors.push(FieldError::new(
+                format!("{key}::context"),
+                format!("unknown context {c:?} (valid values: log, scope, resource)"),
+            ));
+            ContextKind::Log
+        }),
+        None => ottl::infer_context(g.statements.iter().map(String::as_str), g.conditions.iter().map(String::as_str)),
+    }
+}
+
+/// Run `f` for every context of kind `cx` in the batch: each resource, each
+/// scope, or each record. Stops at the first error.
+pub fn for_each_ctx(
+    resource_logs: &mut [ResourceLogs],
+    cx: ContextKind,
+    mut f: impl FnMut(&mut Ctx<'_>) -> Result<(), EvalError>,
+) -> Result<(), EvalError> {
+    for rl in resource_logs {
+        if cx == ContextKind::Resource {
+            f(&mut Ctx::resource(&mut rl.resource))?;
+            continue;
+        }
+        for sl in &mut rl.scope_logs {
+            if cx == ContextKind::Scope {
+                f(&mut Ctx::scope(&mut rl.resource, &mut sl.scope))?;
+                continue;
+            }
+            for rec in &mut sl.log_records {
+                f(&mut Ctx::log(&mut rl.resource, &mut sl.scope, rec))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A processor's work on a batch, compiled from its config.
+pub trait BatchProgram: Send + Sync + 'static {
+    /// Change or filter the records; an error means the batch must be dropped.
+    fn apply(&self, resource_logs: &mut Vec<ResourceLogs>) -> Result<(), EvalError>;
+
+    /// Batches dropped because `apply` failed (under `error_mode: propagate`).
+    fn failed_batches(&self) -> &AtomicU64;
+
+    /// Apply to one batch. On failure the batch is emptied and its acks are
+    /// rejected: otelcol returns the error to the receiver and drops the data.
+    fn process(&self, batch: &mut LogBatch) {
+        if let Err(e) = self.apply(&mut batch.resource_logs) {
+            self.failed_batches().fetch_add(1, Ordering::Relaxed);
+            tracing::error!(error = %e, records = batch.record_count(), "failed processing logs; the batch is dropped and its acknowledgement rejected");
+            batch.resource_logs.clear();
+            std::mem::take(&mut batch.acks).reject();
+        }
+    }
+}
+
+/// A processor config: the compiled program, or what is wrong with the config.
+pub struct Compiled<P>(pub Result<Arc<P>, Vec<FieldError>>);
+
+impl<P> Compiled<P> {
+    pub fn new(program: P, errors: Vec<FieldError>) -> Self {
+        Compiled(if errors.is_empty() { Ok(Arc::new(program)) } else { Err(errors) })
+    }
+
+    pub fn program(&self) -> Option<&Arc<P>> {
+        self.0.as_ref().ok()
+    }
+}
+
+impl<P: BatchProgram> ProcessorConfig for Compiled<P> {
+    fn validate(&self) -> Vec<FieldError> {
+        self.0.as_ref().err().cloned().unwrap_or_default()
+    }
+
+    /// Synchronous: the topology's function loop runs the program on each batch
+    /// (a batch left empty counts as delivered).
+    fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
+        let program = self.0.as_ref().map_err(|_| StageError::new("invalid configuration"))?.clone();
+        Ok(run_function(cx.input, cx.output, move |batch| {
+            program.process(batch);
+            Ok(())
+        }))
+    }
+}
