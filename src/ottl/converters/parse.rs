@@ -1,4 +1,5 @@
-//! Parsing converters: `ParseJSON`, `ParseKeyValue`, `ExtractPatterns`.
+//! Parsing converters: `ParseJSON`, `ParseKeyValue`, `ExtractPatterns`, and
+//! ferrocol's `ParseLinuxAudit`.
 
 use std::borrow::Cow;
 
@@ -21,7 +22,24 @@ pub static SPECS: &[Spec] = &[
         build: parse_key_value,
     },
     Spec { name: "ExtractPatterns", params: &[req("target"), req("pattern")], build: extract_patterns },
+    Spec { name: "ParseLinuxAudit", params: &[req("target")], build: parse_linux_audit },
 ];
+
+/// `ParseLinuxAudit(target)` (ferrocol's own): a Linux audit record, in auditd's
+/// `type=... msg=audit(...)` form or journald's `USER_START pid=... msg='...'`
+/// form, as a map: `type`, `time`, `serial`, the kernel fields, and `msg` as a
+/// map of the userspace part, quotes removed and hex values decoded (see
+/// [`crate::audit::parse_linux_audit`]). Text that is no audit record is an error.
+fn parse_linux_audit(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
+    let target = a.getter(0)?;
+    Ok(conv(move |ctx| {
+        let v = eval(&target, ctx)?;
+        match crate::audit::parse_linux_audit(v.expect_str()?) {
+            Some(map) => Ok(Value::Map(Cow::Owned(map.values))),
+            None => Err(EvalError::new("ParseLinuxAudit: not a Linux audit record")),
+        }
+    }))
+}
 
 /// `ParseJSON(target)`: an object becomes a map, an array a slice; numbers are
 /// doubles and `null` is empty, as Go's decoder gives them.

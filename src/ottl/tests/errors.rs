@@ -79,7 +79,7 @@ fn condition_errors() {
         (r#"(attributes["a"] == 1"#, r#"column 22: expected ")", found end of statement"#),
         (r#"attributes["a"] == 1 and"#, "column 25: expected a value, found end of statement"),
         (r#"attributes["a"] == 1 nand true"#, r#"column 22: expected "and", "or" or end of condition, found "nand""#),
-        (r#"IsMatchh(body, "x")"#, "column 1: undefined function \"IsMatchh\" (converters: Bool, Concat, ContainsValue, Double, ExtractPatterns, Format, HasPrefix, HasSuffix, Hex, Index, Int, IsBool, IsDouble, IsInt, IsList, IsMap, IsMatch, IsString, Keys, Len, MD5, Now, ParseJSON, ParseKeyValue, SHA256, SliceToMap, SpanID, Split, String, Substring, Time, ToLowerCase, ToUpperCase, TraceID, Trim, UnixNano, UnixSeconds, Values)"),
+        (r#"IsMatchh(body, "x")"#, "column 1: undefined function \"IsMatchh\" (converters: Bool, Concat, ContainsValue, Double, ExtractPatterns, Format, HasPrefix, HasSuffix, Hex, Index, Int, IsBool, IsDouble, IsInt, IsList, IsMap, IsMatch, IsString, Keys, Len, MD5, Now, ParseJSON, ParseKeyValue, ParseLinuxAudit, SHA256, SliceToMap, SpanID, Split, String, Substring, Time, ToLowerCase, ToUpperCase, TraceID, Trim, UnixNano, UnixSeconds, Values)"),
         (r#"IsMatch(body, attributes["p"])"#, r#"column 15: IsMatch: argument "pattern" must be a string literal"#),
     ];
     let mut failures = Vec::new();
