@@ -217,8 +217,15 @@ impl<P: BatchProgram> ProcessorConfig for Compiled<P> {
     /// (a batch left empty counts as delivered).
     fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
         let program = self.0.as_ref().map_err(|_| StageError::new("invalid configuration"))?.clone();
+        let dropped = crate::metrics::counter(
+            "ferrocol_processor_dropped_log_records_total",
+            "Log records a processor dropped: filtered out, or in a batch that failed under error_mode propagate.",
+            vec![("processor", cx.id.to_string())],
+        );
         Ok(run_function(cx.input, cx.output, move |batch| {
+            let before = batch.record_count();
             program.process(batch);
+            dropped.fetch_add(before.saturating_sub(batch.record_count()) as u64, Ordering::Relaxed);
             Ok(())
         }))
     }

@@ -106,3 +106,40 @@ fn legacy_address_level_none_and_periodic_readers() {
         "{err}"
     );
 }
+
+#[test]
+fn counts_records_a_filter_drops() {
+    let dir = util::tempdir();
+    let (otlp, metrics) = (util::free_port(), util::free_port());
+    let cfg = write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{otlp}}}}}}}}}\n\
+             processors: {{filter: {{logs: {{log_record: ['body == \"b\"']}}}}}}\n\
+             exporters: {{debug: {{use_internal_logger: false}}}}\n\
+             service:\n  pipelines: {{logs: {{receivers: [otlp], processors: [filter], exporters: [debug]}}}}\n  \
+             telemetry: {{metrics: {{address: 127.0.0.1:{metrics}}}}}\n"
+        ),
+    );
+    let mut r = Running::start(&["--config", &cfg]);
+    util::wait_port(otlp, Duration::from_secs(20));
+    util::wait_port(metrics, Duration::from_secs(20));
+    let body = br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"a"}},{"body":{"stringValue":"b"}},{"body":{"stringValue":"c"}}]}]}]}"#;
+    let (status, _, _) = http_request(otlp, "POST", "/v1/logs", &[("Content-Type", "application/json")], body).unwrap();
+    assert_eq!(status, 200);
+    let text = scrape(metrics);
+    assert_eq!(value(&text, r#"ferrocol_processor_dropped_log_records_total{processor="filter"}"#), Some(1), "{text}");
+    assert_eq!(
+        value(&text, r#"otelcol_processor_incoming_items_total{otel_signal="logs",processor="filter"}"#),
+        Some(3),
+        "{text}"
+    );
+    assert_eq!(
+        value(&text, r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="filter"}"#),
+        Some(2),
+        "{text}"
+    );
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+}

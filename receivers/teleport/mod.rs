@@ -44,12 +44,17 @@ impl ReceiverConfig for TeleportConfig {
         if !directory.is_dir() {
             tracing::warn!(directory = %directory.display(), "the Teleport audit log directory does not exist (yet)");
         }
-        let mapper = TeleportMapper::new(
+        let mut mapper = TeleportMapper::new(
             directory,
             &self.events,
             &self.exclude_events,
             self.attributes.to_key_values(),
             self.resource.to_key_values(),
+        );
+        mapper.parse_errors = crate::metrics::counter(
+            "ferrocol_receiver_parse_errors_total",
+            "Lines that were not valid JSON (kept as raw records with teleport.parse_error).",
+            vec![("receiver", cx.id.to_string())],
         );
         file_source::build(cx, opts, storage, mapper)
     }
