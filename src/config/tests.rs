@@ -324,6 +324,9 @@ fn telemetry_level_and_encoding_are_checked() {
     let errs = load_file(&yaml).unwrap_err();
     let m = messages(&errs);
     assert_eq!(m.len(), 2, "{m:#?}");
-    assert!(m[0].ends_with("telemetry::logs::level: unknown level \"loud\" (valid: debug, info, warn, error)"), "{m:#?}");
+    assert!(
+        m[0].ends_with("telemetry::logs::level: unknown level \"loud\" (valid: debug, info, warn, error)"),
+        "{m:#?}"
+    );
     assert!(m[1].ends_with("telemetry::logs::encoding: unknown encoding \"xml\" (valid: console, json)"), "{m:#?}");
 }
