@@ -8,7 +8,8 @@
 //!   cannot match are never decoded; `grep` is applied to MESSAGE before any
 //!   other field is read. No journalctl is spawned (`journalctl_path` and
 //!   `root_path` keep their meaning for paths only, see [`source`]).
-//! - Records: [`mapping`] (otelcol's map body by default, or
+//! - Records: built on a second thread ([`batch`]) from the raw data items the
+//!   reader copied, shaped by [`mapping`] (otelcol's map body by default, or
 //!   `semantic_conventions`).
 //! - Delivery: at least once. With `storage`, the cursor of the newest entry of
 //!   the newest batch that is delivered, together with every batch before it, is
@@ -20,6 +21,7 @@
 //!   path and errno; `ferrocol validate` does not open the journal. A journal that
 //!   fails or disappears later is logged and reopened until it is back.
 
+mod batch;
 mod config;
 mod filter;
 mod mapping;
@@ -75,17 +77,14 @@ impl ReceiverConfig for JournaldConfig {
         let attrs = |m: &std::collections::BTreeMap<String, String>| -> Vec<KeyValue> {
             m.iter().map(|(k, v)| crate::event::kv(k.clone(), str_value(v.clone()))).collect()
         };
-        let settings = Arc::new(Settings {
-            source: source::Source::from_config(self),
-            filters: filter::Filters::from_config(self),
-            grep,
-            mapping: mapping::MappingOptions {
-                convert_message_bytes: self.convert_message_bytes,
-                semantic_conventions: self.semantic_conventions,
-                attributes: attrs(&self.attributes),
-            },
-            resource: attrs(&self.resource),
-        });
+        let settings =
+            Settings { source: source::Source::from_config(self), filters: filter::Filters::from_config(self), grep };
+        let mapping = mapping::MappingOptions {
+            convert_message_bytes: self.convert_message_bytes,
+            semantic_conventions: self.semantic_conventions,
+            attributes: attrs(&self.attributes),
+        };
+        let resource = attrs(&self.resource);
         let start_at = if self.start_at == "beginning" { StartAt::Beginning } else { StartAt::End };
         let ReceiverContext { output, shutdown, .. } = cx;
         Ok(Box::pin(async move {
@@ -95,25 +94,21 @@ impl ReceiverConfig for JournaldConfig {
             };
             let stop = Arc::new(AtomicBool::new(false));
             let (positions_tx, positions_rx) = mpsc::unbounded_channel();
-            let reader = Reader::new(
-                settings,
+            // One batch waits in the channel while the reader fills the next.
+            let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel(1);
+            let (recycle_tx, recycle_rx) = std::sync::mpsc::sync_channel(2);
+            let converter = batch::Converter {
+                input: raw_rx,
+                recycle: recycle_tx,
                 output,
-                stop.clone(),
-                storage.is_some().then_some(positions_tx),
-                start_at,
-                cursor,
-            );
+                positions: storage.is_some().then_some(positions_tx),
+                mapping,
+                resource,
+            };
+            let reader = Reader::new(settings, stop.clone(), (raw_tx, recycle_rx), start_at, cursor);
             let (started_tx, started_rx) = oneshot::channel();
             let (done_tx, done_rx) = oneshot::channel::<()>();
-            let span = tracing::Span::current();
-            let thread = std::thread::Builder::new()
-                .name("journald-reader".into())
-                .spawn(move || {
-                    let _enter = span.enter();
-                    reader.run(started_tx);
-                    let _ = done_tx.send(());
-                })
-                .map_err(|e| StageError::new(format!("cannot start the reader thread: {e}")))?;
+            let threads = spawn_threads(tracing::Span::current(), reader, converter, started_tx, done_tx)?;
             match started_rx.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return Err(StageError::new(e)),
@@ -124,9 +119,9 @@ impl ReceiverConfig for JournaldConfig {
                 _ = shutdown.cancelled() => stop.store(true, Ordering::Release),
                 _ = done_rx => {}
             }
-            let joined = tokio::task::spawn_blocking(move || thread.join()).await;
-            if !matches!(joined, Ok(Ok(()))) {
-                return Err(StageError::new("the reader thread panicked"));
+            let joined = tokio::task::spawn_blocking(move || threads.into_iter().all(|t| t.join().is_ok())).await;
+            if !matches!(joined, Ok(true)) {
+                return Err(StageError::new("a journald thread panicked"));
             }
             // The reader's senders are gone: the pipelines drain, and the last
             // delivered position is saved before the receiver reports done.
@@ -134,6 +129,32 @@ impl ReceiverConfig for JournaldConfig {
             Ok(())
         }))
     }
+}
+
+/// The reader and the converter, each in the receiver's tracing span.
+fn spawn_threads(
+    span: tracing::Span,
+    reader: Reader,
+    converter: batch::Converter,
+    started: oneshot::Sender<Result<(), String>>,
+    done: oneshot::Sender<()>,
+) -> Result<Vec<std::thread::JoinHandle<()>>, StageError> {
+    let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
+        let span = span.clone();
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || span.in_scope(f))
+            .map_err(|e| StageError::new(format!("cannot start the {name} thread: {e}")))
+    };
+    let converter = spawn("journald-records", Box::new(move || converter.run()))?;
+    let reader = spawn(
+        "journald-reader",
+        Box::new(move || {
+            reader.run(started);
+            let _ = done.send(());
+        }),
+    )?;
+    Ok(vec![reader, converter])
 }
 
 async fn load_cursor(storage: Arc<dyn StorageClient>) -> Result<Option<String>, StageError> {

@@ -1,13 +1,14 @@
 //! The reader thread: libsystemd's `sd_journal` is neither `Send` nor async, so
 //! one dedicated OS thread opens the journal, adds the filters, positions itself
-//! (stored cursor, head or tail), then reads and follows, sending batches with
-//! [`Fanout::blocking_send`] (a full pipeline blocks it: backpressure).
+//! (stored cursor, head or tail), then reads and follows. A full pipeline blocks
+//! the converter's `Fanout::blocking_send`, and through a channel of one batch
+//! the reader (backpressure).
 //!
 //! Per entry, MESSAGE is fetched and `grep` applied first; only a match has its
-//! other fields enumerated. Records go into a batch that is sent at
-//! [`MAX_BATCH`] records, when the journal has no more entries, or once its
-//! first record is [`MAX_BATCH_AGE`] old. Each batch carries an ack whose
-//! position is the cursor of its last entry.
+//! other fields enumerated, copied raw into a [`RawBatch`] that goes to the
+//! converter thread ([`super::batch`]) at [`MAX_BATCH`] entries, when the journal
+//! has no more entries, or once its first entry is [`MAX_BATCH_AGE`] old. Each
+//! batch carries an ack whose position is the cursor of its last entry.
 //!
 //! Pitfalls handled (../shared/reference/sources.md, Fluent Bit's in_systemd):
 //! `sd_journal_restart_data` after every `sd_journal_next`; start at the end with
@@ -15,47 +16,52 @@
 //! returning the last entries of each file, systemd#9934); resume with
 //! `seek_cursor`, skipping the cursor's own entry only if it is still there
 //! (`test_cursor`); `sd_journal_process` every 1024 entries so that deleted files
-//! are let go during long reads. Any read error, or the directory vanishing,
-//! closes the journal; it is reopened every [`RETRY_EVERY`] and reading resumes
-//! after the last entry read.
+//! are let go during long reads, and the pages libsystemd mapped are released
+//! now and then, so that scanning a large journal does not grow the resident
+//! set. Any read error, or the directory vanishing, closes the journal; it is
+//! reopened every [`RETRY_EVERY`] and reading resumes after the last entry read.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use regex::bytes::Regex;
 use systemd::id128::Id128;
 use systemd::journal::{Journal, JournalRef, JournalWaitResult};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 
-use crate::ack::{Ack, AckWaiter, Acks};
-use crate::event::{InstrumentationScope, KeyValue, LogBatch, LogRecord, Resource, ResourceLogs, ScopeLogs};
-use crate::topology::{Closed, Fanout};
+use crate::ack::AckWaiter;
 
+use super::batch::RawBatch;
 use super::filter::Filters;
-use super::mapping::{EntryMeta, MappingOptions, RecordBuilder};
+use super::sd;
 use super::source::{open_error, Source};
 
-/// Records per batch.
+/// Entries per batch.
 pub const MAX_BATCH: usize = 1024;
+/// Bytes per batch, for journals with huge fields.
+const MAX_BATCH_BYTES: usize = 8 << 20;
 /// Longest a record waits in a partial batch while older entries are still being scanned.
 pub const MAX_BATCH_AGE: Duration = Duration::from_millis(200);
 /// How long one `sd_journal_wait` blocks before the stop flag is looked at again.
 const WAIT: Duration = Duration::from_millis(200);
+/// How often, while following, the directory or files are checked to still be the ones opened.
+const IDENTITY_EVERY: Duration = Duration::from_secs(1);
 /// Pause between attempts to reopen a journal that failed.
 pub const RETRY_EVERY: Duration = Duration::from_secs(2);
 /// Entries between `sd_journal_process` calls while catching up (journalctl's value).
 const PROCESS_EVERY: u32 = 1024;
+/// `sd_journal_process` rounds between releases of the pages libsystemd mapped.
+const RELEASE_EVERY: u32 = 4;
 
-/// Everything the reader needs from the config.
+/// What the reader needs from the config.
 pub struct Settings {
     pub source: Source,
     pub filters: Filters,
     pub grep: Option<Regex>,
-    pub mapping: MappingOptions,
-    pub resource: Vec<KeyValue>,
 }
 
 /// Where to begin when there is no cursor to resume from.
@@ -77,43 +83,42 @@ enum OpenError {
 }
 
 pub struct Reader {
-    settings: Arc<Settings>,
-    output: Fanout,
+    settings: Settings,
     stop: Arc<AtomicBool>,
-    /// Where batch positions go when a storage checkpoint is kept.
-    positions: Option<mpsc::UnboundedSender<Position>>,
+    /// Full batches to the converter; emptied ones come back.
+    output: SyncSender<RawBatch>,
+    recycled: Receiver<RawBatch>,
     start_at: StartAt,
-    builder: RecordBuilder,
-    records: Vec<LogRecord>,
+    batch: RawBatch,
     batch_started: Option<Instant>,
-    /// Cursor of the newest entry read (or of the tail position at start):
-    /// where to resume after reopening. Empty before the first entry.
+    /// Cursor of the newest entry handed on (or of the tail position at
+    /// start): where to resume after reopening. Empty before the first entry.
     last_cursor: String,
     /// Right after `seek_cursor`: skip the entry if it is the cursor's own.
     skip_cursor: bool,
+    /// [`Source::identity`] when the journal was opened.
+    identity: Vec<(u64, u64)>,
 }
 
 impl Reader {
     pub fn new(
-        settings: Arc<Settings>,
-        output: Fanout,
+        settings: Settings,
         stop: Arc<AtomicBool>,
-        positions: Option<mpsc::UnboundedSender<Position>>,
+        (output, recycled): (SyncSender<RawBatch>, Receiver<RawBatch>),
         start_at: StartAt,
         cursor: Option<String>,
     ) -> Reader {
-        let builder = RecordBuilder::new(settings.mapping.clone());
         Reader {
             settings,
-            output,
             stop,
-            positions,
+            output,
+            recycled,
             start_at,
-            builder,
-            records: Vec::with_capacity(MAX_BATCH),
+            batch: RawBatch::default(),
             batch_started: None,
             last_cursor: cursor.unwrap_or_default(),
             skip_cursor: false,
+            identity: Vec::new(),
         }
     }
 
@@ -149,6 +154,10 @@ impl Reader {
                 Ok(()) => return,
                 Err(e) => {
                     warn!(error = %e, "reading the {describe} failed; reopening it every {RETRY_EVERY:?}");
+                    // What was read is good: send it, so that reading resumes after it.
+                    if self.flush().is_err() {
+                        return;
+                    }
                     drop(journal);
                     match self.reopen() {
                         Some(j) => journal = j,
@@ -162,6 +171,7 @@ impl Reader {
     /// Open, filter and position the journal.
     fn open(&mut self) -> Result<Journal, OpenError> {
         let source = &self.settings.source;
+        self.identity = source.identity();
         let mut j = source.open().map_err(|e| OpenError::Source(open_error(&source.describe(), &e)))?;
         let setup = |e: io::Error| OpenError::Setup(e.to_string());
         let boot = match self.settings.filters.dmesg {
@@ -199,11 +209,15 @@ impl Reader {
             StartAt::Beginning => j.seek_head(),
             StartAt::End => {
                 j.seek_tail()?;
-                // On the newest matching entry: `next` continues after it.
+                // On the newest matching entry, `next` continues after it. With
+                // none, everything that comes is new: from the head (after a bare
+                // tail seek, entries of files that appear later would be missed).
                 if j.previous()? > 0 {
                     self.last_cursor = j.cursor()?;
+                    Ok(())
+                } else {
+                    j.seek_head()
                 }
-                Ok(())
             }
         }
     }
@@ -245,7 +259,8 @@ impl Reader {
     /// Read everything there is, send it, wait for more; `Ok` when stopped or
     /// when downstream is gone, `Err` when the journal must be reopened.
     fn follow(&mut self, j: &mut JournalRef) -> io::Result<()> {
-        let mut since_process = 0u32;
+        let (mut since_process, mut since_release) = (0u32, 0u32);
+        let mut identity_checked = Instant::now();
         loop {
             loop {
                 if self.stop.load(Ordering::Acquire) {
@@ -261,29 +276,41 @@ impl Reader {
                     continue;
                 }
                 self.visit(j)?;
-                let old = self.batch_started.is_some_and(|t| t.elapsed() >= MAX_BATCH_AGE);
-                if (self.records.len() >= MAX_BATCH || old) && self.flush().is_err() {
+                since_process += 1;
+                let full = self.batch.len() >= MAX_BATCH || self.batch.bytes() >= MAX_BATCH_BYTES;
+                // The clock is looked at every 64 entries only.
+                let old = since_process % 64 == 0 && self.batch_started.is_some_and(|t| t.elapsed() >= MAX_BATCH_AGE);
+                if (full || old) && self.flush().is_err() {
                     return Ok(());
                 }
-                since_process += 1;
                 if since_process == PROCESS_EVERY {
                     since_process = 0;
                     j.process()?;
+                    since_release += 1;
+                    if since_release == RELEASE_EVERY {
+                        since_release = 0;
+                        sd::release_journal_mappings();
+                    }
                 }
             }
             if self.flush().is_err() {
                 return Ok(());
             }
-            if let JournalWaitResult::Invalidate = j.wait(Some(WAIT))? {
-                if !self.settings.source.exists() {
+            let changed = matches!(j.wait(Some(WAIT))?, JournalWaitResult::Invalidate);
+            if changed || identity_checked.elapsed() >= IDENTITY_EVERY {
+                identity_checked = Instant::now();
+                if self.settings.source.identity() != self.identity {
                     let what = self.settings.source.describe();
-                    return Err(io::Error::new(io::ErrorKind::NotFound, format!("the {what} disappeared")));
+                    return Err(io::Error::new(
+                        io::ErrorKind::NotFound,
+                        format!("the {what} disappeared or was replaced"),
+                    ));
                 }
             }
         }
     }
 
-    /// One entry: grep on MESSAGE, then (if it matches) every field.
+    /// One entry: grep on MESSAGE, then (if it matches) every field, copied raw.
     fn visit(&mut self, j: &mut JournalRef) -> io::Result<()> {
         if let Some(re) = &self.settings.grep {
             // journalctl skips entries without MESSAGE when grepping.
@@ -294,52 +321,40 @@ impl Reader {
         }
         let realtime_usec = j.timestamp_usec()?;
         let (monotonic_usec, boot) = j.monotonic_timestamp()?;
-        let cursor = j.cursor()?;
-        self.last_cursor.clear();
-        self.last_cursor.push_str(&cursor);
-        let boot_id = hex::encode(boot.as_bytes());
-        self.builder.start(EntryMeta { monotonic_usec, boot_id, cursor });
+        let observed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        self.batch.begin_entry(realtime_usec, monotonic_usec, observed, *boot.as_bytes());
+        let start = self.batch.bytes();
+        sd::append_cursor(j, self.batch.buf_mut())?;
+        self.batch.set_cursor(start);
         j.restart_data();
         loop {
             match j.enumerate_data() {
-                Ok(Some(f)) => self.builder.field(f.name(), f.value().unwrap_or_default()),
+                Ok(Some(f)) => self.batch.push_item(f.data()),
                 Ok(None) => break,
                 // A damaged entry is skipped, as journalctl skips it; its position still counts.
                 Err(e) => {
-                    warn!(error = %e, cursor = %self.last_cursor, "skipping a journal entry that cannot be read");
+                    warn!(error = %e, "skipping a journal entry that cannot be read");
+                    self.batch.abandon_entry();
                     return Ok(());
                 }
             }
         }
-        let observed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
-        self.records.push(self.builder.finish(realtime_usec, observed));
+        self.batch.end_entry();
         self.batch_started.get_or_insert_with(Instant::now);
         Ok(())
     }
 
-    /// Send the pending records as one batch (one resource, one scope).
-    fn flush(&mut self) -> Result<(), Closed> {
-        if self.records.is_empty() {
+    /// Hand the pending entries to the converter; `Err` when it is gone
+    /// (every downstream stage stopped).
+    fn flush(&mut self) -> Result<(), ()> {
+        if self.batch.is_empty() {
             return Ok(());
         }
-        let log_records = std::mem::replace(&mut self.records, Vec::with_capacity(MAX_BATCH));
+        self.last_cursor.clear();
+        self.last_cursor.push_str(self.batch.last_cursor());
+        let next = self.recycled.try_recv().unwrap_or_default();
+        let full = std::mem::replace(&mut self.batch, next);
         self.batch_started = None;
-        let resource_logs = ResourceLogs {
-            resource: Some(Resource { attributes: self.settings.resource.clone(), ..Default::default() }),
-            scope_logs: vec![ScopeLogs {
-                scope: Some(InstrumentationScope::default()),
-                log_records,
-                schema_url: String::new(),
-            }],
-            schema_url: String::new(),
-        };
-        let Some(positions) = &self.positions else {
-            return self.output.blocking_send(LogBatch::new(vec![resource_logs], Acks::none()));
-        };
-        let (ack, waiter) = Ack::new();
-        self.output.blocking_send(LogBatch::new(vec![resource_logs], Acks::one(ack)))?;
-        // The checkpoint task is gone only when the receiver is being dropped.
-        let _ = positions.send((self.last_cursor.clone(), waiter));
-        Ok(())
+        self.output.send(full).map_err(|_| ())
     }
 }

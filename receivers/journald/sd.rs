@@ -52,3 +52,54 @@ pub fn unique_values(j: &mut JournalRef, field: &CStr) -> io::Result<Vec<Vec<u8>
     }
     Ok(out)
 }
+
+/// Drop this process's page-table references to the journal files libsystemd
+/// has mapped, so that scanning a large journal does not grow the resident set
+/// by every page it touched (libsystemd keeps up to 64 windows of 8 MiB mapped).
+///
+/// Only shared, read-only mappings of `*.journal` / `*.journal~` files are
+/// touched. `MADV_DONTNEED` on such a mapping keeps it mapped and valid: the
+/// pages stay in the page cache and the next access faults them back in with
+/// the same contents, so pointers libsystemd keeps into it remain good.
+/// Returns the bytes released from the mappings.
+pub fn release_journal_mappings() -> usize {
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else { return 0 };
+    let mut released = 0;
+    for line in maps.lines() {
+        // start-end perms offset dev inode path
+        let mut cols = line.split_whitespace();
+        let (Some(range), Some(perms)) = (cols.next(), cols.next()) else { continue };
+        let path = line.splitn(6, char::is_whitespace).nth(5).unwrap_or("").trim();
+        let path = path.strip_suffix(" (deleted)").unwrap_or(path);
+        if perms != "r--s" || !(path.ends_with(".journal") || path.ends_with(".journal~")) {
+            continue;
+        }
+        let Some((start, end)) = range.split_once('-') else { continue };
+        let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) else {
+            continue;
+        };
+        // SAFETY: a shared read-only file mapping of this process (see above);
+        // MADV_DONTNEED neither unmaps it nor changes what reading it returns.
+        if unsafe { libc::madvise(start as *mut c_void, end - start, libc::MADV_DONTNEED) } == 0 {
+            released += end - start;
+        }
+    }
+    released
+}
+
+/// Append the current entry's cursor to `buf` (`sd_journal_get_cursor`),
+/// without the intermediate strings of the crate's `cursor()`.
+pub fn append_cursor(j: &JournalRef, buf: &mut Vec<u8>) -> io::Result<()> {
+    let mut cursor: *mut libc::c_char = std::ptr::null_mut();
+    // SAFETY: a live journal; on success `cursor` is a malloc'd NUL-terminated
+    // string that we own, copied and then freed.
+    unsafe {
+        check(ffi::sd_journal_get_cursor(
+            j.as_ptr(),
+            &mut cursor as *mut *mut libc::c_char as *mut *const libc::c_char,
+        ))?;
+        buf.extend_from_slice(CStr::from_ptr(cursor).to_bytes());
+        libc::free(cursor as *mut c_void);
+    }
+    Ok(())
+}

@@ -128,12 +128,17 @@ impl Source {
         Ok(denied.iter().map(|f| format!("cannot read journal file {}: permission denied", f.display())).collect())
     }
 
-    /// Whether the directory or files are still there (after an invalidation).
-    pub fn exists(&self) -> bool {
+    /// (device, inode) of the directory or of each file: a change means they were
+    /// removed or replaced, which libsystemd does not always report (a directory
+    /// that is deleted and created again is not watched any more). Empty for the
+    /// system journal, and for what does not exist.
+    pub fn identity(&self) -> Vec<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let id = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
         match self {
-            Source::Directory { path, .. } => path.is_dir(),
-            Source::Files(patterns) => expand_files(patterns).iter().all(|f| Path::new(f).exists()),
-            Source::System { .. } => true,
+            Source::Directory { path, .. } => id(path).into_iter().collect(),
+            Source::Files(patterns) => expand_files(patterns).iter().filter_map(|f| id(Path::new(f))).collect(),
+            Source::System { .. } => Vec::new(),
         }
     }
 }

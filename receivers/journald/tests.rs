@@ -321,6 +321,17 @@ async fn start_at_end_emits_nothing_old() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_at_end_on_an_empty_journal_reads_every_file_that_comes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = start(&format!("directory: {}\npriority: \"7\"\n", dir.path().display()), None);
+    run.expect(0).await;
+    build_journal(&fixture_export(), dir.path());
+    let records = run.expect(37).await.to_vec();
+    assert_same(&records, journalctl_json(dir.path(), &["-p", "7"]), "the whole new file");
+    run.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_resumes_after_the_stored_cursor_without_gap_or_duplicate() {
     let dir = fixture_journal();
     let storage = Arc::new(MemStorage::default());
