@@ -3,8 +3,9 @@
 #   make test   install what is missing, run every test
 
 CARGO ?= cargo
-# Debian packages the build and the tests need.
-APT_PACKAGES := pkg-config libsystemd-dev systemd-journal-remote curl ca-certificates
+# Debian packages the build and the tests need (systemd: journalctl, which the
+# journald tests compare with; systemd-journal-remote builds their journal files).
+APT_PACKAGES := pkg-config libsystemd-dev systemd systemd-journal-remote curl ca-certificates
 
 .PHONY: deps build release run test lint fmt clean
 

@@ -221,3 +221,63 @@ fn validate_does_not_open_the_journal_but_the_start_fails_clearly() {
         "{err}"
     );
 }
+
+/// Run ferrocol as an unprivileged user: `nobody` via runuser when the tests run
+/// as root (as `make test` does), else as the current user.
+fn run_unprivileged(args: &[&str]) -> (i32, String) {
+    let mut cmd = if unsafe { libc::geteuid() } == 0 {
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "nobody", "--", util::BIN]);
+        c
+    } else {
+        std::process::Command::new(util::BIN)
+    };
+    let out = cmd.args(args).env_remove("FERROCOL_LOG").output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn an_unreadable_journal_fails_the_start_with_a_hint() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = util::tempdir();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let journal = dir.path().join("journal");
+    build_journal(&fixture_export(), &journal);
+    let config = |name: &str| {
+        let text = format!(
+            "receivers:\n  journald: {{directory: '{}'}}\nexporters:\n  debug: {{}}\nservice:\n  pipelines:\n    \
+             logs: {{receivers: [journald], exporters: [debug]}}\n",
+            journal.display()
+        );
+        let path = write(dir.path(), name, &text);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        path
+    };
+    let hint = "run ferrocol as root or as a user in the systemd-journal (or adm) group, or grant it read access";
+
+    // The directory can be listed, its files cannot be read.
+    std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(journal.join("remote.journal"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (code, err) = run_unprivileged(&["--config", &config("files.yaml")]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "receivers::journald: cannot read any journal file of the journal directory {} ({}/remote.journal: permission denied); {hint}",
+            journal.display(),
+            journal.display()
+        )),
+        "{err}"
+    );
+
+    // The directory itself cannot be read.
+    std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let (code, err) = run_unprivileged(&["--config", &config("dir.yaml")]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "receivers::journald: cannot open journal directory {}: Permission denied (os error 13); {hint}",
+            journal.display()
+        )),
+        "{err}"
+    );
+}

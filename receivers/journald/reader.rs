@@ -126,8 +126,10 @@ impl Reader {
     /// read until the stop flag is set or every downstream stage is gone.
     pub fn run(mut self, started: oneshot::Sender<Result<(), String>>) {
         let describe = self.settings.source.describe();
-        let first = self.settings.source.check_readable().map_err(OpenError::Source).and_then(|warnings| {
-            warnings.iter().for_each(|w| warn!("{w}"));
+        let first = self.settings.source.check_readable().map_err(OpenError::Source).and_then(|warning| {
+            if let Some(w) = warning {
+                warn!("{w}");
+            }
             self.open()
         });
         let mut journal = match first {
@@ -148,7 +150,7 @@ impl Reader {
                 }
             }
         };
-        info!(cursor = %self.last_cursor, "reading the {describe}");
+        info!("reading the {describe}");
         loop {
             match self.follow(&mut journal) {
                 Ok(()) => return,

@@ -92,8 +92,8 @@ impl Source {
     }
 
     /// Start-time check: a clear error (path, errno, hint) when the directory or
-    /// files cannot be read; `Ok` with warnings when only some journal files can.
-    pub fn check_readable(&self) -> Result<Vec<String>, String> {
+    /// files cannot be read; `Ok` with a warning when only some journal files can.
+    pub fn check_readable(&self) -> Result<Option<String>, String> {
         let dirs: Vec<PathBuf> = match self {
             Source::Directory { path, os_root: false } => vec![path.clone()],
             Source::Directory { path, os_root: true } => SYSTEM_DIRS.iter().map(|d| path.join(&d[1..])).collect(),
@@ -101,7 +101,7 @@ impl Source {
                 for f in expand_files(patterns) {
                     std::fs::File::open(&f).map_err(|e| open_error(&format!("journal file {f}"), &e))?;
                 }
-                return Ok(Vec::new());
+                return Ok(None);
             }
             Source::System { .. } => SYSTEM_DIRS.iter().map(PathBuf::from).collect(),
         };
@@ -119,13 +119,21 @@ impl Source {
         let denied: Vec<&PathBuf> = files.iter().filter(|f| std::fs::File::open(f).is_err()).collect();
         if !files.is_empty() && denied.len() == files.len() {
             return Err(format!(
-                "cannot read any file of the {} ({} journal files, e.g. {}: permission denied); {PERMISSION_HINT}",
+                "cannot read any journal file of the {} ({}: permission denied); {PERMISSION_HINT}",
                 self.describe(),
-                files.len(),
                 denied[0].display()
             ));
         }
-        Ok(denied.iter().map(|f| format!("cannot read journal file {}: permission denied", f.display())).collect())
+        Ok(denied.first().map(|f| {
+            format!(
+                "cannot read {} of the {} journal files of the {} (e.g. {}: permission denied); their entries are \
+                 skipped; {PERMISSION_HINT}",
+                denied.len(),
+                files.len(),
+                self.describe(),
+                f.display()
+            )
+        }))
     }
 
     /// (device, inode) of the directory or of each file: a change means they were

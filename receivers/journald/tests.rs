@@ -306,6 +306,11 @@ async fn follows_appends_and_new_files() {
     write_journal_file(d, "second.journal", &sshd_entries(5, 5));
     let records = run.expect(47).await.to_vec();
     assert_same(&records, journalctl_json(d, &["-p", "7"]), "all, in journal order");
+    // Vacuumed: the oldest file goes; reading goes on with the next one.
+    std::fs::remove_file(d.join("remote.journal")).unwrap();
+    write_journal_file(d, "third.journal", &sshd_entries(10, 2));
+    let records = run.expect(49).await.to_vec();
+    assert_same(&records[47..], journalctl_json(d, &["-p", "7"])[5..].to_vec(), "after the vacuum");
     run.stop().await.unwrap();
 }
 
