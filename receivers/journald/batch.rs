@@ -14,7 +14,7 @@ use crate::ack::{Ack, Acks};
 use crate::event::{InstrumentationScope, KeyValue, LogBatch, LogRecord, Resource, ResourceLogs, ScopeLogs};
 use crate::topology::Fanout;
 
-use super::mapping::{EntryMeta, MappingOptions, RecordBuilder};
+use super::mapping::{hex_id, text, EntryMeta, MappingOptions, RecordBuilder};
 use super::reader::Position;
 
 /// What libsystemd told about one entry; its bytes are in the batch buffer.
@@ -113,10 +113,6 @@ impl RawBatch {
     }
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// The converter thread: records from raw batches, sent downstream, their
 /// positions handed to the checkpoint task; emptied buffers go back to the reader.
 pub struct Converter {
@@ -170,7 +166,7 @@ impl Converter {
 fn record(builder: &mut RecordBuilder, raw: &RawBatch, e: &RawEntry) -> LogRecord {
     builder.start(EntryMeta {
         monotonic_usec: e.monotonic_usec,
-        boot_id: hex::encode(e.boot_id),
+        boot_id: hex_id(&e.boot_id),
         cursor: text(&raw.buf[e.cursor.clone()]),
     });
     for item in &raw.items[e.items.clone()] {

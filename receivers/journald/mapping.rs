@@ -69,6 +69,25 @@ fn to_string_lossy(v: &[u8]) -> String {
     String::from_utf8_lossy(v).into_owned()
 }
 
+/// Text that is UTF-8 in practice (field names, cursors), checked the fast way.
+pub fn text(v: &[u8]) -> String {
+    match std::str::from_utf8(v) {
+        Ok(s) => s.to_owned(),
+        Err(_) => to_string_lossy(v),
+    }
+}
+
+/// Lowercase hex, as journalctl prints 128-bit ids.
+pub fn hex_id(id: &[u8; 16]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(32);
+    for b in id {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
 /// Builds one record at a time, reusing its scratch space across entries.
 pub struct RecordBuilder {
     opts: MappingOptions,
@@ -172,11 +191,10 @@ impl RecordBuilder {
 
     /// The attribute key for a field.
     fn key(&self, name: &[u8]) -> String {
-        let name = String::from_utf8_lossy(name);
         if !self.opts.semantic_conventions {
-            return name.into_owned();
+            return text(name);
         }
-        let mapped = match name.as_ref() {
+        let mapped = match String::from_utf8_lossy(name).as_ref() {
             "_HOSTNAME" => "host.name",
             "_PID" => "process.pid",
             "_COMM" => "process.executable.name",
@@ -266,6 +284,16 @@ mod tests {
 
     fn s(v: &str) -> AnyValue {
         string(v.to_string())
+    }
+
+    #[test]
+    fn ids_and_text() {
+        assert_eq!(
+            hex_id(&[0x6f, 0x1c, 0, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0xe5]),
+            "6f1c00ff0102030405060708090a0be5"
+        );
+        assert_eq!(text(b"_PID"), "_PID");
+        assert_eq!(text(b"a\xffb"), "a\u{fffd}b");
     }
 
     #[test]
