@@ -10,12 +10,15 @@ use std::sync::mpsc::{Receiver, SyncSender};
 
 use tokio::sync::mpsc;
 
-use crate::ack::{Ack, Acks};
+use crate::ack::{Ack, AckWaiter, Acks};
 use crate::event::{InstrumentationScope, KeyValue, LogBatch, LogRecord, Resource, ResourceLogs, ScopeLogs};
 use crate::topology::Fanout;
 
 use super::mapping::{hex_id, text, EntryMeta, MappingOptions, RecordBuilder};
-use super::reader::Position;
+
+/// A sent batch's position (the cursor of its last entry) and the waiter that
+/// tells when the batch is delivered.
+pub type Position = (String, AckWaiter);
 
 /// What libsystemd told about one entry; its bytes are in the batch buffer.
 struct RawEntry {
@@ -67,16 +70,15 @@ impl RawBatch {
         });
     }
 
-    /// The buffer, to append the entry's cursor to; then [`Self::set_cursor`] with where it starts.
-    pub fn buf_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.buf
-    }
-
-    pub fn set_cursor(&mut self, start: usize) {
+    /// Let `write` append the entry's cursor to the buffer.
+    pub fn push_cursor<E>(&mut self, write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>) -> Result<(), E> {
+        let start = self.buf.len();
+        write(&mut self.buf)?;
         let end = self.buf.len();
         if let Some(e) = self.entries.last_mut() {
             e.cursor = start..end;
         }
+        Ok(())
     }
 
     pub fn push_item(&mut self, data: &[u8]) {

@@ -45,8 +45,9 @@ use crate::config::FieldError;
 use crate::event::{str_value, KeyValue};
 use crate::storage::StorageClient;
 
+use batch::Position;
 pub use config::JournaldConfig;
-use reader::{Position, Reader, Settings, StartAt};
+use reader::{Reader, Settings, StartAt};
 
 /// The storage key: otelcol's `lastReadCursor`, scoped by its operator id.
 pub const CURSOR_KEY: &str = "journald_input.lastReadCursor";
@@ -123,8 +124,8 @@ impl ReceiverConfig for JournaldConfig {
             if !matches!(joined, Ok(true)) {
                 return Err(StageError::new("a journald thread panicked"));
             }
-            // The reader's senders are gone: the pipelines drain, and the last
-            // delivered position is saved before the receiver reports done.
+            // Both threads are done and the pipeline senders dropped: the pipelines
+            // drain, and the last delivered position is saved before returning.
             let _ = checkpoints.await;
             Ok(())
         }))

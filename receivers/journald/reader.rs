@@ -33,10 +33,9 @@ use systemd::journal::{Journal, JournalRef, JournalWaitResult};
 use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 
-use crate::ack::AckWaiter;
-
 use super::batch::RawBatch;
 use super::filter::Filters;
+use super::mapping::hex_id;
 use super::sd;
 use super::source::{open_error, Source};
 
@@ -70,9 +69,6 @@ pub enum StartAt {
     Beginning,
     End,
 }
-
-/// A batch's position and the waiter that tells when it is delivered.
-pub type Position = (String, AckWaiter);
 
 /// Why the journal could not be opened.
 enum OpenError {
@@ -189,7 +185,7 @@ impl Reader {
     /// journal, else the boot of the newest entry (journalctl's `add_boot`).
     fn dmesg_boot(&self, j: &mut JournalRef) -> io::Result<String> {
         if self.settings.source.is_local_system() {
-            return Ok(hex::encode(Id128::from_boot()?.as_bytes()));
+            return Ok(hex_id(Id128::from_boot()?.as_bytes()));
         }
         j.seek_tail()?;
         if j.previous()? == 0 {
@@ -198,7 +194,7 @@ impl Reader {
                 "the journal has no entries yet (dmesg needs its boot)",
             ));
         }
-        Ok(hex::encode(j.monotonic_timestamp()?.1.as_bytes()))
+        Ok(hex_id(j.monotonic_timestamp()?.1.as_bytes()))
     }
 
     fn position(&mut self, j: &mut JournalRef) -> io::Result<()> {
@@ -325,15 +321,16 @@ impl Reader {
         let (monotonic_usec, boot) = j.monotonic_timestamp()?;
         let observed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         self.batch.begin_entry(realtime_usec, monotonic_usec, observed, *boot.as_bytes());
-        let start = self.batch.bytes();
-        sd::append_cursor(j, self.batch.buf_mut())?;
-        self.batch.set_cursor(start);
+        if let Err(e) = self.batch.push_cursor(|buf| sd::append_cursor(j, buf)) {
+            self.batch.abandon_entry();
+            return Err(e);
+        }
         j.restart_data();
         loop {
             match j.enumerate_data() {
                 Ok(Some(f)) => self.batch.push_item(f.data()),
                 Ok(None) => break,
-                // A damaged entry is skipped, as journalctl skips it; its position still counts.
+                // A damaged entry is skipped, as journalctl skips it.
                 Err(e) => {
                     warn!(error = %e, "skipping a journal entry that cannot be read");
                     self.batch.abandon_entry();
