@@ -39,8 +39,9 @@ use super::mapping::hex_id;
 use super::sd;
 use super::source::{open_error, Source};
 
-/// Entries per batch.
-pub const MAX_BATCH: usize = 1024;
+/// Entries per batch: small enough that the batches a slow exporter lets pile
+/// up in the pipeline's channels stay a few MB, large enough to be cheap.
+pub const MAX_BATCH: usize = 256;
 /// Bytes per batch, for journals with huge fields.
 const MAX_BATCH_BYTES: usize = 8 << 20;
 /// Longest a record waits in a partial batch while older entries are still being scanned.
