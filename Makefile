@@ -3,7 +3,8 @@
 #   make test   install what is missing, run every test
 
 CARGO ?= cargo
-# Debian packages the build and the tests need.
+# Debian packages the build and the tests need (systemd: journalctl, which the
+# journald tests compare with; systemd-journal-remote builds their journal files).
 APT_PACKAGES := pkg-config libsystemd-dev systemd systemd-journal-remote curl ca-certificates python3 python3-venv
 
 .PHONY: deps build release run test conformance bench-otlphttp lint fmt clean

@@ -3,6 +3,8 @@
 
 pub mod file_source;
 mod filelog;
+#[cfg(target_os = "linux")]
+mod journald;
 mod otlp;
 mod teleport;
 
@@ -10,5 +12,11 @@ use crate::component::ReceiverFactory;
 
 /// Every built-in receiver.
 pub fn factories() -> Vec<&'static ReceiverFactory> {
-    vec![&filelog::FACTORY, &otlp::FACTORY, &teleport::FACTORY]
+    vec![
+        &filelog::FACTORY,
+        #[cfg(target_os = "linux")]
+        &journald::FACTORY,
+        &otlp::FACTORY,
+        &teleport::FACTORY,
+    ]
 }

@@ -1,11 +1,15 @@
 //! One integration test binary: each module drives the real `ferrocol` binary.
 
+#[cfg(target_os = "linux")]
+mod journal_util;
 mod util;
 
 mod cli;
 mod debug_exporter;
 mod extensions;
 mod filelog;
+#[cfg(target_os = "linux")]
+mod journald;
 mod metrics;
 mod otlp_receiver;
 mod otlphttp;

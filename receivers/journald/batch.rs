@@ -1,0 +1,185 @@
+//! Between the reader and the pipeline: the reader copies each matching
+//! entry's raw data items into a [`RawBatch`] (one growing buffer, reused), and
+//! the converter thread turns full batches into OTLP records ([`RecordBuilder`])
+//! and sends them. The per-field allocations of the records thus happen on
+//! another core than libsystemd's reading, which keeps the reader close to the
+//! cost of a bare libsystemd loop.
+
+use std::ops::Range;
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use tokio::sync::mpsc;
+
+use crate::ack::{Ack, AckWaiter, Acks};
+use crate::event::{InstrumentationScope, KeyValue, LogBatch, LogRecord, Resource, ResourceLogs, ScopeLogs};
+use crate::topology::Fanout;
+
+use super::mapping::{hex_id, text, EntryMeta, MappingOptions, RecordBuilder};
+
+/// A sent batch's position (the cursor of its last entry) and the waiter that
+/// tells when the batch is delivered.
+pub type Position = (String, AckWaiter);
+
+/// What libsystemd told about one entry; its bytes are in the batch buffer.
+struct RawEntry {
+    realtime_usec: u64,
+    monotonic_usec: u64,
+    observed_nanos: u64,
+    boot_id: [u8; 16],
+    /// Where this entry's bytes begin in the buffer.
+    start: usize,
+    cursor: Range<usize>,
+    /// Indexes into `RawBatch::items`.
+    items: Range<usize>,
+}
+
+/// Matching entries as copied out of the journal, not yet records.
+#[derive(Default)]
+pub struct RawBatch {
+    buf: Vec<u8>,
+    /// `NAME=value` data items, as ranges of `buf`.
+    items: Vec<Range<usize>>,
+    entries: Vec<RawEntry>,
+}
+
+impl RawBatch {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Bytes held, to cap a batch of huge entries.
+    pub fn bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Start an entry; then [`Self::push_item`] for each data item, then [`Self::end_entry`].
+    pub fn begin_entry(&mut self, realtime_usec: u64, monotonic_usec: u64, observed_nanos: u64, boot_id: [u8; 16]) {
+        let at = self.items.len();
+        self.entries.push(RawEntry {
+            realtime_usec,
+            monotonic_usec,
+            observed_nanos,
+            boot_id,
+            start: self.buf.len(),
+            cursor: 0..0,
+            items: at..at,
+        });
+    }
+
+    /// Let `write` append the entry's cursor to the buffer.
+    pub fn push_cursor<E>(&mut self, write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>) -> Result<(), E> {
+        let start = self.buf.len();
+        write(&mut self.buf)?;
+        let end = self.buf.len();
+        if let Some(e) = self.entries.last_mut() {
+            e.cursor = start..end;
+        }
+        Ok(())
+    }
+
+    pub fn push_item(&mut self, data: &[u8]) {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(data);
+        self.items.push(start..self.buf.len());
+    }
+
+    pub fn end_entry(&mut self) {
+        let end = self.items.len();
+        if let Some(e) = self.entries.last_mut() {
+            e.items.end = end;
+        }
+    }
+
+    /// Drop an entry begun but not ended (it could not be read whole).
+    pub fn abandon_entry(&mut self) {
+        if let Some(e) = self.entries.pop() {
+            self.items.truncate(e.items.start);
+            self.buf.truncate(e.start);
+        }
+    }
+
+    /// The cursor of the newest entry (empty if none).
+    pub fn last_cursor(&self) -> &str {
+        let range = self.entries.last().map_or(0..0, |e| e.cursor.clone());
+        std::str::from_utf8(&self.buf[range]).unwrap_or_default()
+    }
+
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.items.clear();
+        self.entries.clear();
+    }
+}
+
+/// The converter thread: records from raw batches, sent downstream, their
+/// positions handed to the checkpoint task; emptied buffers go back to the reader.
+pub struct Converter {
+    pub input: Receiver<RawBatch>,
+    pub recycle: SyncSender<RawBatch>,
+    pub output: Fanout,
+    pub positions: Option<mpsc::UnboundedSender<Position>>,
+    pub mapping: MappingOptions,
+    pub resource: Vec<KeyValue>,
+}
+
+impl Converter {
+    /// Until the reader stops or every downstream stage is gone.
+    pub fn run(self) {
+        let mut builder = RecordBuilder::new(self.mapping.clone());
+        for mut raw in self.input.iter() {
+            if raw.is_empty() {
+                continue;
+            }
+            let cursor = raw.last_cursor().to_string();
+            let log_records: Vec<LogRecord> = raw.entries.iter().map(|e| record(&mut builder, &raw, e)).collect();
+            let resource_logs = ResourceLogs {
+                resource: Some(Resource { attributes: self.resource.clone(), ..Default::default() }),
+                scope_logs: vec![ScopeLogs {
+                    scope: Some(InstrumentationScope::default()),
+                    log_records,
+                    schema_url: String::new(),
+                }],
+                schema_url: String::new(),
+            };
+            let sent = match &self.positions {
+                None => self.output.blocking_send(LogBatch::new(vec![resource_logs], Acks::none())),
+                Some(positions) => {
+                    let (ack, waiter) = Ack::new();
+                    let sent = self.output.blocking_send(LogBatch::new(vec![resource_logs], Acks::one(ack)));
+                    // The checkpoint task outlives the reader; a send error means it is being dropped.
+                    let _ = positions.send((cursor, waiter));
+                    sent
+                }
+            };
+            if sent.is_err() {
+                return; // dropping `input` stops the reader
+            }
+            raw.clear();
+            let _ = self.recycle.try_send(raw);
+        }
+    }
+}
+
+/// One record from a raw entry.
+fn record(builder: &mut RecordBuilder, raw: &RawBatch, e: &RawEntry) -> LogRecord {
+    builder.start(EntryMeta {
+        monotonic_usec: e.monotonic_usec,
+        boot_id: hex_id(&e.boot_id),
+        cursor: text(&raw.buf[e.cursor.clone()]),
+    });
+    for item in &raw.items[e.items.clone()] {
+        let data = &raw.buf[item.clone()];
+        let (name, value) = match memchr::memchr(b'=', data) {
+            Some(eq) => (&data[..eq], &data[eq + 1..]),
+            None => (data, &b""[..]),
+        };
+        if !name.is_empty() {
+            builder.field(name, value);
+        }
+    }
+    builder.finish(e.realtime_usec, e.observed_nanos)
+}
