@@ -162,7 +162,14 @@ impl RecordBuilder {
         }
         let v = self.value(name, value);
         if let Some(i) = self.repeat_of(name) {
-            self.append_repeat(i, v);
+            if self.seen[i].2 != usize::MAX {
+                self.append_repeat(i, v);
+                return;
+            }
+            // A second MESSAGE or PRIORITY: an attribute (further ones join it).
+            self.seen[i].2 = self.kvs.len();
+            let key = self.key(name);
+            self.kvs.push(KeyValue { key, value: Some(v), ..Default::default() });
             return;
         }
         let key = self.key(name);
@@ -230,8 +237,7 @@ impl RecordBuilder {
     /// A repeated field: its values become an array, in order.
     fn append_repeat(&mut self, seen_index: usize, v: AnyValue) {
         let (_, _, kv_index, is_array) = self.seen[seen_index];
-        let Some(kv) = self.kvs.get_mut(kv_index) else { return }; // a second MESSAGE/PRIORITY
-        let slot = kv.value.get_or_insert_with(AnyValue::default);
+        let slot = self.kvs[kv_index].value.get_or_insert_with(AnyValue::default);
         if is_array {
             if let Some(Value::ArrayValue(a)) = &mut slot.value {
                 a.values.push(v);
@@ -365,6 +371,7 @@ mod tests {
             b.field(k.as_bytes(), v.as_bytes());
         }
         b.field(b"BLOB", b"\x00\x01");
+        b.field(b"MESSAGE", b"a second message");
         let r = b.finish(5, 6);
         assert_eq!(r.body, Some(s("Accepted publickey for alice")));
         assert_eq!((r.severity_number, r.severity_text.as_str()), (9, "info"));
@@ -383,6 +390,7 @@ mod tests {
                 "journald._SYSTEMD_UNIT",
                 "journald._AUDIT_SESSION",
                 "journald.BLOB",
+                "journald.MESSAGE",
                 "env"
             ]
         );
