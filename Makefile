@@ -5,7 +5,8 @@
 CARGO ?= cargo
 # Debian packages the build and the tests need (systemd: journalctl, which the
 # journald tests compare with; systemd-journal-remote builds their journal files).
-APT_PACKAGES := pkg-config libsystemd-dev systemd systemd-journal-remote curl ca-certificates python3 python3-venv
+APT_PACKAGES := pkg-config libsystemd-dev systemd systemd-journal-remote curl ca-certificates python3 python3-venv \
+	podman runc
 
 .PHONY: deps build release run test conformance bench-otlphttp lint fmt clean
 
@@ -31,8 +32,10 @@ release: deps
 run: build
 	./scripts/run-example.sh target/debug/ferrocol
 
+# The release binary is what the container smoke test puts in its image.
 test: deps
 	$(CARGO) build --all-targets
+	$(CARGO) build --release --bin ferrocol
 	$(CARGO) test --all-targets -- --test-threads=2
 	$(MAKE) --no-print-directory conformance
 

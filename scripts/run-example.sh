@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Run config.example.yaml and post the bundled OTLP/JSON samples to its otlp
-# receiver, so the debug exporter prints them. Ctrl-C (or RUN_SECONDS) stops it.
+# Run config.example.yaml on the bundled samples: a journal built from
+# samples/journal, Teleport's log in samples/teleport, and the OTLP/JSON samples
+# posted to its otlp receiver. Ctrl-C (or RUN_SECONDS) stops it.
 set -euo pipefail
 bin=${1:-target/debug/ferrocol}
 cd "$(dirname "$0")/.."
 
-"$bin" --config config.example.yaml &
+# The sample journal: real journal files from the bundled export, built by
+# systemd-journal-remote (no journald needed).
+journal=target/sample-journal
+rm -rf "$journal" && mkdir -p "$journal"
+remote=/lib/systemd/systemd-journal-remote
+[ -x "$remote" ] || remote=/usr/lib/systemd/systemd-journal-remote
+"$remote" --output="$journal/sample.journal" - < samples/journal/ssh-logins.export
+
+FERROCOL_SAMPLE_JOURNAL=$journal "$bin" --config config.example.yaml &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
 

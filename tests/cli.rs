@@ -248,3 +248,26 @@ service: {extensions: [health_check], pipelines: {logs: {receivers: [otlp], expo
     assert!(err.contains("extensions::health_check: endpoint:"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+/// The configs shipped in examples/ (issue 7) are valid as written.
+#[test]
+fn the_shipped_examples_validate() {
+    let storage = util::tempdir();
+    for name in ["journald-ssh-logins.yaml", "teleport-to-http.yaml", "ssh-audit.yaml"] {
+        let path = util::repo(&format!("examples/{name}"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut args = vec!["validate".to_string(), "--config".to_string(), path.to_string_lossy().into_owned()];
+        if text.contains("file_storage:") {
+            // Not /var/lib/ferrocol on the test machine: create_directory would make it.
+            args.push(format!("--set=extensions::file_storage::directory={}", storage.path().display()));
+        }
+        let out = std::process::Command::new(util::BIN)
+            .args(&args)
+            .env("OTLP_LOGS_ENDPOINT", "https://otlp.example.com/v1/logs")
+            .env("OTLP_TOKEN", "t")
+            .env("EVENTS_TOKEN", "t")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -5,6 +5,8 @@ mod journal_util;
 mod util;
 
 mod cli;
+#[cfg(target_os = "linux")]
+mod container;
 mod debug_exporter;
 mod extensions;
 mod filelog;

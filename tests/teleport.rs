@@ -46,7 +46,7 @@ fn config(dir: &Path, receiver_extra: &str, verbosity: &str) -> String {
     let text = format!(
         "receivers:\n  teleport:\n    directory: {:?}\n{receiver_extra}\
          exporters:\n  debug:\n    verbosity: {verbosity}\n    use_internal_logger: false\n\
-         service:\n  pipelines:\n    logs:\n      receivers: [teleport]\n      exporters: [debug]\n",
+         service:\n  telemetry: {{metrics: {{level: none}}}}\n  pipelines:\n    logs:\n      receivers: [teleport]\n      exporters: [debug]\n",
         dir.to_string_lossy()
     );
     write(dir.parent().unwrap(), "config.yaml", &text)

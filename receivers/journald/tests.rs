@@ -112,7 +112,8 @@ impl Run {
     /// Wait until `n` records in total have arrived, then a little more to see
     /// that no others follow.
     async fn expect(&mut self, n: usize) -> &[LogRecord] {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        // Generous: on a loaded machine a reopen waits out several retry periods.
+        let deadline = Instant::now() + Duration::from_secs(30);
         while self.records.len() < n && Instant::now() < deadline {
             if let Ok(Some(b)) = tokio::time::timeout(Duration::from_millis(100), self.rx.recv()).await {
                 self.take(b);
@@ -392,8 +393,11 @@ async fn a_journal_that_disappears_is_reopened_where_reading_stopped() {
     std::fs::remove_dir_all(&d).unwrap();
     tokio::time::sleep(Duration::from_millis(700)).await;
     append_journal(&aside, &sshd_entries(0, 2));
-    std::fs::create_dir(&d).unwrap();
-    std::fs::copy(aside.join("remote.journal"), d.join("remote.journal")).unwrap();
+    // Bring it back whole (a rename), so the reader never sees a half-copied file.
+    let staged = dir.path().join("staged");
+    std::fs::create_dir(&staged).unwrap();
+    std::fs::copy(aside.join("remote.journal"), staged.join("remote.journal")).unwrap();
+    std::fs::rename(&staged, &d).unwrap();
     let records = run.expect(39).await.to_vec();
     assert_same(&records, journalctl_json(&d, &["-p", "7"]), "no gap, no duplicate");
     run.stop().await.unwrap();
