@@ -7,6 +7,26 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Timelike};
 
+/// English month names, as Go's layouts and strptime's `%B`/`%b` read them
+/// (an abbreviation is the first three letters).
+pub const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// English weekday names, Sunday first (`%A`/`%a`, Go's `Monday`/`Mon`).
+pub const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
 /// What Go's `time.Time{}` marshals to; otelcol shows it while not ready.
 pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 

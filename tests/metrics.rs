@@ -10,6 +10,13 @@ fn scrape(port: u16) -> String {
     String::from_utf8(body).unwrap()
 }
 
+/// Post three records (bodies a, b, c); the answer comes after delivery.
+fn post_abc(otlp: u16) {
+    let body = br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"a"}},{"body":{"stringValue":"b"}},{"body":{"stringValue":"c"}}]}]}]}"#;
+    let (status, _, _) = http_request(otlp, "POST", "/v1/logs", &[("Content-Type", "application/json")], body).unwrap();
+    assert_eq!(status, 200);
+}
+
 fn value(text: &str, series: &str) -> Option<u64> {
     text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
@@ -32,9 +39,7 @@ fn counts_what_flows_through_each_stage() {
     let mut r = Running::start(&["--config", &cfg]);
     util::wait_port(otlp, Duration::from_secs(20));
     util::wait_port(metrics, Duration::from_secs(20));
-    let body = br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"a"}},{"body":{"stringValue":"b"}},{"body":{"stringValue":"c"}}]}]}]}"#;
-    let (status, _, _) = http_request(otlp, "POST", "/v1/logs", &[("Content-Type", "application/json")], body).unwrap();
-    assert_eq!(status, 200);
+    post_abc(otlp);
     // The answer comes after delivery, and the relay counts right after the ack settles.
     let mut text = scrape(metrics);
     for _ in 0..100 {
@@ -125,9 +130,7 @@ fn counts_records_a_filter_drops() {
     let mut r = Running::start(&["--config", &cfg]);
     util::wait_port(otlp, Duration::from_secs(20));
     util::wait_port(metrics, Duration::from_secs(20));
-    let body = br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"a"}},{"body":{"stringValue":"b"}},{"body":{"stringValue":"c"}}]}]}]}"#;
-    let (status, _, _) = http_request(otlp, "POST", "/v1/logs", &[("Content-Type", "application/json")], body).unwrap();
-    assert_eq!(status, 200);
+    post_abc(otlp);
     let text = scrape(metrics);
     assert_eq!(value(&text, r#"ferrocol_processor_dropped_log_records_total{processor="filter"}"#), Some(1), "{text}");
     assert_eq!(

@@ -266,17 +266,26 @@ fn oversized_invalid_and_non_json_lines_are_kept_and_marked() {
     assert!(err.contains("lines=3"), "the count is reported at shutdown: {err}");
 }
 
-#[test]
-fn restart_with_file_storage_has_no_gap_and_no_duplicate() {
+/// A Teleport log dir with one auth server folder and a storage dir, in a temp
+/// dir: (the temp dir, log dir, storage dir, the first daily file).
+fn storage_workspace() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let work = util::tempdir();
     let log = work.path().join("log");
     let storage = work.path().join("storage");
     fs::create_dir_all(log.join("auth-1")).unwrap();
     fs::create_dir_all(&storage).unwrap();
     let day1 = log.join("auth-1/2024-03-01.00:00:00.log");
-    let lines = |from: usize, to: usize| -> String {
-        (from..to).map(|i| event(&format!("e-{i}"), "exec", "2024-03-01T10:00:00Z") + "\n").collect()
-    };
+    (work, log, storage, day1)
+}
+
+/// Exec events with uids `e-{from}` .. `e-{to - 1}`, one per line.
+fn lines(from: usize, to: usize) -> String {
+    (from..to).map(|i| event(&format!("e-{i}"), "exec", "2024-03-01T10:00:00Z") + "\n").collect()
+}
+
+#[test]
+fn restart_with_file_storage_has_no_gap_and_no_duplicate() {
+    let (work, log, storage, day1) = storage_workspace();
     append(&day1, lines(0, 3000).as_bytes());
     let text = format!(
         "extensions:\n  file_storage:\n    directory: {storage:?}\n\
@@ -422,15 +431,7 @@ fn inotify_finds_new_lines_and_files_between_polls() {
 /// old pipelines drain and checkpoint, the new receiver resumes from the checkpoint.
 #[test]
 fn sighup_reload_resumes_from_the_checkpoint_without_gap_or_duplicate() {
-    let work = util::tempdir();
-    let log = work.path().join("log");
-    let storage = work.path().join("storage");
-    fs::create_dir_all(log.join("auth-1")).unwrap();
-    fs::create_dir_all(&storage).unwrap();
-    let day1 = log.join("auth-1/2024-03-01.00:00:00.log");
-    let lines = |from: usize, to: usize| -> String {
-        (from..to).map(|i| event(&format!("e-{i}"), "exec", "2024-03-01T10:00:00Z") + "\n").collect()
-    };
+    let (work, log, storage, day1) = storage_workspace();
     append(&day1, lines(0, 2000).as_bytes());
     let text = |batch: &str| {
         format!(

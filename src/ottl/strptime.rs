@@ -10,6 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use super::converters::time::{now, to_chrono};
 use super::tz::{load_location, Tz};
 use super::value::{EvalError, EvalResult, Time};
+use crate::gotime::{DAYS, MONTHS};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
@@ -176,22 +177,6 @@ pub fn compile_format(format: &str) -> Result<Vec<Item>, String> {
     }
     Ok(items)
 }
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 struct Parsed {
     year: Option<i32>,

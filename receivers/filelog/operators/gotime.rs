@@ -3,6 +3,7 @@
 //! against a value. `strptime` layouts are translated to these first.
 
 use super::time::Location;
+use crate::gotime::{DAYS, MONTHS};
 use crate::receivers::teleport::mapping::days_from_civil;
 
 /// One element of a Go layout.
@@ -124,22 +125,6 @@ pub(super) fn go_chunks(layout: &str) -> Vec<Chunk> {
     }
     out
 }
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 /// Parse `value` with a Go layout; nanoseconds since the epoch.
 pub(super) fn parse_go(chunks: &[Chunk], value: &str, location: Location) -> Result<i128, String> {
