@@ -202,7 +202,7 @@ fn run_one(
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let (waiters, producer_cpu) = rt.block_on(async {
         let id = ComponentId::new("otlp_http", None);
-        let task = config.build(ExporterContext { id, input, storage: Default::default() }).unwrap();
+        let task = config.build(ExporterContext::new(id, input)).unwrap();
         task.await.unwrap();
         producer.join().unwrap()
     });

@@ -16,7 +16,7 @@
 //! checkpoint that only ever moves past contiguously settled batches.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
@@ -132,39 +132,71 @@ impl AckWaiter {
     }
 }
 
-/// The acks a batch carries: one per receiver batch merged into it.
-#[derive(Default, Clone, Debug)]
-pub struct Acks(Vec<Ack>);
+/// The acks a batch carries: one per receiver batch merged into it, and, once
+/// an exporter received it, that exporter's [`Tally`] with the batch's record
+/// count, so its sent/failed records are counted where the batch is settled.
+#[derive(Default, Debug)]
+pub struct Acks {
+    acks: Vec<Ack>,
+    counted: Option<(Arc<Tally>, u64)>,
+}
+
+impl Clone for Acks {
+    /// Another copy to settle; a tally counts only the copy that carried it in.
+    fn clone(&self) -> Acks {
+        Acks { acks: self.acks.clone(), counted: None }
+    }
+}
 
 impl Acks {
     pub fn none() -> Acks {
-        Acks(Vec::new())
+        Acks::default()
     }
 
     pub fn one(ack: Ack) -> Acks {
-        Acks(vec![ack])
+        Acks { acks: vec![ack], counted: None }
     }
 
     /// Take over another batch's acks (the batch processor merging batches).
     pub fn merge(&mut self, other: Acks) {
-        self.0.extend(other.0);
+        self.acks.extend(other.acks);
+    }
+
+    /// Count `records` in `tally` when this batch is settled (an exporter's input).
+    pub fn count_into(&mut self, tally: &Arc<Tally>, records: u64) {
+        self.counted = Some((tally.clone(), records));
     }
 
     pub fn deliver(self) {
-        self.0.into_iter().for_each(Ack::deliver);
+        if let Some((tally, n)) = &self.counted {
+            tally.sent.fetch_add(*n, Ordering::Relaxed);
+        }
+        self.acks.into_iter().for_each(Ack::deliver);
     }
 
     pub fn reject(self) {
-        self.0.into_iter().for_each(Ack::reject);
+        if let Some((tally, n)) = &self.counted {
+            tally.failed.fetch_add(*n, Ordering::Relaxed);
+        }
+        self.acks.into_iter().for_each(Ack::reject);
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.acks.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.acks.is_empty()
     }
+}
+
+/// An exporter's counts of records by how their batches were settled
+/// (otelcol's `exporter_sent` / `exporter_send_failed`). Abandoned batches are
+/// neither: they will be read again.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub sent: Arc<AtomicU64>,
+    pub failed: Arc<AtomicU64>,
 }
 
 /// Settles batches in the order they were sent: a receiver pushes each batch's
@@ -257,6 +289,27 @@ mod tests {
         ack.reject();
         drop(copy); // never settled: e.g. aborted at the shutdown deadline
         assert_eq!(waiter.wait().await, Outcome::Abandoned);
+    }
+
+    #[tokio::test]
+    async fn a_tally_counts_the_settled_copy_once() {
+        let tally = Arc::new(Tally::default());
+        let (ack, waiter) = Ack::new();
+        let mut acks = Acks::one(ack);
+        acks.count_into(&tally, 5);
+        let copy = acks.clone();
+        acks.deliver();
+        copy.deliver();
+        assert_eq!(waiter.wait().await, Outcome::Delivered);
+        assert_eq!(tally.sent.load(Ordering::Relaxed), 5, "the clone carries no tally");
+        let mut rejected = Acks::none();
+        rejected.count_into(&tally, 3);
+        rejected.reject();
+        assert_eq!(tally.failed.load(Ordering::Relaxed), 3);
+        let mut abandoned = Acks::none();
+        abandoned.count_into(&tally, 7);
+        drop(abandoned);
+        assert_eq!((tally.sent.load(Ordering::Relaxed), tally.failed.load(Ordering::Relaxed)), (5, 3));
     }
 
     #[tokio::test]

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tracing::{error, info, warn};
 
-use crate::config::{self, Config, Source};
+use crate::config::{self, Config, ConfigError, Source};
 use crate::registry::Registry;
-use crate::topology::{self, RunResult};
+use crate::startup::{Listeners, Mode, Startup};
+use crate::topology::{self, Built, RunResult};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -105,27 +106,35 @@ pub fn main(cli: Cli) -> ExitCode {
     code
 }
 
-/// `ferrocol validate`: build every component (no ports bound, nothing started).
+/// `ferrocol validate`: build every component in check mode (nothing bound,
+/// opened or started).
 fn validate(config: &Config) -> ExitCode {
     config.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
-    match topology::build(config) {
+    match topology::build(config, Startup::new(Mode::Check)) {
         Ok(_) => ExitCode::SUCCESS,
         Err(errors) => {
-            errors.iter().for_each(|e| eprintln!("ferrocol: {}", crate::telemetry::redact(e)));
+            print_build_errors(&errors);
             ExitCode::from(1)
         }
     }
 }
 
+/// Build errors as config errors are printed: one positioned line each, then a summary.
+fn print_build_errors(errors: &[ConfigError]) {
+    errors.iter().for_each(|e| eprintln!("{}", crate::telemetry::redact(&e.to_string())));
+    eprintln!("ferrocol: cannot start: {} error(s)", errors.len());
+}
+
 /// Why a running topology was asked to stop.
 enum Stop {
     Terminate,
-    /// SIGHUP with a configuration that loaded and built.
-    Reload(Box<Config>),
+    /// SIGHUP with a configuration whose pipelines were built in start mode
+    /// (ports bound, journals opened) while the old ones still ran.
+    Reload(Box<(Config, Built)>),
 }
 
 /// Run topologies until told to terminate; each SIGHUP swaps in a new one.
-async fn serve(cli: Cli, mut config: Config) -> ExitCode {
+async fn serve(cli: Cli, config: Config) -> ExitCode {
     let mut signals = match Signals::new() {
         Ok(s) => s,
         Err(e) => {
@@ -133,50 +142,41 @@ async fn serve(cli: Cli, mut config: Config) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    // After a reload, the configuration that ran before it, to go back to if the
-    // new pipelines fail right away (a port taken, a directory missing).
-    let mut previous: Option<Config> = None;
+    // Every startup step happens here, before any task runs: a port taken or a
+    // journal that cannot be opened ends the process now, naming the component.
+    let mut built = match topology::build(&config, Startup::new(Mode::Start)) {
+        Ok(b) => b,
+        Err(errors) => {
+            print_build_errors(&errors);
+            return ExitCode::from(1);
+        }
+    };
+    let mut config = config;
     loop {
         config.warnings.iter().for_each(|w| warn!("{w}"));
-        let started = std::time::Instant::now();
-        let result = match topology::build(&config) {
-            Ok(built) => topology::run(built, signals.next_stop(&cli), config.service.shutdown_timeout.0).await,
-            Err(errors) => (RunResult::Failed(errors.join("; ")), None),
-        };
+        let listeners = built.listeners.clone();
+        let timeout = config.service.shutdown_timeout.0;
+        let (result, stop) = topology::run(built, signals.next_stop(&cli, listeners), timeout).await;
         match result {
-            (RunResult::Failed(e), _) => {
-                let e = crate::telemetry::redact(&e);
-                match previous.take() {
-                    Some(old) if started.elapsed() < RELOAD_GRACE => {
-                        error!(error = %e, "the reloaded configuration failed at start; going back to the previous one");
-                        config = old;
-                        continue;
-                    }
-                    _ => {
-                        eprintln!("ferrocol: {e}");
-                        return ExitCode::from(1);
-                    }
-                }
+            RunResult::Failed(e) => {
+                eprintln!("ferrocol: {}", crate::telemetry::redact(&e));
+                return ExitCode::from(1);
             }
-            (RunResult::DeadlineExceeded(stages), _) => {
+            RunResult::DeadlineExceeded(stages) => {
                 warn!(?stages, "shutdown finished at the deadline; unsent batches were not checkpointed")
             }
-            (RunResult::Clean, _) => {}
+            RunResult::Clean => {}
         }
-        match result.1 {
+        match stop {
             Some(Stop::Reload(next)) => {
                 info!("configuration reloaded; starting the new pipelines");
-                previous = Some(std::mem::replace(&mut config, *next));
+                (config, built) = *next;
             }
             // Terminated, or every stage finished on its own.
             Some(Stop::Terminate) | None => return ExitCode::SUCCESS,
         }
     }
 }
-
-/// A reloaded configuration whose pipelines fail within this time of starting is
-/// rolled back; later failures end the process like any other.
-const RELOAD_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// SIGINT/SIGTERM end the process; SIGHUP reloads the configuration.
 struct Signals {
@@ -195,27 +195,35 @@ impl Signals {
         })
     }
 
-    /// Resolves on SIGINT/SIGTERM, or on a SIGHUP whose new configuration is valid.
-    /// A bad configuration is logged and the running pipelines keep running.
-    async fn next_stop(&mut self, cli: &Cli) -> Stop {
+    /// Resolves on SIGINT/SIGTERM, or on a SIGHUP whose new configuration loads
+    /// and builds in start mode, taking over the running topology's sockets
+    /// (`listeners`) where both use the same address. A configuration that does
+    /// not is logged, with every error, and the running pipelines keep running.
+    async fn next_stop(&mut self, cli: &Cli, listeners: Listeners) -> Stop {
         loop {
             tokio::select! {
                 _ = self.term.recv() => return Stop::Terminate,
                 _ = self.int.recv() => return Stop::Terminate,
                 _ = self.hup.recv() => {
                     info!("SIGHUP: reloading the configuration");
-                    match load(cli).and_then(|c| topology::build(&c).map(|_| c)) {
-                        // The check build is dropped: receivers read their checkpoints
-                        // only in the build that runs, after the old pipelines stopped.
-                        Ok(c) => {
+                    let built = load(cli).and_then(|c| {
+                        // Receivers read their checkpoints when their task starts,
+                        // after the old pipelines stopped: nothing is read twice.
+                        match topology::build(&c, Startup::replacing(listeners.clone())) {
+                            Ok(b) => Ok((c, b)),
+                            Err(errors) => Err(errors.iter().map(ToString::to_string).collect()),
+                        }
+                    });
+                    match built {
+                        Ok((c, b)) => {
                             crate::telemetry::register_secrets(&c.secrets);
-                            return Stop::Reload(Box::new(c));
+                            return Stop::Reload(Box::new((c, b)));
                         }
                         Err(lines) => {
                             for l in &lines {
-                                error!("{l}");
+                                error!("{}", crate::telemetry::redact(l));
                             }
-                            error!("the new configuration is invalid; the running pipelines keep running");
+                            error!("the new configuration cannot start; the running pipelines keep running");
                         }
                     }
                 }

@@ -1,7 +1,8 @@
 //! What a component is: a factory (type name + parse), a config (`validate`, then
-//! `build`), and the task `build` returns. Build does all fallible setup (bind a
-//! port, open a file, compile a regex) so that start-up errors name the component
-//! before anything runs; the task then runs until its input ends (processors,
+//! `build`), and the task `build` returns. Build does all fallible setup (compile
+//! a regex; in start mode also bind a port, open a file: see [`crate::startup`])
+//! so that start-up errors name the component, at its section's position, before
+//! anything runs; the task then runs until its input ends (processors,
 //! exporters) or until its shutdown token fires (receivers).
 
 use std::collections::HashMap;
@@ -17,20 +18,27 @@ use crate::config::de::DeError;
 use crate::config::yaml::Node;
 use crate::config::{ComponentId, FieldError};
 use crate::event::LogBatch;
+use crate::startup::{Mode, Startup};
 use crate::storage::{Kind, StorageClient, StorageProvider};
-use crate::topology::Fanout;
+use crate::topology::{ExporterInput, Fanout};
 
 /// A running component. `Err` is a run-time failure: logged with the id, and the
 /// process shuts down and exits non-zero.
 pub type StageTask = Pin<Box<dyn Future<Output = Result<(), StageError>> + Send>>;
 
 /// An error of a running stage or of a build; shown after the component id.
+/// A build error may name the key of the component's section it is about, so
+/// that it is reported at that key's position, like a config error.
 #[derive(Debug)]
-pub struct StageError(pub String);
+pub struct StageError {
+    /// Key path inside the component's section (`protocols::http::endpoint`), or empty.
+    pub key: String,
+    pub message: String,
+}
 
 impl fmt::Display for StageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -38,7 +46,13 @@ impl std::error::Error for StageError {}
 
 impl StageError {
     pub fn new(msg: impl Into<String>) -> Self {
-        StageError(msg.into())
+        StageError { key: String::new(), message: msg.into() }
+    }
+
+    /// The same error, about `key` of the component's section.
+    pub fn at(mut self, key: &str) -> Self {
+        self.key = key.to_string();
+        self
     }
 }
 
@@ -153,6 +167,7 @@ pub struct ReceiverContext {
     /// Fires on shutdown: stop reading, flush, return (dropping `output`).
     pub shutdown: CancellationToken,
     pub storage: StorageRegistry,
+    pub startup: Startup,
 }
 
 impl ReceiverContext {
@@ -168,14 +183,23 @@ pub struct ProcessorContext {
     pub pipeline: String,
     pub input: mpsc::Receiver<LogBatch>,
     pub output: Fanout,
+    pub storage: StorageRegistry,
+    pub startup: Startup,
+}
+
+impl ProcessorContext {
+    pub fn storage_client(&self, ext: &ComponentId) -> Result<Arc<dyn StorageClient>, StageError> {
+        self.storage.client(ext, Kind::Processor, &self.id)
+    }
 }
 
 /// What an exporter gets at build time. It runs until `input` ends (every
 /// pipeline feeding it has drained), then flushes and settles every ack.
 pub struct ExporterContext {
     pub id: ComponentId,
-    pub input: mpsc::Receiver<LogBatch>,
+    pub input: ExporterInput,
     pub storage: StorageRegistry,
+    pub startup: Startup,
 }
 
 /// What an extension gets at build time.
@@ -185,4 +209,50 @@ pub struct ExtensionContext {
     pub ready: watch::Receiver<bool>,
     /// Fires after every pipeline has stopped.
     pub shutdown: CancellationToken,
+    pub startup: Startup,
+}
+
+// Contexts outside a topology (tests, benchmarks, tools): start mode, no storage
+// extensions, counters that no endpoint shows.
+
+impl ReceiverContext {
+    pub fn new(id: ComponentId, output: Fanout, shutdown: CancellationToken) -> Self {
+        ReceiverContext {
+            id,
+            output,
+            shutdown,
+            storage: StorageRegistry::default(),
+            startup: Startup::new(Mode::Start),
+        }
+    }
+}
+
+impl ProcessorContext {
+    pub fn new(id: ComponentId, input: mpsc::Receiver<LogBatch>, output: Fanout) -> Self {
+        ProcessorContext {
+            id,
+            pipeline: "logs".to_string(),
+            input,
+            output,
+            storage: StorageRegistry::default(),
+            startup: Startup::new(Mode::Start),
+        }
+    }
+}
+
+impl ExporterContext {
+    pub fn new(id: ComponentId, input: mpsc::Receiver<LogBatch>) -> Self {
+        ExporterContext {
+            id,
+            input: ExporterInput::unregistered(input),
+            storage: StorageRegistry::default(),
+            startup: Startup::new(Mode::Start),
+        }
+    }
+}
+
+impl ExtensionContext {
+    pub fn new(id: ComponentId, ready: watch::Receiver<bool>, shutdown: CancellationToken) -> Self {
+        ExtensionContext { id, ready, shutdown, startup: Startup::new(Mode::Start) }
+    }
 }

@@ -5,6 +5,7 @@ mod journal_util;
 mod util;
 
 mod cli;
+mod components;
 #[cfg(target_os = "linux")]
 mod container;
 mod debug_exporter;

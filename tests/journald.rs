@@ -215,7 +215,7 @@ fn validate_does_not_open_the_journal_but_the_start_fails_clearly() {
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains(&format!(
-            "receivers::journald: cannot open journal directory {}: No such file or directory (os error 2)",
+            "receivers::journald: directory: cannot open journal directory {}: No such file or directory (os error 2)",
             missing.display()
         )),
         "{err}"
@@ -262,7 +262,7 @@ fn an_unreadable_journal_fails_the_start_with_a_hint() {
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains(&format!(
-            "receivers::journald: cannot read any journal file of the journal directory {} ({}/remote.journal: permission denied); {hint}",
+            "receivers::journald: directory: cannot read any journal file of the journal directory {} ({}/remote.journal: permission denied); {hint}",
             journal.display(),
             journal.display()
         )),
@@ -275,7 +275,7 @@ fn an_unreadable_journal_fails_the_start_with_a_hint() {
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains(&format!(
-            "receivers::journald: cannot open journal directory {}: Permission denied (os error 13); {hint}",
+            "receivers::journald: directory: cannot open journal directory {}: Permission denied (os error 13); {hint}",
             journal.display()
         )),
         "{err}"

@@ -59,18 +59,54 @@ fn sighup_swaps_in_a_valid_config_and_keeps_running_on_a_bad_one() {
         out.lines().any(|l| l.trim_end() == "still-running")
     });
 
-    // Valid, but its port is taken: the new pipelines fail at start and the
-    // previous configuration comes back.
+    // Valid, but its port is taken by another process: the new pipelines are
+    // built (ports bound) while the old ones run, so the reload fails at once,
+    // with the positioned error, and the old pipelines never stop.
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = busy.local_addr().unwrap().port();
     write(dir.path(), "c.yaml", &config(taken, "normal"));
+    let before = r.stderr().matches("the running pipelines keep running").count();
     r.signal(libc::SIGHUP);
-    r.wait_stderr("going back to the previous one");
-    post_until_accepted(port, "rolled-back");
-    r.wait_for(Duration::from_secs(10), "the previous pipelines", |out, _| {
-        out.lines().any(|l| l.trim_end() == "rolled-back")
+    let expected = format!("receivers::otlp: protocols::http::endpoint: cannot listen on 127.0.0.1:{taken}: ");
+    r.wait_for(Duration::from_secs(1), "the reload refused within a second", |_, e| {
+        e.matches("the running pipelines keep running").count() > before && e.contains(&expected)
     });
+    let positioned =
+        regex::Regex::new(&format!(r"{}:1:\d+: {}", regex::escape(&path), regex::escape(&expected))).unwrap();
+    assert!(positioned.is_match(&r.stderr()), "file:line:col expected:\n{}", r.stderr());
+    post_until_accepted(port, "kept-running");
+    r.wait_for(Duration::from_secs(10), "the old pipelines", |out, _| {
+        out.lines().any(|l| l.trim_end() == "kept-running")
+    });
+    drop(busy);
 
     r.signal(libc::SIGTERM);
     assert_eq!(r.wait_exit(Duration::from_secs(20)), 0, "{}", r.stderr());
+}
+
+#[test]
+fn a_taken_port_fails_the_start_before_any_receiver_reads() {
+    let dir = util::tempdir();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = busy.local_addr().unwrap().port();
+    let log = write(dir.path(), "in.log", "first line\n");
+    let path = write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "receivers:\n  filelog:\n    include: [{log}]\n    start_at: beginning\n  otlp:\n    protocols:\n      http:\n        \
+             endpoint: 127.0.0.1:{taken}\nexporters:\n  debug: {{verbosity: detailed, use_internal_logger: false}}\n\
+             service:\n  pipelines:\n    logs: {{receivers: [filelog, otlp], exporters: [debug]}}\n"
+        ),
+    );
+    let (code, out, err) = util::run(&["--config", &path]);
+    assert_eq!(code, 1, "{err}");
+    let expected =
+        format!("{path}:8:19: receivers::otlp: protocols::http::endpoint: cannot listen on 127.0.0.1:{taken}: ");
+    assert!(err.lines().any(|l| l.starts_with(&expected)), "{err}");
+    assert!(err.contains("ferrocol: cannot start: 1 error(s)"), "{err}");
+    assert!(!out.contains("first line"), "nothing was read: {out}");
+    // `validate` binds nothing, so the same config passes it.
+    let (code, _, err) = util::run(&["validate", "--config", &path]);
+    assert_eq!(code, 0, "{err}");
 }

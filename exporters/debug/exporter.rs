@@ -6,13 +6,11 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::time::Instant;
 
-use tokio::sync::mpsc;
-
 use super::config::{DebugExporterConfig, Verbosity};
 use super::sampler::Sampler;
 use super::{write_detailed, write_normal};
 use crate::component::StageError;
-use crate::event::{count_records, LogBatch, ResourceLogs};
+use crate::event::{count_records, ResourceLogs};
 
 pub(crate) struct DebugExporter {
     verbosity: Verbosity,
@@ -110,7 +108,7 @@ impl DebugExporter {
     }
 
     /// Print each batch, then settle its acks; stops when the input ends.
-    pub(crate) async fn run(mut self, mut input: mpsc::Receiver<LogBatch>) -> Result<(), StageError> {
+    pub(crate) async fn run(mut self, mut input: crate::topology::ExporterInput) -> Result<(), StageError> {
         while let Some(batch) = input.recv().await {
             // On a write error the batch's acks are dropped unsettled: abandoned.
             self.export(&batch.resource_logs).await?;
@@ -183,7 +181,8 @@ mod tests {
     use crate::ack::{Ack, Acks, Outcome};
     use crate::config::de::from_node;
     use crate::config::yaml::parse;
-    use crate::event::{str_value, LogRecord, ScopeLogs};
+    use crate::event::{str_value, LogBatch, LogRecord, ScopeLogs};
+    use tokio::sync::mpsc;
 
     fn config(yaml: &str) -> DebugExporterConfig {
         from_node(&parse("c", yaml).unwrap()).unwrap()
@@ -211,7 +210,7 @@ mod tests {
         let cfg = config(&format!("verbosity: normal\nuse_internal_logger: false\noutput_paths: [{path:?}]\n"));
         let exporter = DebugExporter::new(&cfg).unwrap();
         let (tx, rx) = mpsc::channel(4);
-        let task = tokio::spawn(exporter.run(rx));
+        let task = tokio::spawn(exporter.run(crate::topology::ExporterInput::unregistered(rx)));
         let (ack, waiter) = Ack::new();
         tx.send(LogBatch::new(one_record(), Acks::one(ack))).await.unwrap();
         tx.send(LogBatch::new(Vec::new(), Acks::none())).await.unwrap();
@@ -244,7 +243,7 @@ mod tests {
     fn unopenable_path_fails_the_build() {
         let cfg = config("use_internal_logger: false\noutput_paths: [/nonexistent-dir/x/out.log]\n");
         let e = DebugExporter::new(&cfg).err().unwrap();
-        assert!(e.0.starts_with("output_paths: cannot open \"/nonexistent-dir/x/out.log\""), "{e}");
+        assert!(e.message.starts_with("output_paths: cannot open \"/nonexistent-dir/x/out.log\""), "{e}");
     }
 
     #[test]
@@ -258,7 +257,7 @@ mod tests {
         // The test harness, like every Rust binary, ignores SIGPIPE: EPIPE comes back as an error.
         let mut sinks = vec![Sink::File { path: "pipe".into(), file }];
         let e = write_sinks(&mut sinks, b"text\n").unwrap_err();
-        assert!(e.0.starts_with("writing to pipe: "), "{e}");
+        assert!(e.message.starts_with("writing to pipe: "), "{e}");
     }
 
     #[tokio::test]

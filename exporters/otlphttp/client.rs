@@ -64,7 +64,8 @@ pub fn parse_url(url: &str) -> Result<Uri, String> {
 
 impl Client {
     /// Reads the TLS files; opens no connection.
-    pub fn new(cfg: &OtlpHttpExporterConfig) -> Result<Client, StageError> {
+    /// In check mode (`load_tls` false) no certificate or key file is read.
+    pub fn new(cfg: &OtlpHttpExporterConfig, load_tls: bool) -> Result<Client, StageError> {
         let url_text = cfg.logs_url().map_err(StageError::new)?;
         let url = parse_url(&url_text).map_err(StageError::new)?;
         let proxy = proxy_for(&url, &cfg.proxy_url.0).map_err(|e| StageError::new(format!("proxy_url: {e}")))?;
@@ -88,7 +89,7 @@ impl Client {
             headers.insert(HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?, value);
         }
         let connector = Connector::new(&url, proxy);
-        let https = Self::tls_connector(cfg, &url, connector)?;
+        let https = Self::tls_connector(cfg, &url, connector, load_tls)?;
         let mut builder = legacy::Client::builder(TokioExecutor::new());
         builder.timer(TokioTimer::new()).pool_timer(TokioTimer::new());
         builder.pool_idle_timeout((!cfg.idle_conn_timeout.is_zero()).then_some(cfg.idle_conn_timeout.0));
@@ -115,11 +116,12 @@ impl Client {
         cfg: &OtlpHttpExporterConfig,
         url: &Uri,
         connector: Connector,
+        load_tls: bool,
     ) -> Result<HttpsConnector<Connector>, StageError> {
-        let tls_config = if url.scheme_str() == Some("https") {
+        let tls_config = if load_tls && url.scheme_str() == Some("https") {
             cfg.tls.client_config()?
         } else {
-            // Never used: plain-text URLs skip TLS. No certificates need loading.
+            // Never used: plain-text URLs skip TLS, and a check-mode build never sends.
             rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
                 .with_safe_default_protocol_versions()
                 .map_err(|e| StageError::new(e.to_string()))?

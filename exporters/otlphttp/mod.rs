@@ -52,12 +52,12 @@ impl ExporterConfig for OtlpHttpExporterConfig {
         OtlpHttpExporterConfig::validate(self)
     }
 
-    /// Reads the TLS files and prepares the client; connects only when sending.
+    /// Reads the TLS files (start mode) and prepares the client; connects only when sending.
     fn build(&self, cx: ExporterContext) -> Result<StageTask, StageError> {
         for w in self.warnings() {
             warn!(component_id = %cx.id, "{w}");
         }
-        let client = client::Client::new(self)?;
+        let client = client::Client::new(self, cx.startup.is_start())?;
         let sender = sender::Sender { client, retry: self.retry_on_failure.clone(), stats: stats::Stats::new(&cx.id) };
         let export = queue::Export { encoder: encode::Encoder::new(self), sender };
         let queue = queue::Queue { config: self.sending_queue.clone(), export: Arc::new(export) };

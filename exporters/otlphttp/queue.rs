@@ -12,7 +12,6 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tracing::{error, warn, Instrument};
 
@@ -121,7 +120,7 @@ impl Queue {
     }
 
     /// Runs until the input ends and every batch is settled.
-    pub async fn run(self, mut input: mpsc::Receiver<LogBatch>) -> Result<(), StageError> {
+    pub async fn run(self, mut input: crate::topology::ExporterInput) -> Result<(), StageError> {
         let (consumers, capacity) = match self.config.enabled {
             true => (self.config.num_consumers.max(1), self.config.queue_size),
             false => (1, 0),

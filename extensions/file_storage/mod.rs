@@ -57,20 +57,23 @@ impl ExtensionConfig for FileStorageConfig {
         FileStorageConfig::validate(self)
     }
 
-    fn build(&self, _cx: ExtensionContext) -> Result<BuiltExtension, StageError> {
+    /// Checks the directory (as otelcol's `Validate` does); creates it in start mode only.
+    fn build(&self, cx: ExtensionContext) -> Result<BuiltExtension, StageError> {
         let dir_mode = self.permissions().unwrap_or(0o750);
-        prepare_directory(Path::new(&self.directory), self.create_directory, dir_mode).map_err(StageError::new)?;
+        prepare_directory(Path::new(&self.directory), self.create_directory, cx.startup.is_start(), dir_mode)
+            .map_err(|e| StageError::new(e).at("directory"))?;
         let storage = FileStorage::new(&self.directory, dir_mode);
         Ok(BuiltExtension { task: None, storage: Some(Arc::new(storage)) })
     }
 }
 
-/// Check that `dir` is a directory, creating it first when `create` is set.
-/// Messages follow otelcol's `Validate`.
-fn prepare_directory(dir: &Path, create: bool, mode: u32) -> Result<(), String> {
+/// Check that `dir` is a directory, creating it first when `create` is set
+/// (and `start`: a check creates nothing). Messages follow otelcol's `Validate`.
+fn prepare_directory(dir: &Path, create: bool, start: bool, mode: u32) -> Result<(), String> {
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(()),
         Ok(_) => Err(format!("{} is not a directory", dir.display())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound && create && !start => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound && create => DirBuilder::new()
             .recursive(true)
             .mode(mode)

@@ -24,7 +24,7 @@ fn config(yaml: &str) -> FileStorageConfig {
 
 fn build(c: &FileStorageConfig) -> Result<Arc<dyn StorageProvider>, String> {
     let (_tx, ready) = watch::channel(false);
-    let cx = ExtensionContext { id: ComponentId::new("file_storage", None), ready, shutdown: CancellationToken::new() };
+    let cx = ExtensionContext::new(ComponentId::new("file_storage", None), ready, CancellationToken::new());
     let built = c.build(cx).map_err(|e| e.to_string())?;
     assert!(built.task.is_none(), "file_storage runs no task");
     Ok(built.storage.expect("file_storage provides storage"))

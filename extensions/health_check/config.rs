@@ -80,8 +80,8 @@ impl HealthCheckConfig {
         let mut errors = Vec::new();
         if self.endpoint.is_empty() {
             errors.push(FieldError::new("endpoint", "endpoint must be specified"));
-        } else if let Err(e) = listen_address(&self.endpoint) {
-            errors.push(FieldError::new("endpoint", e));
+        } else if let Err(e) = crate::net::split_host_port(&self.endpoint) {
+            errors.push(FieldError::new("endpoint", format!("{e} (such as {DEFAULT_ENDPOINT})")));
         }
         if !self.path.starts_with('/') {
             errors.push(FieldError::new("path", "path must start with /"));
@@ -99,22 +99,6 @@ impl HealthCheckConfig {
             ));
         }
         errors
-    }
-}
-
-/// The address to bind for `endpoint`: `host:port` as written, or `0.0.0.0:port`
-/// for Go's `:port` (every interface).
-pub fn listen_address(endpoint: &str) -> Result<String, String> {
-    let Some((host, port)) = endpoint.rsplit_once(':') else {
-        return Err(format!("invalid endpoint {endpoint:?}: expected host:port (such as {DEFAULT_ENDPOINT})"));
-    };
-    if port.parse::<u16>().is_err() {
-        return Err(format!("invalid endpoint {endpoint:?}: port {port:?} is not a number from 0 to 65535"));
-    }
-    if host.is_empty() {
-        Ok(format!("0.0.0.0:{port}"))
-    } else {
-        Ok(endpoint.to_string())
     }
 }
 
@@ -181,7 +165,7 @@ mod tests {
         let c = load("endpoint: localhost\n");
         assert!(messages(&c)[0].contains("expected host:port"), "{:?}", messages(&c));
         let c = load("endpoint: localhost:http\n");
-        assert!(messages(&c)[0].contains("not a number"), "{:?}", messages(&c));
+        assert!(messages(&c)[0].contains("must be a number"), "{:?}", messages(&c));
     }
 
     #[test]
@@ -193,9 +177,12 @@ mod tests {
     }
 
     #[test]
-    fn go_style_any_interface_endpoint() {
-        assert_eq!(listen_address(":13133").unwrap(), "0.0.0.0:13133");
-        assert_eq!(listen_address("[::1]:80").unwrap(), "[::1]:80");
-        assert_eq!(listen_address("localhost:13133").unwrap(), "localhost:13133");
+    fn go_style_endpoints() {
+        for ok in [":13133", "[::1]:80", "localhost:13133"] {
+            assert!(load(&format!("endpoint: {ok:?}\n")).validate().is_empty(), "{ok}");
+        }
+        let bad = messages(&load("endpoint: localhost\n"));
+        assert_eq!(bad.len(), 1);
+        assert!(bad[0].starts_with("endpoint: invalid endpoint \"localhost\""), "{bad:?}");
     }
 }

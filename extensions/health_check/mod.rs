@@ -13,8 +13,8 @@
 //!   the default `/` answers every path.
 //! - `upSince` is when the pipelines last became ready; `uptime` is measured on
 //!   the monotonic clock.
-//! - `build` does no network I/O (so `ferrocol validate` can run anywhere): the
-//!   port is bound when the task starts, and a bind failure ends the task with
+//! - `build` binds the port in start mode (not in `ferrocol validate`'s check
+//!   mode); a bind failure is a build error at the `endpoint` key:
 //!   `failed to bind to address <endpoint>: <OS error>`.
 //! - The server stops when the extension shutdown token fires, after every
 //!   pipeline has drained; open connections are dropped then.
@@ -49,7 +49,6 @@ impl ExtensionConfig for HealthCheckConfig {
     }
 
     fn build(&self, cx: ExtensionContext) -> Result<BuiltExtension, StageError> {
-        let bind = config::listen_address(&self.endpoint).map_err(StageError::new)?;
         if self.check_collector_pipeline.enabled {
             warn!(
                 component_id = %cx.id,
@@ -59,10 +58,13 @@ impl ExtensionConfig for HealthCheckConfig {
         }
         let settings = server::Settings {
             endpoint: self.endpoint.clone(),
-            bind,
             path: self.path.clone(),
             response_body: self.response_body.clone(),
         };
-        Ok(BuiltExtension { task: Some(Box::pin(server::serve(settings, cx.ready, cx.shutdown))), storage: None })
+        let listener = cx.startup.listen(&self.endpoint).map_err(|e| {
+            StageError::new(format!("failed to bind to address {}: {}", self.endpoint, e.message)).at("endpoint")
+        })?;
+        let task = server::serve(listener, settings, cx.ready, cx.shutdown);
+        Ok(BuiltExtension { task: Some(Box::pin(task)), storage: None })
     }
 }

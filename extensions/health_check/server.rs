@@ -3,91 +3,70 @@
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde::Serialize;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::info;
 
 use super::config::ResponseBody;
 use crate::component::StageError;
 use crate::gotime::{go_duration_string, rfc3339_nano, GO_ZERO_TIME};
+use crate::http_server;
+use crate::startup::Listener;
 
 /// What the server needs from the config.
 pub struct Settings {
     /// The endpoint as configured, for messages.
     pub endpoint: String,
-    /// The address to bind (`endpoint`, with Go's `:port` made explicit).
-    pub bind: String,
     pub path: String,
     pub response_body: Option<ResponseBody>,
 }
 
-/// Bind, then serve until `shutdown` fires. Open connections are dropped at
-/// shutdown, as Go's `http.Server.Close` does.
+/// Serve on the listener bound at build time until `shutdown` fires. Open
+/// connections are dropped at shutdown, as Go's `http.Server.Close` does.
 pub async fn serve(
+    listener: Listener,
     settings: Settings,
     ready: watch::Receiver<bool>,
     shutdown: CancellationToken,
 ) -> Result<(), StageError> {
-    let listener = TcpListener::bind(&settings.bind)
-        .await
-        .map_err(|e| StageError::new(format!("failed to bind to address {}: {e}", settings.endpoint)))?;
+    let listener = listener.into_tokio()?;
     info!(endpoint = %settings.endpoint, path = %settings.path, "Starting health_check extension");
-
     let mut watcher = ready.clone();
-    let mut watching = true;
     let health = Arc::new(Health { ready, since: Mutex::new(None), settings });
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            // Shutdown first, so a flood of connections cannot hold it up.
-            biased;
-            _ = shutdown.cancelled() => break,
-            // Record the moment the pipelines become ready even if nobody asks yet:
-            // that moment is the `upSince` of later answers.
-            changed = watcher.changed(), if watching => match changed {
-                Ok(()) => {
-                    health.observe();
+    // Record the moment the pipelines become ready even if nobody asks yet:
+    // that moment is the `upSince` of later answers.
+    let watch = {
+        let (health, stop) = (health.clone(), shutdown.clone());
+        async move {
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    changed = watcher.changed() => match changed {
+                        Ok(()) => {
+                            health.observe();
+                        }
+                        Err(_) => return, // the topology is gone; keep the last state
+                    },
                 }
-                Err(_) => watching = false, // the topology is gone; keep the last state
-            },
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let health = health.clone();
-                    connections.spawn(serve_connection(TokioIo::new(stream), health));
-                }
-                Err(e) => {
-                    // Usually out of file descriptors: back off instead of spinning.
-                    warn!(error = %e, "health_check: accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
         }
-    }
-    drop(listener);
-    connections.shutdown().await;
-    Ok(())
-}
-
-async fn serve_connection(io: TokioIo<tokio::net::TcpStream>, health: Arc<Health>) {
-    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+    };
+    let service = service_fn(move |req: Request<Incoming>| {
         let answer = health.respond(&req);
         async move { Ok::<_, Infallible>(answer) }
     });
-    if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await {
-        debug!(error = %e, "health_check: connection ended with an error");
-    }
+    let opts = http_server::Options { keep_alive: true, ..Default::default() };
+    tokio::join!(http_server::serve(listener, service, opts, shutdown), watch);
+    Ok(())
 }
 
 /// Since when the pipelines have been ready, in both clocks.

@@ -36,7 +36,7 @@ fn config(port: u16, extra: &str) -> HealthCheckConfig {
 }
 
 fn context(ready: watch::Receiver<bool>, shutdown: CancellationToken) -> ExtensionContext {
-    ExtensionContext { id: ComponentId::new("health_check", None), ready, shutdown }
+    ExtensionContext::new(ComponentId::new("health_check", None), ready, shutdown)
 }
 
 /// Build and spawn the extension with `extra` YAML keys; waits until it listens.
@@ -191,24 +191,30 @@ async fn shutdown_stops_serving_even_with_idle_connections() {
 }
 
 #[test]
-fn build_binds_nothing() {
-    // No runtime here: build must not touch the network.
+fn check_mode_binds_nothing() {
+    // No runtime here: a check-mode build must not touch the network.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let (_ready, rx) = watch::channel(false);
-    let built = config(port, "").build(context(rx, CancellationToken::new())).unwrap();
+    let mut cx = context(rx, CancellationToken::new());
+    cx.startup = ferrocol_check_mode();
+    let built = config(port, "").build(cx).unwrap();
     assert!(built.task.is_some());
 }
 
-#[tokio::test]
-async fn bind_failure_names_the_address() {
+fn ferrocol_check_mode() -> crate::startup::Startup {
+    crate::startup::Startup::new(crate::startup::Mode::Check)
+}
+
+#[test]
+fn bind_failure_is_a_build_error_naming_the_address() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let (_ready, rx) = watch::channel(false);
-    let built = config(port, "").build(context(rx, CancellationToken::new())).unwrap();
-    let err = built.task.unwrap().await.unwrap_err().to_string();
-    assert!(err.starts_with(&format!("failed to bind to address 127.0.0.1:{port}: ")), "{err}");
-    assert!(err.to_lowercase().contains("in use"), "{err}");
+    let Err(err) = config(port, "").build(context(rx, CancellationToken::new())) else { panic!("the port is taken") };
+    assert_eq!(err.key, "endpoint");
+    assert!(err.message.starts_with(&format!("failed to bind to address 127.0.0.1:{port}: ")), "{err}");
+    assert!(err.message.to_lowercase().contains("in use"), "{err}");
 }
 
 #[tokio::test]

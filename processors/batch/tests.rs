@@ -30,12 +30,7 @@ fn start(
 ) -> (mpsc::Sender<LogBatch>, mpsc::Receiver<LogBatch>, tokio::task::JoinHandle<Result<(), StageError>>) {
     let (in_tx, in_rx) = mpsc::channel(8);
     let (out_tx, out_rx) = mpsc::channel(8);
-    let cx = ProcessorContext {
-        id: ComponentId::new("batch", None),
-        pipeline: "logs".into(),
-        input: in_rx,
-        output: Fanout::new(vec![out_tx]),
-    };
+    let cx = ProcessorContext::new(ComponentId::new("batch", None), in_rx, Fanout::new(vec![out_tx]));
     let task = cfg.build(cx).unwrap();
     (in_tx, out_rx, tokio::spawn(task))
 }

@@ -273,12 +273,11 @@ async fn dropped_records_are_delivered_through_the_stage() {
     let filter = Filter::compile(&cfg);
     let (in_tx, in_rx) = tokio::sync::mpsc::channel(4);
     let (out_tx, mut out_rx) = tokio::sync::mpsc::channel(4);
-    let cx = ProcessorContext {
-        id: crate::config::ComponentId::new("filter", None),
-        pipeline: "logs".into(),
-        input: in_rx,
-        output: crate::topology::Fanout::new(vec![out_tx]),
-    };
+    let cx = ProcessorContext::new(
+        crate::config::ComponentId::new("filter", None),
+        in_rx,
+        crate::topology::Fanout::new(vec![out_tx]),
+    );
     let task = tokio::spawn(filter.build(cx).unwrap());
     let (batch, waiter) = acked_batch(sample());
     in_tx.send(batch).await.unwrap();

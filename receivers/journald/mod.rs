@@ -67,8 +67,11 @@ impl ReceiverConfig for JournaldConfig {
         JournaldConfig::validate(self)
     }
 
-    /// No I/O on the journal here (`ferrocol validate` builds too): the task
-    /// reads the stored cursor and opens the journal.
+    /// In start mode the journal is opened once here, so that a directory that
+    /// cannot be read fails the start, naming this receiver. The task reads the
+    /// stored cursor (after any pipelines this build replaces have stopped) and
+    /// opens the journal again on its own thread (an `sd_journal` stays on the
+    /// thread that opened it).
     fn build(&self, cx: ReceiverContext) -> Result<StageTask, StageError> {
         let storage = match self.storage_id() {
             Some(ext) => Some(cx.storage_client(&ext)?),
@@ -80,6 +83,19 @@ impl ReceiverConfig for JournaldConfig {
         };
         let settings =
             Settings { source: source::Source::from_config(self), filters: filter::Filters::from_config(self), grep };
+        if cx.startup.is_start() {
+            let key = if self.directory.is_some() {
+                "directory"
+            } else if !self.files.is_empty() {
+                "files"
+            } else {
+                ""
+            };
+            let src = &settings.source;
+            // A partly readable journal is a warning, which the reader logs.
+            src.check_readable().map_err(|e| StageError::new(e).at(key))?;
+            src.open().map_err(|e| StageError::new(source::open_error(&src.describe(), &e)).at(key))?;
+        }
         let mapping = mapping::MappingOptions {
             convert_message_bytes: self.convert_message_bytes,
             semantic_conventions: self.semantic_conventions,

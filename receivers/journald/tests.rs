@@ -87,12 +87,8 @@ fn start(yaml: &str, storage: Option<&Arc<MemStorage>>) -> Run {
     if let Some(s) = storage {
         registry.0.insert(ComponentId::new("file_storage", None), Arc::new(Shared(s.clone())));
     }
-    let cx = ReceiverContext {
-        id: ComponentId::new("journald", None),
-        output: Fanout::new(vec![tx]),
-        shutdown: shutdown.clone(),
-        storage: registry,
-    };
+    let mut cx = ReceiverContext::new(ComponentId::new("journald", None), Fanout::new(vec![tx]), shutdown.clone());
+    cx.storage = registry;
     let task = tokio::spawn(config(yaml).build(cx).unwrap());
     Run { rx, shutdown, task, records: Vec::new(), deliver: true }
 }
@@ -405,12 +401,11 @@ async fn a_journal_that_disappears_is_reopened_where_reading_stopped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_directory_fails_the_start_with_path_and_errno() {
-    let run = start("directory: /nonexistent/journal\n", None);
-    let e = run.stop().await.unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "cannot open journal directory /nonexistent/journal: No such file or directory (os error 2)"
-    );
+    let (tx, _rx) = mpsc::channel(4);
+    let cx = ReceiverContext::new(ComponentId::new("journald", None), Fanout::new(vec![tx]), CancellationToken::new());
+    let Err(e) = config("directory: /nonexistent/journal\n").build(cx) else { panic!("the directory is missing") };
+    assert_eq!(e.key, "directory");
+    assert_eq!(e.message, "cannot open journal directory /nonexistent/journal: No such file or directory (os error 2)");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `otlp` receiver settings: otelcol's keys, under `protocols::http`.
 
+use crate::net::split_host_port;
 use std::collections::BTreeMap;
 
 use hyper::header::{HeaderName, HeaderValue};
@@ -233,19 +234,6 @@ impl HttpServerConfig {
         }
         w
     }
-}
-
-/// Split `host:port` (`[::1]:4318`, `:4318`); the port must be a number.
-pub fn split_host_port(endpoint: &str) -> Result<(&str, u16), String> {
-    let bad = |why: &str| format!("invalid endpoint {endpoint:?}: {why}");
-    let (host, port) = endpoint.rsplit_once(':').ok_or_else(|| bad("expected host:port"))?;
-    let host = match host.strip_prefix('[') {
-        Some(h) => h.strip_suffix(']').ok_or_else(|| bad("unbalanced brackets"))?,
-        None if host.contains(':') => return Err(bad("an IPv6 address must be in brackets, as in [::1]:4318")),
-        None => host,
-    };
-    let port = port.parse().map_err(|_| bad("the port must be a number from 0 to 65535"))?;
-    Ok((host, port))
 }
 
 /// otelcol's `SanitizedURLPath`: keep the path of a URL, with a leading `/`.

@@ -45,7 +45,7 @@ impl ReceiverConfig for OtlpReceiverConfig {
         OtlpReceiverConfig::validate(self)
     }
 
-    /// No I/O here (`ferrocol validate` builds too): the task binds the port.
+    /// Binds the port in start mode; the task serves it.
     fn build(&self, cx: ReceiverContext) -> Result<StageTask, StageError> {
         let http = self.protocols.http.as_ref().ok_or_else(|| StageError::new("protocols::http is required"))?;
         for w in http.warnings() {
@@ -58,17 +58,17 @@ impl ReceiverConfig for OtlpReceiverConfig {
             response_headers: response_headers(http)?,
             read_timeout: nonzero(http.read_timeout),
         };
-        let conn = server::ConnSettings {
+        let opts = crate::http_server::Options {
             read_header_timeout: nonzero(http.read_header_timeout),
             keep_alive: http.keep_alives_enabled,
-            shutdown_grace: server::SHUTDOWN_GRACE,
+            grace: server::SHUTDOWN_GRACE,
         };
-        let endpoint = http.endpoint.clone();
+        let listener = cx.startup.listen(&http.endpoint).map_err(|e| e.at("protocols::http::endpoint"))?;
         let ReceiverContext { output, shutdown, .. } = cx;
         Ok(Box::pin(async move {
-            let listener = server::bind(&endpoint).await?;
+            let listener = listener.into_tokio()?;
             let handler = Arc::new(handler::Handler::new(settings, output));
-            server::serve(listener, handler, conn, shutdown).await;
+            server::serve(listener, handler, opts, shutdown).await;
             Ok(())
         }))
     }

@@ -58,12 +58,7 @@ async fn start(extra: &str, capacity: usize) -> Rx {
     let port = free_port();
     let (tx, batches) = mpsc::channel(capacity);
     let shutdown = CancellationToken::new();
-    let cx = ReceiverContext {
-        id: ComponentId::new("otlp", None),
-        output: Fanout::new(vec![tx]),
-        shutdown: shutdown.clone(),
-        storage: Default::default(),
-    };
+    let cx = ReceiverContext::new(ComponentId::new("otlp", None), Fanout::new(vec![tx]), shutdown.clone());
     let task = tokio::spawn(config(port, extra).build(cx).unwrap());
     for _ in 0..200 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
@@ -352,15 +347,15 @@ async fn bind_failure_names_the_address() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let (tx, _batches) = mpsc::channel(1);
-    let cx = ReceiverContext {
-        id: ComponentId::new("otlp", None),
-        output: Fanout::new(vec![tx]),
-        shutdown: CancellationToken::new(),
-        storage: Default::default(),
-    };
-    // build() does no I/O: it succeeds; the task reports the error.
-    let task = config(port, "").build(cx).unwrap();
-    let err = task.await.unwrap_err().to_string();
-    assert!(err.starts_with(&format!("cannot listen on 127.0.0.1:{port}: ")), "{err}");
-    assert!(err.to_lowercase().contains("in use"), "{err}");
+    let cx = ReceiverContext::new(ComponentId::new("otlp", None), Fanout::new(vec![tx]), CancellationToken::new());
+    // Start mode binds in build(): the error comes before any task runs, about the endpoint key.
+    let Err(err) = config(port, "").build(cx) else { panic!("the port is taken") };
+    assert_eq!(err.key, "protocols::http::endpoint");
+    assert!(err.message.starts_with(&format!("cannot listen on 127.0.0.1:{port}: ")), "{err}");
+    assert!(err.message.to_lowercase().contains("in use"), "{err}");
+    // Check mode binds nothing, so the same config passes.
+    let (tx, _batches) = mpsc::channel(1);
+    let mut cx = ReceiverContext::new(ComponentId::new("otlp", None), Fanout::new(vec![tx]), CancellationToken::new());
+    cx.startup = crate::startup::Startup::new(crate::startup::Mode::Check);
+    assert!(config(port, "").build(cx).is_ok());
 }

@@ -1,49 +1,33 @@
-//! Serves the metrics registry as Prometheus text on `GET /metrics`.
+//! Serves the metrics registry as Prometheus text on `GET /metrics`, on a
+//! listener bound at build time (see [`crate::startup`]).
 //!
-//! A port that cannot be bound is logged and the collector keeps running: losing
-//! self-metrics is not worth stopping log delivery (otelcol would exit instead).
+//! A port that cannot be bound is logged by the build and the collector keeps
+//! running: losing self-metrics is not worth stopping log delivery (otelcol
+//! would exit instead).
 
 use std::convert::Infallible;
 
 use bytes::Bytes;
 use http_body_util::Full;
+use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::component::{StageError, StageTask};
+use crate::http_server;
+use crate::startup::Listener;
 
 /// The server task; it stops when `stop` fires.
-pub fn serve(endpoint: String, stop: CancellationToken) -> StageTask {
+pub fn serve(listener: Listener, stop: CancellationToken) -> StageTask {
     Box::pin(async move {
-        let listener = match tokio::net::TcpListener::bind(&endpoint).await {
-            Ok(l) => l,
-            Err(e) => {
-                warn!(%endpoint, error = %e, "cannot serve self-metrics; continuing without them");
-                return Ok::<(), StageError>(());
-            }
-        };
-        info!(%endpoint, "serving self-metrics on /metrics");
-        loop {
-            let (stream, _) = tokio::select! {
-                _ = stop.cancelled() => return Ok(()),
-                accepted = listener.accept() => match accepted {
-                    Ok(a) => a,
-                    Err(_) => {
-                        // Out of file descriptors, say: do not spin.
-                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                        continue;
-                    }
-                },
-            };
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(answer);
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+        let listener = listener.into_tokio()?;
+        if let Ok(addr) = listener.local_addr() {
+            info!(endpoint = %addr, "serving self-metrics on /metrics");
         }
+        let opts = http_server::Options { keep_alive: true, ..Default::default() };
+        http_server::serve(listener, service_fn(answer), opts, stop).await;
+        Ok::<(), StageError>(())
     })
 }
 

@@ -1,14 +1,16 @@
 //! What the topology measures between stages, under otelcol's metric names:
 //! receivers' accepted/refused records, processors' incoming/outgoing items, and
 //! for each exporter the records it sent or failed to send and its queue depth.
-//! Exporters are measured by a relay in front of them that adds an ack of its own
-//! to each batch, so no exporter needs code for it.
+//! Exporters are measured through their [`ExporterInput`], which hands each batch
+//! over with a tally that counts it when the exporter settles it, so no exporter
+//! needs code for it.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::ack::{Ack, Acks, Outcome};
+use crate::ack::Tally;
 use crate::config::ComponentId;
 use crate::event::LogBatch;
 use crate::metrics::{counter, gauge};
@@ -62,50 +64,66 @@ pub fn processor(id: &ComponentId, into: Vec<Option<std::sync::Arc<std::sync::at
     }
 }
 
-/// Relay batches to an exporter, counting how each ends and the queue depth.
-pub async fn exporter_relay(
-    id: ComponentId,
-    mut input: mpsc::Receiver<LogBatch>,
-    output: mpsc::Sender<LogBatch>,
-    capacity: usize,
-) {
-    let sent = counter(
-        "otelcol_exporter_sent_log_records_total",
-        "Number of log records successfully sent to destination.",
-        label("exporter", &id),
-    );
-    let failed = counter(
-        "otelcol_exporter_send_failed_log_records_total",
-        "Number of log records in failed attempts to send to destination.",
-        label("exporter", &id),
-    );
-    let size = gauge(
-        "otelcol_exporter_queue_size",
-        "Current size of the retry queue (in batches).",
-        signal_label("exporter", &id),
-    );
-    gauge(
-        "otelcol_exporter_queue_capacity",
-        "Fixed capacity of the retry queue (in batches).",
-        signal_label("exporter", &id),
-    )
-    .store(capacity as u64, Ordering::Relaxed);
-    while let Some(mut batch) = input.recv().await {
-        size.store(input.len() as u64, Ordering::Relaxed);
-        let n = batch.record_count() as u64;
-        let (ack, waiter) = Ack::new();
-        batch.acks.merge(Acks::one(ack));
-        let (sent, failed) = (sent.clone(), failed.clone());
-        tokio::spawn(async move {
-            match waiter.wait().await {
-                Outcome::Delivered => sent.fetch_add(n, Ordering::Relaxed),
-                Outcome::Rejected => failed.fetch_add(n, Ordering::Relaxed),
-                Outcome::Abandoned => 0,
-            };
-        });
-        if output.send(batch).await.is_err() {
-            break; // the exporter stopped; what is left is abandoned
-        }
+/// What an exporter reads: its input channel, counted. Each batch it receives
+/// carries the exporter's [`Tally`], so records are counted as sent or failed
+/// where the exporter settles the batch — no task or channel in between.
+#[derive(Debug)]
+pub struct ExporterInput {
+    rx: mpsc::Receiver<LogBatch>,
+    tally: Arc<Tally>,
+    queue_size: Arc<AtomicU64>,
+}
+
+impl ExporterInput {
+    /// The input of exporter `id`, counted under otelcol's names.
+    pub fn new(id: &ComponentId, rx: mpsc::Receiver<LogBatch>, capacity: usize) -> ExporterInput {
+        let tally = Tally {
+            sent: counter(
+                "otelcol_exporter_sent_log_records_total",
+                "Number of log records successfully sent to destination.",
+                label("exporter", id),
+            ),
+            failed: counter(
+                "otelcol_exporter_send_failed_log_records_total",
+                "Number of log records in failed attempts to send to destination.",
+                label("exporter", id),
+            ),
+        };
+        let queue_size = gauge(
+            "otelcol_exporter_queue_size",
+            "Current size of the retry queue (in batches).",
+            signal_label("exporter", id),
+        );
+        gauge(
+            "otelcol_exporter_queue_capacity",
+            "Fixed capacity of the retry queue (in batches).",
+            signal_label("exporter", id),
+        )
+        .store(capacity as u64, Ordering::Relaxed);
+        ExporterInput { rx, tally: Arc::new(tally), queue_size }
     }
-    size.store(0, Ordering::Relaxed);
+
+    /// An input that counts into counters of its own (tests, benchmarks).
+    pub fn unregistered(rx: mpsc::Receiver<LogBatch>) -> ExporterInput {
+        ExporterInput { rx, tally: Arc::default(), queue_size: Arc::default() }
+    }
+
+    /// The next batch; `None` once every pipeline feeding this exporter has stopped.
+    pub async fn recv(&mut self) -> Option<LogBatch> {
+        let got = self.rx.recv().await;
+        self.queue_size.store(self.rx.len() as u64, Ordering::Relaxed);
+        let mut batch = got?;
+        let n = batch.record_count() as u64;
+        batch.acks.count_into(&self.tally, n);
+        Some(batch)
+    }
+
+    /// Batches waiting.
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
 }

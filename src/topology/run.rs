@@ -3,8 +3,8 @@
 //! Start: extensions, exporters, processors, receivers (downstream first, so
 //! nothing is sent to a stage that is not running), then report ready.
 //! Shutdown (signal, or a stage failing):
-//! 1. report not ready and cancel the receivers; they stop reading and return,
-//!    dropping their senders;
+//! 1. report not ready, let go of the listening sockets and cancel the
+//!    receivers; they stop reading and return, dropping their senders;
 //! 2. each processor sees its input end, flushes and returns, and so on down to
 //!    the exporters, which deliver what they hold and settle every ack;
 //! 3. whatever has not stopped by the deadline is aborted and named;
@@ -35,7 +35,8 @@ pub enum RunResult {
 /// Run until `shutdown` resolves or a stage fails, then shut down within `timeout`.
 /// Returns how it ended and, if `shutdown` resolved, its value.
 pub async fn run<T>(built: Built, shutdown: impl Future<Output = T>, timeout: Duration) -> (RunResult, Option<T>) {
-    let Built { extensions, exporters, processors, receivers, receivers_stop, extensions_stop, ready } = built;
+    let Built { extensions, exporters, processors, receivers, receivers_stop, extensions_stop, ready, listeners } =
+        built;
 
     let mut ext_set = JoinSet::new();
     let mut ext_labels = HashMap::new();
@@ -81,6 +82,9 @@ pub async fn run<T>(built: Built, shutdown: impl Future<Output = T>, timeout: Du
     }
 
     let _ = ready.send(false);
+    // Our handles on the listening sockets: once the servers stop accepting, new
+    // connections are refused (unless a reload's build took the sockets over).
+    drop(listeners);
     receivers_stop.cancel();
     let now = tokio::time::Instant::now();
     let deadline = now.checked_add(timeout).unwrap_or(now + Duration::from_secs(86400 * 365));

@@ -116,7 +116,7 @@ fn built(yaml: &str) -> Built {
     };
     let env = |_: &str| None;
     let cfg = config::load(&[Source::Yaml(yaml.to_string())], &env, &registry).unwrap();
-    build(&cfg).unwrap()
+    build(&cfg, crate::startup::Startup::new(crate::startup::Mode::Start)).unwrap()
 }
 
 async fn run_briefly(b: Built, timeout: Duration) -> RunResult {

@@ -31,7 +31,7 @@ pub fn start_with_capacity(yaml: &str, capacity: usize) -> Exporter {
     assert!(errors.is_empty(), "{errors:?}");
     let (tx, input) = mpsc::channel(capacity);
     let id = ComponentId::new("otlp_http", None);
-    let task = config.build(ExporterContext { id, input, storage: Default::default() }).unwrap();
+    let task = config.build(ExporterContext::new(id, input)).unwrap();
     Exporter { tx: Some(tx), task: tokio::spawn(task) }
 }
 
@@ -45,9 +45,9 @@ pub fn build_error(yaml: &str) -> String {
         .unwrap();
     let (_tx, input) = mpsc::channel(1);
     let id = ComponentId::new("otlphttp", None);
-    match config.build(ExporterContext { id, input, storage: Default::default() }) {
+    match config.build(ExporterContext::new(id, input)) {
         Ok(_) => panic!("build succeeded"),
-        Err(e) => e.0,
+        Err(e) => e.message,
     }
 }
 

@@ -1,0 +1,68 @@
+//! Building processors: one instance per pipeline, back to front, so each
+//! knows its next stage.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::{Stage, Wiring};
+use crate::component::{ProcessorContext, StageError};
+use crate::config::ComponentId;
+use crate::event::LogBatch;
+use crate::storage::Kind;
+use crate::topology::{observe, Fanout};
+
+type Counter = Option<Arc<AtomicU64>>;
+
+/// Where a pipeline starts: its first stage's senders, each with that stage's
+/// "incoming" counter (a processor's; none for an exporter).
+pub(super) struct Entry {
+    pub senders: Vec<mpsc::Sender<LogBatch>>,
+    pub counters: Vec<Counter>,
+}
+
+/// Every pipeline's processors, and each pipeline's entry by name. Consumes the
+/// exporter senders: from here on only pipelines hold them.
+pub(super) fn build(
+    w: &mut Wiring<'_>,
+    exporters: BTreeMap<ComponentId, mpsc::Sender<LogBatch>>,
+) -> (Vec<Stage>, BTreeMap<String, Entry>) {
+    let mut stages = Vec::new();
+    let mut entries = BTreeMap::new();
+    for pipeline in &w.config.service.pipelines {
+        let mut next: Vec<mpsc::Sender<LogBatch>> = pipeline.exporters.iter().map(|id| exporters[id].clone()).collect();
+        let mut next_counters: Vec<Counter> = vec![None; next.len()];
+        for id in pipeline.processors.iter().rev() {
+            let (tx, rx) = mpsc::channel(w.config.service.channel_capacity);
+            let counters = observe::processor(id, std::mem::take(&mut next_counters));
+            let cx = ProcessorContext {
+                id: id.clone(),
+                pipeline: pipeline.name.clone(),
+                input: rx,
+                output: Fanout::new(std::mem::take(&mut next)).counted(counters),
+                storage: w.storage.clone(),
+                startup: w.startup.clone(),
+            };
+            let processor = &w.config.processors[id];
+            match processor.config.build(cx) {
+                Ok(task) => stages.push(Stage {
+                    kind: Kind::Processor,
+                    id: id.clone(),
+                    pipeline: Some(pipeline.name.clone()),
+                    task,
+                }),
+                Err(e) => {
+                    let e =
+                        StageError { key: e.key, message: format!("in pipeline {:?}: {}", pipeline.name, e.message) };
+                    w.error(&processor.section, format!("processors::{id}"), e)
+                }
+            }
+            next = vec![tx];
+            next_counters = vec![Some(observe::processor_incoming(id))];
+        }
+        entries.insert(pipeline.name.clone(), Entry { senders: next, counters: next_counters });
+    }
+    (stages, entries)
+}
