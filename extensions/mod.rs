@@ -1,7 +1,7 @@
 //! Extensions: started before the pipelines and stopped after them.
 
 mod file_storage;
-mod health_check;
+pub mod health_check;
 
 use crate::component::ExtensionFactory;
 

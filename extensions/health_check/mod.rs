@@ -23,6 +23,7 @@
 //!   keys are accepted and ignored, with a warning when `enabled`.
 
 mod config;
+mod probe;
 mod server;
 #[cfg(test)]
 mod tests;
@@ -35,6 +36,7 @@ use crate::component::{
 use crate::config::FieldError;
 
 pub use config::HealthCheckConfig;
+pub use probe::probe;
 
 pub static FACTORY: ExtensionFactory = Factory {
     type_name: "health_check",
