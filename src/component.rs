@@ -18,6 +18,7 @@ use crate::config::de::DeError;
 use crate::config::yaml::Node;
 use crate::config::{ComponentId, FieldError};
 use crate::event::LogBatch;
+use crate::signal::{Batch, MetricBatch, Signal, TraceBatch};
 use crate::startup::{Mode, Startup};
 use crate::storage::{Kind, StorageClient, StorageProvider};
 use crate::topology::{ExporterInput, Fanout};
@@ -98,7 +99,17 @@ pub type ProcessorFactory = Factory<dyn ProcessorConfig>;
 pub type ExporterFactory = Factory<dyn ExporterConfig>;
 pub type ExtensionFactory = Factory<dyn ExtensionConfig>;
 
+/// The error of a component asked to build for a signal it does not support
+/// (the config check refuses such pipelines first).
+pub fn unsupported(signal: Signal) -> StageError {
+    StageError::new(format!("{signal}: telemetry type is not supported"))
+}
+
 pub trait ReceiverConfig: Send + Sync {
+    /// The signals it receives; pipelines of other signals may not name it.
+    fn signals(&self) -> &'static [Signal] {
+        &[Signal::Logs]
+    }
     /// Pure checks, no I/O, so `ferrocol validate` runs anywhere.
     fn validate(&self) -> Vec<FieldError> {
         Vec::new()
@@ -107,18 +118,44 @@ pub trait ReceiverConfig: Send + Sync {
     fn build(&self, cx: ReceiverContext) -> Result<StageTask, StageError>;
 }
 
+/// A processor is built once per pipeline, with the build method of the
+/// pipeline's signal.
 pub trait ProcessorConfig: Send + Sync {
+    /// The signals it processes; pipelines of other signals may not name it.
+    fn signals(&self) -> &'static [Signal] {
+        &[Signal::Logs]
+    }
     fn validate(&self) -> Vec<FieldError> {
         Vec::new()
     }
+    /// For a logs pipeline.
     fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError>;
+    fn build_traces(&self, _cx: ProcessorContext<TraceBatch>) -> Result<StageTask, StageError> {
+        Err(unsupported(Signal::Traces))
+    }
+    fn build_metrics(&self, _cx: ProcessorContext<MetricBatch>) -> Result<StageTask, StageError> {
+        Err(unsupported(Signal::Metrics))
+    }
 }
 
+/// An exporter is built once per signal it is used for, each with an input of
+/// its own.
 pub trait ExporterConfig: Send + Sync {
+    /// The signals it exports; pipelines of other signals may not name it.
+    fn signals(&self) -> &'static [Signal] {
+        &[Signal::Logs]
+    }
     fn validate(&self) -> Vec<FieldError> {
         Vec::new()
     }
+    /// For logs.
     fn build(&self, cx: ExporterContext) -> Result<StageTask, StageError>;
+    fn build_traces(&self, _cx: ExporterContext<TraceBatch>) -> Result<StageTask, StageError> {
+        Err(unsupported(Signal::Traces))
+    }
+    fn build_metrics(&self, _cx: ExporterContext<MetricBatch>) -> Result<StageTask, StageError> {
+        Err(unsupported(Signal::Metrics))
+    }
 }
 
 pub trait ExtensionConfig: Send + Sync {
@@ -162,8 +199,11 @@ impl StorageRegistry {
 /// What a receiver gets at build time.
 pub struct ReceiverContext {
     pub id: ComponentId,
-    /// The first stage of every pipeline this receiver feeds.
+    /// The first stage of every logs pipeline this receiver feeds.
     pub output: Fanout,
+    /// The same for traces and metrics pipelines (empty where there are none).
+    pub traces: Fanout<TraceBatch>,
+    pub metrics: Fanout<MetricBatch>,
     /// Fires on shutdown: stop reading, flush, return (dropping `output`).
     pub shutdown: CancellationToken,
     pub storage: StorageRegistry,
@@ -177,17 +217,17 @@ impl ReceiverContext {
 }
 
 /// What a processor gets at build time. It runs until `input` ends, then flushes.
-pub struct ProcessorContext {
+pub struct ProcessorContext<B = LogBatch> {
     pub id: ComponentId,
     /// `logs` or `logs/<name>`: processors are built once per pipeline.
     pub pipeline: String,
-    pub input: mpsc::Receiver<LogBatch>,
-    pub output: Fanout,
+    pub input: mpsc::Receiver<B>,
+    pub output: Fanout<B>,
     pub storage: StorageRegistry,
     pub startup: Startup,
 }
 
-impl ProcessorContext {
+impl<B> ProcessorContext<B> {
     pub fn storage_client(&self, ext: &ComponentId) -> Result<Arc<dyn StorageClient>, StageError> {
         self.storage.client(ext, Kind::Processor, &self.id)
     }
@@ -195,9 +235,9 @@ impl ProcessorContext {
 
 /// What an exporter gets at build time. It runs until `input` ends (every
 /// pipeline feeding it has drained), then flushes and settles every ack.
-pub struct ExporterContext {
+pub struct ExporterContext<B = LogBatch> {
     pub id: ComponentId,
-    pub input: ExporterInput,
+    pub input: ExporterInput<B>,
     pub storage: StorageRegistry,
     pub startup: Startup,
 }
@@ -220,6 +260,8 @@ impl ReceiverContext {
         ReceiverContext {
             id,
             output,
+            traces: Fanout::default(),
+            metrics: Fanout::default(),
             shutdown,
             storage: StorageRegistry::default(),
             startup: Startup::new(Mode::Start),
@@ -227,11 +269,11 @@ impl ReceiverContext {
     }
 }
 
-impl ProcessorContext {
-    pub fn new(id: ComponentId, input: mpsc::Receiver<LogBatch>, output: Fanout) -> Self {
+impl<B: Batch> ProcessorContext<B> {
+    pub fn new(id: ComponentId, input: mpsc::Receiver<B>, output: Fanout<B>) -> Self {
         ProcessorContext {
             id,
-            pipeline: "logs".to_string(),
+            pipeline: B::SIGNAL.as_str().to_string(),
             input,
             output,
             storage: StorageRegistry::default(),
@@ -240,8 +282,8 @@ impl ProcessorContext {
     }
 }
 
-impl ExporterContext {
-    pub fn new(id: ComponentId, input: mpsc::Receiver<LogBatch>) -> Self {
+impl<B: Batch> ExporterContext<B> {
+    pub fn new(id: ComponentId, input: mpsc::Receiver<B>) -> Self {
         ExporterContext {
             id,
             input: ExporterInput::unregistered(input),

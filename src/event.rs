@@ -48,35 +48,20 @@ pub fn kv(key: impl Into<String>, value: AnyValue) -> KeyValue {
 
 /// Remove and return the first `n` records of `buf`, each keeping its resource
 /// and scope; what remains stays in `buf`.
-pub fn take_records(buf: &mut Vec<ResourceLogs>, mut n: usize) -> Vec<ResourceLogs> {
-    let mut out = Vec::new();
-    while n > 0 && !buf.is_empty() {
-        let rl_count: usize = buf[0].scope_logs.iter().map(|s| s.log_records.len()).sum();
-        if rl_count <= n {
-            n -= rl_count;
-            out.push(buf.remove(0));
-            continue;
-        }
-        // Split inside this resource.
-        let rl = &mut buf[0];
-        let mut head =
-            ResourceLogs { resource: rl.resource.clone(), scope_logs: Vec::new(), schema_url: rl.schema_url.clone() };
-        while n > 0 {
-            let sl = &mut rl.scope_logs[0];
-            if sl.log_records.len() <= n {
-                n -= sl.log_records.len();
-                head.scope_logs.push(rl.scope_logs.remove(0));
-            } else {
-                let records: Vec<_> = sl.log_records.drain(..n).collect();
-                head.scope_logs.push(ScopeLogs {
-                    scope: sl.scope.clone(),
-                    log_records: records,
-                    schema_url: sl.schema_url.clone(),
-                });
-                n = 0;
-            }
-        }
-        out.push(head);
-    }
-    out
+pub fn take_records(buf: &mut Vec<ResourceLogs>, n: usize) -> Vec<ResourceLogs> {
+    const LOG_TREE: crate::signal::Tree<ResourceLogs, ScopeLogs, LogRecord> = crate::signal::Tree {
+        scopes: |r| &mut r.scope_logs,
+        items: |s| &mut s.log_records,
+        empty_resource: |r| ResourceLogs {
+            resource: r.resource.clone(),
+            scope_logs: Vec::new(),
+            schema_url: r.schema_url.clone(),
+        },
+        scope_with: |s, log_records| ScopeLogs {
+            scope: s.scope.clone(),
+            log_records,
+            schema_url: s.schema_url.clone(),
+        },
+    };
+    LOG_TREE.take(buf, n)
 }

@@ -31,6 +31,7 @@ pub mod net;
 pub mod otlp;
 pub mod ottl;
 pub mod registry;
+pub mod signal;
 pub mod startup;
 pub mod storage;
 pub mod tail;

@@ -94,7 +94,10 @@ fn a_run_with_a_bad_config_exits_1_without_starting() {
     let (code, out, err) = run(&["--config", &cfg]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
-    assert!(err.contains("service::pipelines::traces: ferrocol handles logs only"), "{err}");
+    assert!(
+        err.contains("service::pipelines::traces: receivers[0]: references receiver \"x\" which is not configured"),
+        "{err}"
+    );
 }
 
 #[test]

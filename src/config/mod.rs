@@ -19,6 +19,7 @@ pub use types::{ByteSize, Duration};
 
 use crate::component::{ExporterConfig, ExtensionConfig, Factory, ProcessorConfig, ReceiverConfig};
 use crate::registry::Registry;
+use crate::signal::Signal;
 use yaml::{Node, Pos, Value};
 
 /// One place configuration comes from, in `--config` order.
@@ -133,13 +134,17 @@ pub fn load(sources: &[Source], env: expand::Lookup, registry: &Registry) -> Res
         parse_kind("extensions", section("extensions"), &registry.extensions, |c| c.validate(), &mut errors);
     let connectors = component_ids("connectors", section("connectors"), &mut errors);
 
-    // Components that failed to parse still count as configured: one error each.
-    let ids = |name: &str| component_ids(name, section(name), &mut Errors::default()).into_keys().collect();
+    // Components that failed to parse still count as configured (one error
+    // each), supporting every signal so that they cause no second error.
+    let ids = |name: &str, parsed: &dyn Fn(&ComponentId) -> Option<Vec<Signal>>| {
+        let all = component_ids(name, section(name), &mut Errors::default());
+        all.into_keys().map(|id| (id.clone(), parsed(&id).unwrap_or_else(|| Signal::ALL.to_vec()))).collect()
+    };
     let known = service::Known {
-        receivers: ids("receivers"),
-        processors: ids("processors"),
-        exporters: ids("exporters"),
-        extensions: ids("extensions"),
+        receivers: ids("receivers", &|id| receivers.get(id).map(|c| c.config.signals().to_vec())),
+        processors: ids("processors", &|id| processors.get(id).map(|c| c.config.signals().to_vec())),
+        exporters: ids("exporters", &|id| exporters.get(id).map(|c| c.config.signals().to_vec())),
+        extensions: ids("extensions", &|_| None),
         connectors,
     };
     let service = service::parse(root.get("service"), &root, &known, &mut errors);

@@ -1,7 +1,7 @@
 //! The `service` section: extensions to start, pipelines and their graph checks,
 //! and telemetry settings.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use super::error::{ConfigError, Errors};
 use super::id::ComponentId;
 use super::types::Duration;
 use super::yaml::Node;
+use crate::signal::Signal;
 
 /// Default capacity, in batches, of the channel in front of each stage.
 pub const DEFAULT_CHANNEL_CAPACITY: usize = 16;
@@ -21,6 +22,8 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug)]
 pub struct Pipeline {
     pub name: String,
+    /// The part of the name before `/`.
+    pub signal: Signal,
     pub receivers: Vec<ComponentId>,
     pub processors: Vec<ComponentId>,
     pub exporters: Vec<ComponentId>,
@@ -229,10 +232,11 @@ impl Default for RawLogs {
 
 /// The ids configured in each section, for reference checks.
 pub struct Known {
-    pub receivers: BTreeSet<ComponentId>,
-    pub processors: BTreeSet<ComponentId>,
-    pub exporters: BTreeSet<ComponentId>,
-    pub extensions: BTreeSet<ComponentId>,
+    /// Each configured component with the signals it supports.
+    pub receivers: BTreeMap<ComponentId, Vec<Signal>>,
+    pub processors: BTreeMap<ComponentId, Vec<Signal>>,
+    pub exporters: BTreeMap<ComponentId, Vec<Signal>>,
+    pub extensions: BTreeMap<ComponentId, Vec<Signal>>,
     pub connectors: BTreeMap<ComponentId, Node>,
 }
 
@@ -265,7 +269,8 @@ pub fn parse(node: Option<&Node>, root: &Node, known: &Known, errors: &mut Error
         errors.at(node.lookup("channel_capacity"), SCOPE, "channel_capacity", "must be at least 1");
     }
 
-    let extensions = check_refs(node, "extensions", &raw.extensions, &known.extensions, "extension", SCOPE, errors);
+    let extensions =
+        check_refs(node, "extensions", &raw.extensions, &known.extensions, None, "extension", SCOPE, errors);
 
     let mut pipelines = Vec::new();
     match raw.pipelines {
@@ -315,25 +320,19 @@ fn check_pipeline(
             return None;
         }
     };
-    match id.type_name.as_str() {
-        "logs" => {}
-        "traces" | "metrics" | "profiles" => {
-            errors.at(
-                at,
-                &scope,
-                "",
-                format!(
-                    "ferrocol handles logs only: a {} pipeline cannot run here (use a logs pipeline)",
-                    id.type_name
-                ),
-            );
+    let signal = match id.type_name.as_str() {
+        "profiles" => {
+            errors.at(at, &scope, "", "ferrocol does not carry profiles (valid signals: traces, metrics, logs)");
             return None;
         }
-        other => {
-            errors.at(at, &scope, "", format!("unknown signal {other:?} (valid: logs)"));
-            return None;
-        }
-    }
+        other => match Signal::parse(other) {
+            Some(s) => s,
+            None => {
+                errors.at(at, &scope, "", format!("unknown signal {other:?} (valid: traces, metrics, logs)"));
+                return None;
+            }
+        },
+    };
     if raw.receivers.is_empty() {
         errors.at(at, &scope, "", "must have at least one receiver");
     }
@@ -361,12 +360,13 @@ fn check_pipeline(
             .cloned()
             .collect::<Vec<_>>()
     };
+    let s = Some(signal);
     let receivers =
-        check_refs(at, "receivers", &not_connector(&raw.receivers), &known.receivers, "receiver", &scope, errors);
-    let processors = check_refs(at, "processors", &raw.processors, &known.processors, "processor", &scope, errors);
+        check_refs(at, "receivers", &not_connector(&raw.receivers), &known.receivers, s, "receiver", &scope, errors);
+    let processors = check_refs(at, "processors", &raw.processors, &known.processors, s, "processor", &scope, errors);
     let exporters =
-        check_refs(at, "exporters", &not_connector(&raw.exporters), &known.exporters, "exporter", &scope, errors);
-    Some(Pipeline { name: name.to_string(), receivers, processors, exporters })
+        check_refs(at, "exporters", &not_connector(&raw.exporters), &known.exporters, s, "exporter", &scope, errors);
+    Some(Pipeline { name: name.to_string(), signal, receivers, processors, exporters })
 }
 
 /// Check a list of references; each error points at the list item.
@@ -374,7 +374,8 @@ fn check_refs(
     parent: &Node,
     list: &str,
     ids: &[String],
-    known: &BTreeSet<ComponentId>,
+    known: &BTreeMap<ComponentId, Vec<Signal>>,
+    signal: Option<Signal>,
     what: &str,
     scope: &str,
     errors: &mut Errors,
@@ -397,8 +398,16 @@ fn check_refs(
         let key = format!("{list}[{}]", index.unwrap_or(0));
         match ComponentId::parse(r) {
             Err(e) => errors.at(item, scope, key, e),
-            Ok(id) if !known.contains(&id) => {
+            Ok(id) if !known.contains_key(&id) => {
                 errors.at(item, scope, key, format!("references {what} {r:?} which is not configured"))
+            }
+            Ok(id) if signal.is_some_and(|s| !known[&id].contains(&s)) => {
+                let signal = signal.expect("checked");
+                let message = format!(
+                    "{what} {r:?} does not support {signal} (telemetry type is not supported); it handles {}",
+                    known[&id].iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                );
+                errors.at(item, scope, key, message)
             }
             Ok(id) if out.contains(&id) => {
                 errors.at(item, scope, key, format!("references {what} {r:?} multiple times"))

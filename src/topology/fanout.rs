@@ -9,12 +9,25 @@ use tokio::sync::mpsc;
 
 use crate::event::LogBatch;
 use crate::metrics::add;
+use crate::signal::Batch;
 
 /// The next stages of a component: one sender per downstream stage.
-#[derive(Clone, Debug, Default)]
-pub struct Fanout {
-    outputs: Vec<mpsc::Sender<LogBatch>>,
+#[derive(Debug)]
+pub struct Fanout<B = LogBatch> {
+    outputs: Vec<mpsc::Sender<B>>,
     counters: Counters,
+}
+
+impl<B> Clone for Fanout<B> {
+    fn clone(&self) -> Self {
+        Fanout { outputs: self.outputs.clone(), counters: self.counters.clone() }
+    }
+}
+
+impl<B> Default for Fanout<B> {
+    fn default() -> Self {
+        Fanout { outputs: Vec::new(), counters: Counters::default() }
+    }
 }
 
 /// What the topology counts on a fan-out (see [`crate::metrics`]).
@@ -41,18 +54,18 @@ impl Counters {
 
 /// Every downstream stage has stopped; nothing can be delivered any more.
 #[derive(Debug)]
-pub struct Closed(pub LogBatch);
+pub struct Closed<B = LogBatch>(pub B);
 
 /// Why a non-blocking send failed; the batch is handed back.
 #[derive(Debug)]
-pub enum TrySendError {
+pub enum TrySendError<B = LogBatch> {
     /// A downstream channel is full (backpressure): try again later.
-    Full(LogBatch),
-    Closed(LogBatch),
+    Full(B),
+    Closed(B),
 }
 
-impl Fanout {
-    pub fn new(outputs: Vec<mpsc::Sender<LogBatch>>) -> Self {
+impl<B: Batch> Fanout<B> {
+    pub fn new(outputs: Vec<mpsc::Sender<B>>) -> Self {
         Fanout { outputs, counters: Counters::default() }
     }
 
@@ -62,9 +75,9 @@ impl Fanout {
         self
     }
 
-    fn records(&self, batch: &LogBatch) -> usize {
+    fn records(&self, batch: &B) -> usize {
         if self.counters.enabled() {
-            batch.record_count()
+            batch.item_count()
         } else {
             0
         }
@@ -79,10 +92,10 @@ impl Fanout {
     }
 
     /// Send to every output, waiting for room; clones for all but the last.
-    pub async fn send(&self, batch: LogBatch) -> Result<(), Closed> {
+    pub async fn send(&self, mut batch: B) -> Result<(), Closed<B>> {
         let n = self.records(&batch);
         let Some((last, rest)) = self.outputs.split_last() else {
-            batch.acks.deliver();
+            std::mem::take(batch.acks_mut()).deliver();
             return Ok(());
         };
         for out in rest {
@@ -96,10 +109,10 @@ impl Fanout {
     }
 
     /// Send from a blocking thread (libsystemd readers): waits for room.
-    pub fn blocking_send(&self, batch: LogBatch) -> Result<(), Closed> {
+    pub fn blocking_send(&self, mut batch: B) -> Result<(), Closed<B>> {
         let n = self.records(&batch);
         let Some((last, rest)) = self.outputs.split_last() else {
-            batch.acks.deliver();
+            std::mem::take(batch.acks_mut()).deliver();
             return Ok(());
         };
         for out in rest {
@@ -114,7 +127,7 @@ impl Fanout {
 
     /// Send only if every output has room right now (all or nothing), so a
     /// request-driven receiver can answer "busy" instead of waiting.
-    pub fn try_send(&self, batch: LogBatch) -> Result<(), TrySendError> {
+    pub fn try_send(&self, mut batch: B) -> Result<(), TrySendError<B>> {
         let n = self.records(&batch);
         // The same channel can appear more than once (two pipelines straight into one
         // exporter): reserve all its slots in one go.
@@ -137,7 +150,7 @@ impl Fanout {
         }
         self.counters.count_sent(n);
         let Some(last) = permits.pop() else {
-            batch.acks.deliver();
+            std::mem::take(batch.acks_mut()).deliver();
             return Ok(());
         };
         for p in permits {

@@ -5,16 +5,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tokio::sync::mpsc;
 
-use super::{Stage, Wiring};
+use super::{Stage, Wire, Wiring};
 use crate::component::ExporterContext;
 use crate::config::ComponentId;
-use crate::event::LogBatch;
+use crate::signal::Signal;
 use crate::storage::Kind;
 use crate::topology::ExporterInput;
 
-/// The used exporters, and the sender into each.
-pub(super) fn build(w: &mut Wiring<'_>) -> (Vec<Stage>, BTreeMap<ComponentId, mpsc::Sender<LogBatch>>) {
-    let pipelines = &w.config.service.pipelines;
+/// The exporters used by pipelines of signal `B`, and the sender into each.
+pub(super) fn build<B: Wire>(w: &mut Wiring<'_>) -> (Vec<Stage>, BTreeMap<ComponentId, mpsc::Sender<B>>) {
+    let config = w.config;
+    let pipelines: Vec<_> = config.service.pipelines.iter().filter(|p| p.signal == B::SIGNAL).collect();
     let used: BTreeSet<&ComponentId> = pipelines.iter().flat_map(|p| &p.exporters).collect();
     let mut senders = BTreeMap::new();
     let mut stages = Vec::new();
@@ -22,7 +23,7 @@ pub(super) fn build(w: &mut Wiring<'_>) -> (Vec<Stage>, BTreeMap<ComponentId, mp
         // Room for one copy from every pipeline at once: a receiver in several
         // pipelines that lead straight here reserves them all together.
         let feeding = pipelines.iter().filter(|p| p.exporters.contains(id)).count();
-        let capacity = w.config.service.channel_capacity.max(feeding);
+        let capacity = config.service.channel_capacity.max(feeding);
         let (tx, rx) = mpsc::channel(capacity);
         senders.insert(id.clone(), tx);
         let cx = ExporterContext {
@@ -31,9 +32,12 @@ pub(super) fn build(w: &mut Wiring<'_>) -> (Vec<Stage>, BTreeMap<ComponentId, mp
             storage: w.storage.clone(),
             startup: w.startup.clone(),
         };
-        let exporter = &w.config.exporters[id];
-        match exporter.config.build(cx) {
-            Ok(task) => stages.push(Stage { kind: Kind::Exporter, id: id.clone(), pipeline: None, task }),
+        let exporter = &config.exporters[id];
+        match B::exporter(exporter.config.as_ref(), cx) {
+            Ok(task) => {
+                let signal = (B::SIGNAL != Signal::Logs).then(|| B::SIGNAL.to_string());
+                stages.push(Stage { kind: Kind::Exporter, id: id.clone(), pipeline: signal, task })
+            }
             Err(e) => w.error(&exporter.section, format!("exporters::{id}"), e),
         }
     }

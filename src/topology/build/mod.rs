@@ -4,8 +4,10 @@
 //! every pipeline it belongs to. The topology keeps no sender of its own, so a
 //! stage's input ends exactly when everything upstream of it has stopped.
 //!
-//! Components are built downstream first — extensions (storage), exporters,
-//! processors, receivers — one file per kind. Every build error is collected
+//! Components are built downstream first — extensions (storage), then for each
+//! signal its exporters and processors, then receivers — one file per kind.
+//! Each signal has channels of its own batch type; an exporter or processor
+//! used by pipelines of several signals is built once per signal. Every build error is collected
 //! and reported like a config error: at the position of the component's
 //! section (or of the key the error names), with the component id.
 
@@ -20,9 +22,13 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::component::{StageError, StageTask, StorageRegistry};
+use crate::component::{
+    ExporterConfig, ExporterContext, ProcessorConfig, ProcessorContext, StageError, StageTask, StorageRegistry,
+};
 use crate::config::yaml::Node;
 use crate::config::{ComponentId, Config, ConfigError, FieldError};
+use crate::event::LogBatch;
+use crate::signal::{Batch, MetricBatch, TraceBatch};
 use crate::startup::{Listeners, Startup};
 use crate::storage::Kind;
 
@@ -30,7 +36,8 @@ use crate::storage::Kind;
 pub struct Stage {
     pub kind: Kind,
     pub id: ComponentId,
-    /// The pipeline of a processor instance.
+    /// The pipeline of a processor instance; the signal of an exporter's
+    /// instance other than its logs one.
     pub pipeline: Option<String>,
     pub task: StageTask,
 }
@@ -38,10 +45,11 @@ pub struct Stage {
 impl fmt::Display for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}s::{}", self.kind.as_str(), self.id)?;
-        if let Some(p) = &self.pipeline {
-            write!(f, " (pipeline {p})")?;
+        match (&self.pipeline, self.kind) {
+            (Some(signal), Kind::Exporter) => write!(f, " ({signal})"),
+            (Some(p), _) => write!(f, " (pipeline {p})"),
+            (None, _) => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -89,6 +97,53 @@ impl Wiring<'_> {
     }
 }
 
+/// The exporters and processors of every pipeline of signal `B`; returns
+/// each pipeline's entry.
+fn signal<B: Wire>(
+    w: &mut Wiring<'_>,
+    exporters: &mut Vec<Stage>,
+    processors: &mut Vec<Stage>,
+) -> std::collections::BTreeMap<String, processors::Entry<B>> {
+    let (mut stages, senders) = exporters::build::<B>(w);
+    exporters.append(&mut stages);
+    let (mut stages, entries) = processors::build::<B>(w, senders);
+    processors.append(&mut stages);
+    entries
+}
+
+/// How each signal's stages are built: the component's build method for it.
+pub(super) trait Wire: Batch {
+    fn processor(c: &dyn ProcessorConfig, cx: ProcessorContext<Self>) -> Result<StageTask, StageError>;
+    fn exporter(c: &dyn ExporterConfig, cx: ExporterContext<Self>) -> Result<StageTask, StageError>;
+}
+
+impl Wire for LogBatch {
+    fn processor(c: &dyn ProcessorConfig, cx: ProcessorContext<Self>) -> Result<StageTask, StageError> {
+        c.build(cx)
+    }
+    fn exporter(c: &dyn ExporterConfig, cx: ExporterContext<Self>) -> Result<StageTask, StageError> {
+        c.build(cx)
+    }
+}
+
+impl Wire for TraceBatch {
+    fn processor(c: &dyn ProcessorConfig, cx: ProcessorContext<Self>) -> Result<StageTask, StageError> {
+        c.build_traces(cx)
+    }
+    fn exporter(c: &dyn ExporterConfig, cx: ExporterContext<Self>) -> Result<StageTask, StageError> {
+        c.build_traces(cx)
+    }
+}
+
+impl Wire for MetricBatch {
+    fn processor(c: &dyn ProcessorConfig, cx: ProcessorContext<Self>) -> Result<StageTask, StageError> {
+        c.build_metrics(cx)
+    }
+    fn exporter(c: &dyn ExporterConfig, cx: ExporterContext<Self>) -> Result<StageTask, StageError> {
+        c.build_metrics(cx)
+    }
+}
+
 /// Build every used component, in check mode (nothing bound or opened) or in
 /// start mode (all startup I/O done). Errors are positioned, sorted, all at once.
 pub fn build(config: &Config, startup: Startup) -> Result<Built, Vec<ConfigError>> {
@@ -99,9 +154,12 @@ pub fn build(config: &Config, startup: Startup) -> Result<Built, Vec<ConfigError
 
     // Extensions first: receivers and exporters look up storage in them.
     let extensions = extensions::build(&mut w, ready_rx, &extensions_stop);
-    let (exporters, exporter_inputs) = exporters::build(&mut w);
-    let (processors, pipeline_entries) = processors::build(&mut w, exporter_inputs);
-    let receivers = receivers::build(&mut w, &pipeline_entries, &receivers_stop);
+    // Then each signal's exporters and processors, downstream first.
+    let (mut exporters, mut processors) = (Vec::new(), Vec::new());
+    let logs = signal::<LogBatch>(&mut w, &mut exporters, &mut processors);
+    let traces = signal::<TraceBatch>(&mut w, &mut exporters, &mut processors);
+    let metrics = signal::<MetricBatch>(&mut w, &mut exporters, &mut processors);
+    let receivers = receivers::build(&mut w, receivers::Entries { logs, traces, metrics }, &receivers_stop);
 
     if !w.errors.is_empty() {
         w.errors.sort();

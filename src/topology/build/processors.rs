@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::{Stage, Wiring};
+use super::{Stage, Wire, Wiring};
 use crate::component::{ProcessorContext, StageError};
 use crate::config::ComponentId;
-use crate::event::LogBatch;
 use crate::storage::Kind;
 use crate::topology::{observe, Fanout};
 
@@ -18,25 +17,26 @@ type Counter = Option<Arc<AtomicU64>>;
 
 /// Where a pipeline starts: its first stage's senders, each with that stage's
 /// "incoming" counter (a processor's; none for an exporter).
-pub(super) struct Entry {
-    pub senders: Vec<mpsc::Sender<LogBatch>>,
+pub(super) struct Entry<B> {
+    pub senders: Vec<mpsc::Sender<B>>,
     pub counters: Vec<Counter>,
 }
 
 /// Every pipeline's processors, and each pipeline's entry by name. Consumes the
 /// exporter senders: from here on only pipelines hold them.
-pub(super) fn build(
+pub(super) fn build<B: Wire>(
     w: &mut Wiring<'_>,
-    exporters: BTreeMap<ComponentId, mpsc::Sender<LogBatch>>,
-) -> (Vec<Stage>, BTreeMap<String, Entry>) {
+    exporters: BTreeMap<ComponentId, mpsc::Sender<B>>,
+) -> (Vec<Stage>, BTreeMap<String, Entry<B>>) {
     let mut stages = Vec::new();
     let mut entries = BTreeMap::new();
-    for pipeline in &w.config.service.pipelines {
-        let mut next: Vec<mpsc::Sender<LogBatch>> = pipeline.exporters.iter().map(|id| exporters[id].clone()).collect();
+    let config = w.config;
+    for pipeline in config.service.pipelines.iter().filter(|p| p.signal == B::SIGNAL) {
+        let mut next: Vec<mpsc::Sender<B>> = pipeline.exporters.iter().map(|id| exporters[id].clone()).collect();
         let mut next_counters: Vec<Counter> = vec![None; next.len()];
         for id in pipeline.processors.iter().rev() {
-            let (tx, rx) = mpsc::channel(w.config.service.channel_capacity);
-            let counters = observe::processor(id, std::mem::take(&mut next_counters));
+            let (tx, rx) = mpsc::channel(config.service.channel_capacity);
+            let counters = observe::processor(B::SIGNAL, id, std::mem::take(&mut next_counters));
             let cx = ProcessorContext {
                 id: id.clone(),
                 pipeline: pipeline.name.clone(),
@@ -45,8 +45,8 @@ pub(super) fn build(
                 storage: w.storage.clone(),
                 startup: w.startup.clone(),
             };
-            let processor = &w.config.processors[id];
-            match processor.config.build(cx) {
+            let processor = &config.processors[id];
+            match B::processor(processor.config.as_ref(), cx) {
                 Ok(task) => stages.push(Stage {
                     kind: Kind::Processor,
                     id: id.clone(),
@@ -60,7 +60,7 @@ pub(super) fn build(
                 }
             }
             next = vec![tx];
-            next_counters = vec![Some(observe::processor_incoming(id))];
+            next_counters = vec![Some(observe::processor_incoming(B::SIGNAL, id))];
         }
         entries.insert(pipeline.name.clone(), Entry { senders: next, counters: next_counters });
     }
