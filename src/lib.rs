@@ -12,7 +12,8 @@
 //! - [`audit`]: the Linux audit record parser (`ssh_events`, OTTL's `ParseLinuxAudit`).
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
 //! - [`ottl`]: the OpenTelemetry Transformation Language engine behind `filter` and `transform`.
-//! - [`gotime`]: Go's text forms of times and durations, where output must match otelcol's.
+//! - [`time`]: time parsing and printing with otelcol's semantics (Go layouts, strptime, tz
+//!   database zones, RFC 3339, Go's text forms) for filelog, OTTL and teleport.
 //! - [`receivers`], [`processors`], [`exporters`], [`extensions`]: one folder per component
 //!   at the top of the repository, mounted here; [`registry`] lists them.
 //! - [`cli`]: the `ferrocol` command.
@@ -24,7 +25,6 @@ pub mod cli;
 pub mod component;
 pub mod config;
 pub mod event;
-pub mod gotime;
 pub mod metrics;
 pub mod otlp;
 pub mod ottl;
@@ -32,6 +32,9 @@ pub mod registry;
 pub mod storage;
 pub mod tail;
 pub mod telemetry;
+pub mod time;
+/// The old path of [`time::gofmt`], still used by the health_check extension.
+pub use time::gofmt as gotime;
 pub mod topology;
 
 #[path = "../receivers/mod.rs"]
