@@ -46,6 +46,7 @@ pub struct Layout {
     text: String,
     /// Literal text before each element (Go's `skip`), the element and its layout text.
     pub(super) chunks: Vec<(String, Option<Std>, String)>,
+    has_date: bool,
 }
 
 const TABLE: &[(&str, Std)] = &[
@@ -121,19 +122,20 @@ impl Layout {
             }
         }
         chunks.push((lit, None, String::new()));
-        Layout { text: text.to_string(), chunks }
+        // otelcol's `hasDateElements`: the layout text holds a year, month, day or weekday element.
+        let has_date = ["2006", "06", "January", "Jan", "01", "_1", "02", "_2", "Monday", "Mon", "002"]
+            .iter()
+            .any(|e| text.contains(e));
+        Layout { text: text.to_string(), chunks, has_date }
     }
 
     pub fn text(&self) -> &str {
         &self.text
     }
 
-    /// Whether the layout names a date (otelcol's `hasDateElements`: the
-    /// layout text holds a year, month, day or weekday element).
+    /// Whether the layout names a date (else a parsed time gets today's).
     pub fn has_date(&self) -> bool {
-        ["2006", "06", "January", "Jan", "01", "_1", "02", "_2", "Monday", "Mon", "002"]
-            .iter()
-            .any(|e| self.text.contains(e))
+        self.has_date
     }
 }
 

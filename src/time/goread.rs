@@ -66,7 +66,12 @@ impl Layout {
                     r
                 }
                 Std::UnderYearDay | Std::ZeroYearDay => {
-                    let v = if *std == Std::UnderYearDay { v.trim_start_matches(' ') } else { v };
+                    let pad = if *std == Std::UnderYearDay {
+                        v.bytes().take(2).take_while(|c| *c == b' ').count()
+                    } else {
+                        0
+                    };
+                    let v = &v[pad..];
                     let n = v.bytes().take(3).take_while(u8::is_ascii_digit).count();
                     if n == 0 || (*std == Std::ZeroYearDay && n < 3) {
                         return Err(bad());

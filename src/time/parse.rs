@@ -30,14 +30,14 @@ pub fn location_for(name: Option<&str>, go_layout: &str) -> Result<Location, Str
 /// Parse `value` with a Go layout in `loc`.
 pub fn parse_in_location(layout: &Layout, value: &str, loc: Location) -> Result<Time, String> {
     let mut f = layout.read(value)?;
+    if layout.has_date() && f.year != 0 {
+        return resolve(&f, loc);
+    }
     let now = Time::now();
     let now_secs = now.unix_secs();
     let today = || civil_from_days((now_secs + i64::from(local().offset_at(now_secs))).div_euclid(86_400));
     if !layout.has_date() {
         (f.year, f.month, f.day) = today();
-        return resolve(&f, loc);
-    }
-    if f.year != 0 {
         return resolve(&f, loc);
     }
     f.year = today().0;
