@@ -4,15 +4,20 @@
 //! # Layout
 //! - [`config`]: YAML with positions → `${}` expansion → component configs → graph checks.
 //! - [`component`]: factory and config traits, the contexts `build` receives.
-//! - [`event`]: the batches that flow (OTLP log records) and [`ack`]: their delivery acks.
+//! - [`event`]: log batches (OTLP log records); [`signal`]: the three signals and
+//!   what the topology needs of each batch type; [`ack`]: their delivery acks.
 //! - [`topology`]: channel wiring, spawn, supervision and ordered shutdown.
+//! - [`startup`]: check and start modes of a build, listeners bound at build time.
+//! - [`http_server`]: the one HTTP server loop (otlp, health_check, self-metrics).
+//! - [`net`]: address helpers.
 //! - [`storage`]: the checkpoint store API behind `file_storage`.
 //! - [`tail`]: the file-tailing engine (globs, rotation, offsets) behind `filelog` and `teleport`.
 //! - [`anyvalue`]: JSON text straight into `AnyValue`, and key/value helpers.
 //! - [`audit`]: the Linux audit record parser (`ssh_events`, OTTL's `ParseLinuxAudit`).
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
 //! - [`ottl`]: the OpenTelemetry Transformation Language engine behind `filter` and `transform`.
-//! - [`gotime`]: Go's text forms of times and durations, where output must match otelcol's.
+//! - [`time`]: time parsing and printing with otelcol's semantics (Go layouts, strptime, tz
+//!   database zones, RFC 3339, Go's text forms) for filelog, OTTL and teleport.
 //! - [`receivers`], [`processors`], [`exporters`], [`extensions`]: one folder per component
 //!   at the top of the repository, mounted here; [`registry`] lists them.
 //! - [`cli`]: the `ferrocol` command.
@@ -24,7 +29,6 @@ pub mod cli;
 pub mod component;
 pub mod config;
 pub mod event;
-pub mod gotime;
 pub mod http_server;
 pub mod metrics;
 pub mod net;
@@ -36,6 +40,7 @@ pub mod startup;
 pub mod storage;
 pub mod tail;
 pub mod telemetry;
+pub mod time;
 pub mod topology;
 
 #[path = "../receivers/mod.rs"]

@@ -117,11 +117,14 @@ service:
     let mut r = Running::start(&["--config", &cfg]);
     util::wait_port(port, Duration::from_secs(20));
     assert_eq!(post(port, &request("fan", 3)).unwrap(), 200);
-    // The answer comes after delivery, so both copies are already printed.
+    // The answer comes after delivery, so both copies are written; the test
+    // reads the child's stdout through a pipe, which may lag behind.
+    let copies = |out: &str, i: usize| out.lines().filter(|l| l.trim_end() == format!("fan-{i}")).count();
+    r.wait_for(Duration::from_secs(5), "both copies", |out, _| (0..3).all(|i| copies(out, i) >= 2));
+    std::thread::sleep(Duration::from_millis(100));
     let out = r.stdout();
     for i in 0..3 {
-        let n = out.lines().filter(|l| l.trim_end() == format!("fan-{i}")).count();
-        assert_eq!(n, 2, "record fan-{i} should reach the exporter once per pipeline:\n{out}");
+        assert_eq!(copies(&out, i), 2, "record fan-{i} should reach the exporter once per pipeline:\n{out}");
     }
     r.signal(libc::SIGTERM);
     assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);

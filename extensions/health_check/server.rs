@@ -18,9 +18,9 @@ use tracing::info;
 
 use super::config::ResponseBody;
 use crate::component::StageError;
-use crate::gotime::{go_duration_string, rfc3339_nano, GO_ZERO_TIME};
 use crate::http_server;
 use crate::startup::Listener;
+use crate::time::gofmt::{go_duration_string, rfc3339_nano, GO_ZERO_TIME};
 
 /// What the server needs from the config.
 pub struct Settings {

@@ -14,8 +14,6 @@ pub(crate) mod operators;
 #[cfg(test)]
 mod tests;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use crate::anyvalue::{bool_value, bytes_value, from_json_value, int_value, str_value};
 use crate::component::{Factory, ReceiverConfig, ReceiverContext, ReceiverFactory, Stability, StageError, StageTask};
 use crate::config::de::from_node;
@@ -158,7 +156,7 @@ impl FilelogMapper {
 
 impl Mapper for FilelogMapper {
     fn map(&mut self, file: &FileInfo<'_>, entry: Entry<'_>, out: &mut BatchBuilder) {
-        let observed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        let observed = crate::time::now_unix_nanos();
         let size = match &entry.text {
             Text::Str(s) => s.len(),
             Text::Bytes(b) => b.len(),

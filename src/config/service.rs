@@ -370,6 +370,7 @@ fn check_pipeline(
 }
 
 /// Check a list of references; each error points at the list item.
+#[allow(clippy::too_many_arguments)]
 fn check_refs(
     parent: &Node,
     list: &str,

@@ -5,8 +5,8 @@
 //! Statements and conditions are parsed ([`parser`], with byte positions for
 //! errors), then compiled ([`compile`]): paths become direct field accessors
 //! ([`paths`]), functions are looked up and their arguments checked
-//! ([`editors`], [`converters`]), regexes are compiled ([`regex`]); time
-//! formats and zones have their own modules ([`strptime`], [`tz`]). Evaluation
+//! ([`editors`], [`converters`]), regexes are compiled ([`regex`]); times are
+//! read and printed by [`crate::time`], shared with filelog. Evaluation
 //! ([`eval`]) works on OTLP structs, borrowing instead of copying where it can.
 //! Nothing here knows about ferrocol's batches or acks: callers build a [`Ctx`]
 //! for a record, scope or resource and run [`Statement`]s or [`Condition`]s.
@@ -20,8 +20,6 @@ pub mod lexer;
 pub mod parser;
 pub mod paths;
 pub mod regex;
-pub mod strptime;
-pub mod tz;
 pub mod value;
 
 #[cfg(test)]

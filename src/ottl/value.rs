@@ -31,19 +31,7 @@ pub enum Value<'a> {
     Duration(i64),
 }
 
-/// An instant (nanoseconds since the Unix epoch) and the UTC offset it is shown in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Time {
-    pub unix_nanos: i128,
-    /// Seconds east of UTC.
-    pub offset: i32,
-}
-
-impl Time {
-    pub fn utc(unix_nanos: i128) -> Time {
-        Time { unix_nanos, offset: 0 }
-    }
-}
+pub use crate::time::Time;
 
 /// An error while evaluating a statement or condition; the processor's
 /// `error_mode` decides what happens next.
@@ -225,7 +213,7 @@ impl<'a> Value<'a> {
                 pdata::write_json_list(&mut s, l).map_err(|_| EvalError::new("json: unsupported value: NaN"))?;
                 s
             }
-            Value::Time(t) => format!("\"{}\"", super::converters::time::rfc3339_nano(*t)),
+            Value::Time(t) => format!("\"{}\"", crate::time::gofmt::rfc3339_nano(&t.to_chrono())),
             Value::Duration(d) => d.to_string(),
         };
         Ok(Some(Cow::Owned(s)))

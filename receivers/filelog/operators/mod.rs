@@ -9,7 +9,6 @@
 //! `type`, a bad field, regex or expression at its key.
 
 mod filter;
-mod gotime;
 mod parsers;
 mod severity;
 mod time;

@@ -1,13 +1,18 @@
 //! `time_parser` and the `timestamp:` block of parsers, as stanza does it:
 //! `strptime` layouts are translated to Go layouts (the `ctimefmt` table),
-//! then parsed as Go's `time.ParseInLocation` would; `epoch` layouts take
-//! seconds or sub-seconds.
+//! then parsed as Go's `time.ParseInLocation` would, in `location` (an IANA
+//! name such as `America/New_York`, `UTC`, or `Local`, the default; UTC when
+//! the layout ends in a literal `Z`), all with [`crate::time`]'s semantics,
+//! which OTTL's `Time` shares; `epoch` layouts take seconds or sub-seconds.
 
 use serde::Deserialize;
 
 use super::super::entry::{Field, LogEntry};
-use super::gotime::{go_chunks, parse_go, Chunk};
 use crate::event::{any_value::Value, AnyValue};
+use crate::time::golayout::Layout;
+use crate::time::parse::{location_for, parse_in_location};
+use crate::time::strptime::to_go_layout;
+use crate::time::tz::Location;
 
 /// The `timestamp:` block (and `time_parser`'s own keys).
 #[derive(Clone, Debug, Deserialize)]
@@ -33,7 +38,7 @@ pub struct TimeParser {
 
 #[derive(Clone, Debug)]
 enum Kind {
-    Layout { chunks: Vec<Chunk>, location: Location },
+    Layout { layout: Layout, location: Location },
     Epoch(Epoch),
 }
 
@@ -46,12 +51,6 @@ enum Epoch {
     SMs,
     SUs,
     SNs,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Location {
-    Utc,
-    Local,
 }
 
 impl TimeConfig {
@@ -67,16 +66,12 @@ impl TimeConfig {
             match self.layout_type.as_str() {
                 "strptime" | "gotime" => {
                     let go = if self.layout_type == "strptime" {
-                        strptime_to_go(&layout).map_err(|e| ("layout", e))?
+                        to_go_layout(&layout).map_err(|e| ("layout", format!("parse strptime layout: {e}")))?
                     } else {
                         layout
                     };
-                    let location = match self.location.as_deref() {
-                        Some(l) => parse_location(l).map_err(|e| ("location", e))?,
-                        None if go.ends_with('Z') => Location::Utc,
-                        None => Location::Local,
-                    };
-                    Kind::Layout { chunks: go_chunks(&go), location }
+                    let location = location_for(self.location.as_deref(), &go).map_err(|e| ("location", e))?;
+                    Kind::Layout { layout: Layout::new(&go), location }
                 }
                 "epoch" => Kind::Epoch(match layout.as_str() {
                     "s" => Epoch::S,
@@ -103,16 +98,6 @@ impl TimeConfig {
     }
 }
 
-fn parse_location(l: &str) -> Result<Location, String> {
-    match l {
-        "" | "Local" => Ok(Location::Local),
-        "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT" | "Zulu" => Ok(Location::Utc),
-        _ => Err(format!(
-            "failed to load location {l}: ferrocol supports UTC and Local (a layout with a zone offset needs no location)"
-        )),
-    }
-}
-
 impl TimeParser {
     /// Set the entry's timestamp from its field.
     pub fn parse(&self, e: &mut LogEntry) -> Result<(), String> {
@@ -121,12 +106,12 @@ impl TimeParser {
             .get(e)
             .ok_or_else(|| format!("log entry does not have the expected parse_from field: {}", self.from))?;
         let nanos = match &self.kind {
-            Kind::Layout { chunks, location } => {
+            Kind::Layout { layout, location } => {
                 let s = match &v.value {
                     Some(Value::StringValue(s)) => s.as_str(),
                     _ => return Err(format!("type {} cannot be parsed as a time", go_type(&v))),
                 };
-                parse_go(chunks, s, *location)?
+                parse_in_location(layout, s, *location)?.unix_nanos
             }
             Kind::Epoch(layout) => parse_epoch(*layout, &v)?,
         };
@@ -183,104 +168,58 @@ fn parse_epoch(layout: Epoch, v: &AnyValue) -> Result<i128, String> {
     })
 }
 
-/// `ctimefmt`'s strptime directives as Go layout elements.
-fn strptime_to_go(layout: &str) -> Result<String, String> {
-    if layout.chars().any(|c| c.is_ascii_digit()) {
-        return Err("parse strptime layout: format string should not contain decimals".into());
-    }
-    let mut out = String::new();
-    let mut chars = layout.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        let d = chars.next().ok_or("parse strptime layout: a layout cannot end with %")?;
-        out.push_str(match d {
-            'Y' => "2006",
-            'y' => "06",
-            'm' => "01",
-            'o' => "_1",
-            'q' => "1",
-            'b' | 'h' => "Jan",
-            'B' => "January",
-            'd' => "02",
-            'e' => "_2",
-            'g' => "2",
-            'a' => "Mon",
-            'A' => "Monday",
-            'H' => "15",
-            'l' => "3",
-            'I' => "03",
-            'p' => "PM",
-            'P' => "pm",
-            'M' => "04",
-            'S' => "05",
-            'L' => "999",
-            'f' => "999999",
-            's' => "999999999",
-            'Z' => "MST",
-            'z' => "-0700",
-            'w' => "-070000",
-            'i' => "-07",
-            'j' => "-07:00",
-            'k' => "-07:00:00",
-            'D' | 'x' => "01/02/2006",
-            'F' => "2006-01-02",
-            'T' | 'X' => "15:04:05",
-            'r' => "03:04:05 pm",
-            'R' => "15:04",
-            'n' => "\n",
-            't' => "\t",
-            '%' => "%",
-            'c' => "Mon Jan 02 15:04:05 2006",
-            other => return Err(format!("parse strptime layout: unsupported directive %{other}")),
-        });
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn go(layout: &str, value: &str) -> Result<i128, String> {
-        parse_go(&go_chunks(layout), value, Location::Utc)
-    }
-
-    fn st(layout: &str, value: &str) -> Result<i128, String> {
-        parse_go(&go_chunks(&strptime_to_go(layout).unwrap()), value, Location::Utc)
-    }
-
     const T: i128 = 1_581_452_773_000_000_000; // 2020-02-11 20:26:13 UTC
 
-    #[test]
-    fn go_layouts() {
-        assert_eq!(go("2006-01-02T15:04:05Z07:00", "2020-02-11T20:26:13Z"), Ok(T));
-        assert_eq!(go("2006-01-02T15:04:05Z07:00", "2020-02-11T21:26:13+01:00"), Ok(T));
-        assert_eq!(go("2006-01-02T15:04:05.000Z07:00", "2020-02-11T20:26:13.123Z"), Ok(T + 123_000_000));
-        assert_eq!(
-            go("2006-01-02T15:04:05Z07:00", "2020-02-11T20:26:13.5Z"),
-            Ok(T + 500_000_000),
-            "a fraction is accepted after seconds"
-        );
-        assert_eq!(go("Jan _2 15:04:05 2006", "Feb 11 20:26:13 2020"), Ok(T));
-        assert_eq!(go("Mon, 02 Jan 2006 15:04:05 MST", "Tue, 11 Feb 2020 20:26:13 UTC"), Ok(T));
-        assert_eq!(go("02/Jan/2006:15:04:05 -0700", "11/Feb/2020:13:26:13 -0700"), Ok(T));
-        assert_eq!(go("3:04PM 2006-01-02", "8:26PM 2020-02-11"), Ok(T - 13_000_000_000));
-        assert!(go("2006-01-02", "2020-02-11 extra").unwrap_err().contains("extra text"));
-        assert!(go("2006-01-02", "2020-13-11").unwrap_err().contains("out of range"));
+    fn cfg(y: &str) -> TimeConfig {
+        crate::config::de::from_node(&crate::config::yaml::parse("c", y).unwrap()).unwrap()
+    }
+
+    /// The timestamp a `timestamp:` block with these keys gives `value`.
+    fn stamp(keys: &str, value: &str) -> Result<u64, String> {
+        let parser = cfg(&format!("parse_from: attributes.t\n{keys}")).build().map_err(|e| e.1)?;
+        let t = crate::event::KeyValue {
+            key: "t".into(),
+            value: Some(AnyValue { value: Some(Value::StringValue(value.into())) }),
+            ..Default::default()
+        };
+        let mut e = LogEntry { attributes: vec![t], ..Default::default() };
+        parser.parse(&mut e)?;
+        Ok(e.timestamp)
     }
 
     #[test]
-    fn strptime_layouts() {
-        assert_eq!(st("%Y-%m-%d %H:%M:%S", "2020-02-11 20:26:13"), Ok(T));
-        assert_eq!(st("%Y-%m-%dT%H:%M:%S.%L%z", "2020-02-11T20:26:13.250+0000"), Ok(T + 250_000_000));
-        assert_eq!(st("%d/%b/%Y:%H:%M:%S %z", "11/Feb/2020:20:26:13 +0000"), Ok(T));
-        assert_eq!(st("%a %b %e %T %Y", "Tue Feb 11 20:26:13 2020"), Ok(T));
-        assert_eq!(st("%F %T", "2020-02-11 20:26:13"), Ok(T));
-        assert!(strptime_to_go("%Y-%Q").unwrap_err().contains("unsupported directive %Q"));
-        assert!(strptime_to_go("%Y1").is_err());
+    fn strptime_and_gotime_layouts() {
+        let t = T as u64;
+        assert_eq!(stamp("layout: '%Y-%m-%d %H:%M:%S'\nlocation: UTC\n", "2020-02-11 20:26:13"), Ok(t));
+        assert_eq!(stamp("layout: '%d/%b/%Y:%H:%M:%S %z'\n", "11/Feb/2020:21:26:13 +0100"), Ok(t));
+        assert_eq!(stamp("layout: '%Y-%m-%dT%H:%M:%S.%LZ'\n", "2020-02-11T20:26:13.250Z"), Ok(t + 250_000_000));
+        let go = "layout_type: gotime\nlayout: 'Mon, 02 Jan 2006 15:04:05 MST'\n";
+        assert_eq!(stamp(go, "Tue, 11 Feb 2020 20:26:13 UTC"), Ok(t));
+        assert!(stamp("layout: '%Y-%m-%d'\nlocation: UTC\n", "2020-02-11 junk").unwrap_err().contains("extra text"));
+    }
+
+    #[test]
+    fn named_locations_with_dst_edges() {
+        let ny = |v: &str| stamp("layout: '%Y-%m-%d %H:%M:%S'\nlocation: America/New_York\n", v);
+        let h = 3_600_000_000_000u64;
+        // 2023-07-01 12:00 EDT is 16:00Z; 2023-01-01 12:00 EST is 17:00Z.
+        assert_eq!(ny("2023-07-01 12:00:00"), Ok(1_688_212_800_000_000_000 + 4 * h));
+        assert_eq!(ny("2023-01-01 12:00:00"), Ok(1_672_574_400_000_000_000 + 5 * h));
+        // Spring forward: 02:30 on 2023-03-12 does not exist; Go reads it as 06:30Z.
+        let march12 = 1_678_579_200_000_000_000u64;
+        assert_eq!(ny("2023-03-12 02:30:00"), Ok(march12 + 6 * h + h / 2));
+        assert_eq!(ny("2023-03-12 03:30:00"), Ok(march12 + 7 * h + h / 2));
+        // Fall back: 01:30 on 2023-11-05 comes twice; the first pass (EDT, 05:30Z) is taken.
+        let nov5 = 1_699_142_400_000_000_000u64;
+        assert_eq!(ny("2023-11-05 01:30:00"), Ok(nov5 + 5 * h + h / 2));
+        assert_eq!(ny("2023-11-05 02:30:00"), Ok(nov5 + 7 * h + h / 2));
+        let berlin =
+            stamp("layout_type: gotime\nlayout: '2006-01-02 15:04'\nlocation: Europe/Berlin\n", "2023-07-01 12:00");
+        assert_eq!(berlin, Ok(1_688_212_800_000_000_000 - 2 * h));
     }
 
     #[test]
@@ -301,14 +240,15 @@ mod tests {
 
     #[test]
     fn config_checks() {
-        let cfg = |y: &str| -> TimeConfig {
-            crate::config::de::from_node(&crate::config::yaml::parse("c", y).unwrap()).unwrap()
-        };
         assert_eq!(cfg("parse_from: body.t\n").build().unwrap_err().0, "layout");
         assert_eq!(cfg("layout: '%Y'\n").build().unwrap_err().0, "parse_from");
         assert_eq!(cfg("parse_from: body.t\nlayout: x\nlayout_type: epoch\n").build().unwrap_err().0, "layout");
         assert_eq!(cfg("parse_from: body.t\nlayout: '%Y'\nlocation: Mars/Base\n").build().unwrap_err().0, "location");
         assert!(cfg("parse_from: body.t\nlayout: '%Y-%m-%dT%H:%M:%SZ'\n").build().is_ok());
+        let bad = cfg("parse_from: body.t\nlayout: '%Y-%Q'\n").build().unwrap_err();
+        assert_eq!(bad.1, "parse strptime layout: unsupported ctimefmt.ToNative() directive: %Q");
+        let zone = cfg("parse_from: body.t\nlayout: '%Y'\nlocation: Mars/Base\n").build().unwrap_err();
+        assert_eq!(zone.1, "failed to load location Mars/Base: unknown time zone Mars/Base");
     }
 }
 

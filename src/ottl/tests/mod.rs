@@ -5,6 +5,7 @@
 mod conditions;
 mod errors;
 mod statements;
+mod time;
 
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList};

@@ -1,31 +1,13 @@
 //! Go's text forms of times and durations, which otelcol's output uses (the
 //! health document, OTTL's `Format` and stringified times):
-//! `time.Duration.String()` and `time.Time.MarshalJSON()` (RFC 3339 with
-//! nanoseconds, trailing zeros trimmed).
+//! `time.Duration.String()`, `time.Time.MarshalJSON()` (RFC 3339 with
+//! nanoseconds, trailing zeros trimmed) and `time.Time.String()`.
 
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Timelike};
 
-/// English month names, as Go's layouts and strptime's `%B`/`%b` read them
-/// (an abbreviation is the first three letters).
-pub const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// English weekday names, Sunday first (`%A`/`%a`, Go's `Monday`/`Mon`).
-pub const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+use super::Time;
 
 /// What Go's `time.Time{}` marshals to; otelcol shows it while not ready.
 pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
@@ -88,6 +70,20 @@ pub fn rfc3339_nano(t: &DateTime<FixedOffset>) -> String {
         out.push_str(&format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60));
     }
     out
+}
+
+/// Go's `Time.String()`: `2006-01-02 15:04:05.999999999 -0700 MST` (zone names
+/// are not kept: UTC prints `UTC`, other offsets repeat the offset).
+pub fn go_time_string(t: Time) -> String {
+    let d = t.to_chrono();
+    let mut s = d.format("%Y-%m-%d %H:%M:%S").to_string();
+    let nanos = t.unix_nanos.rem_euclid(1_000_000_000);
+    if nanos != 0 {
+        s.push_str(format!(".{nanos:09}").trim_end_matches('0'));
+    }
+    let off = d.format("%z").to_string();
+    let zone = if t.offset == 0 { "UTC".to_string() } else { off.clone() };
+    format!("{s} {off} {zone}")
 }
 
 #[cfg(test)]
