@@ -1,4 +1,6 @@
-//! The `batch` processor: gathers records into larger batches before export.
+//! The `batch` processor: gathers records into larger batches before export,
+//! for logs, traces and metrics (items counted as otelcol counts them: log
+//! records, spans, metric data points).
 //!
 //! Sends when `send_batch_size` records are buffered or `timeout` has passed since
 //! the oldest buffered record arrived; never sends more than `send_batch_max_size`
@@ -22,7 +24,7 @@ use crate::component::{
     Factory, ProcessorConfig, ProcessorContext, ProcessorFactory, Stability, StageError, StageTask,
 };
 use crate::config::FieldError;
-use crate::event::{LogBatch, ResourceLogs};
+use crate::signal::{Batch, MetricBatch, Signal, TraceBatch};
 use crate::topology::Fanout;
 
 pub use config::BatchConfig;
@@ -39,7 +41,25 @@ impl ProcessorConfig for BatchConfig {
         BatchConfig::validate(self)
     }
 
+    fn signals(&self) -> &'static [Signal] {
+        &Signal::ALL
+    }
+
     fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
+        Ok(self.batcher(cx))
+    }
+
+    fn build_traces(&self, cx: ProcessorContext<TraceBatch>) -> Result<StageTask, StageError> {
+        Ok(self.batcher(cx))
+    }
+
+    fn build_metrics(&self, cx: ProcessorContext<MetricBatch>) -> Result<StageTask, StageError> {
+        Ok(self.batcher(cx))
+    }
+}
+
+impl BatchConfig {
+    fn batcher<B: Batch>(&self, cx: ProcessorContext<B>) -> StageTask {
         let batcher = Batcher {
             size: self.send_batch_size.max(1),
             max: self.send_batch_max_size,
@@ -49,24 +69,26 @@ impl ProcessorConfig for BatchConfig {
             count: 0,
             out: cx.output,
         };
-        Ok(Box::pin(batcher.run(cx.input)))
+        Box::pin(batcher.run(cx.input))
     }
 }
 
-struct Batcher {
+/// One batcher per pipeline; counts items as otelcol does (log records,
+/// spans, metric data points).
+struct Batcher<B: Batch> {
     size: usize,
     max: usize,
     timeout: std::time::Duration,
-    buf: Vec<ResourceLogs>,
-    /// Each buffered input's acks with how many of its records are still buffered, oldest first.
+    buf: Vec<B::Resource>,
+    /// Each buffered input's acks with how many of its items are still buffered, oldest first.
     acks: VecDeque<(Acks, usize)>,
     count: usize,
-    out: Fanout,
+    out: Fanout<B>,
 }
 
-impl Batcher {
+impl<B: Batch> Batcher<B> {
     /// Runs until every upstream sender is dropped, then flushes what is buffered.
-    async fn run(mut self, mut input: mpsc::Receiver<LogBatch>) -> Result<(), StageError> {
+    async fn run(mut self, mut input: mpsc::Receiver<B>) -> Result<(), StageError> {
         // The deadline of the oldest buffered record; far away while the buffer is empty.
         let mut deadline: Option<Instant> = None;
         loop {
@@ -99,16 +121,17 @@ impl Batcher {
         self.flush().await
     }
 
-    fn push(&mut self, batch: LogBatch) {
-        let n = batch.record_count();
+    fn push(&mut self, batch: B) {
+        let n = batch.item_count();
+        let (data, acks) = batch.into_parts();
         if n == 0 {
             // Nothing to carry: the input is done.
-            batch.acks.deliver();
+            acks.deliver();
             return;
         }
         self.count += n;
-        self.buf.extend(batch.resource_logs);
-        self.acks.push_back((batch.acks, n));
+        self.buf.extend(data);
+        self.acks.push_back((acks, n));
     }
 
     /// Send while at least `send_batch_size` records are buffered.
@@ -131,11 +154,10 @@ impl Batcher {
 
     /// Send the first `n` buffered records.
     async fn send(&mut self, n: usize) -> Result<(), StageError> {
-        let records =
-            if n >= self.count { std::mem::take(&mut self.buf) } else { crate::event::take_records(&mut self.buf, n) };
+        let items = if n >= self.count { std::mem::take(&mut self.buf) } else { B::take(&mut self.buf, n) };
         let acks = self.take_acks(n);
         self.count -= n;
-        self.out.send(LogBatch::new(records, acks)).await.map_err(|_| StageError::new("downstream stopped"))
+        self.out.send(B::from_parts(items, acks)).await.map_err(|_| StageError::new("downstream stopped"))
     }
 
     /// The acks of the inputs the first `n` buffered records came from; an input

@@ -5,7 +5,7 @@ use tokio::sync::mpsc;
 use super::*;
 use crate::ack::{Ack, Outcome};
 use crate::config::ComponentId;
-use crate::event::{str_value, LogRecord, ScopeLogs};
+use crate::event::{str_value, LogBatch, LogRecord, ResourceLogs, ScopeLogs};
 
 fn records(n: usize, tag: &str) -> Vec<ResourceLogs> {
     let log_records =
@@ -161,4 +161,37 @@ async fn a_rejected_piece_rejects_only_the_inputs_it_holds() {
     second.acks.reject();
     assert_eq!(w1.wait().await, Outcome::Delivered);
     assert_eq!(w2.wait().await, Outcome::Rejected);
+}
+
+#[tokio::test]
+async fn traces_are_batched_by_span_count_and_split_with_their_acks() {
+    use crate::signal::{ResourceSpans, ScopeSpans, Span, TraceBatch};
+    let spans = |n: usize| {
+        let spans = (0..n).map(|i| Span { name: format!("s{i}"), ..Default::default() }).collect();
+        vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }]
+    };
+    let cfg = BatchConfig {
+        send_batch_size: 4,
+        send_batch_max_size: 4,
+        timeout: crate::config::Duration::from_secs(3600),
+        ..Default::default()
+    };
+    let (in_tx, in_rx) = mpsc::channel(8);
+    let (out_tx, mut out_rx) = mpsc::channel(8);
+    let cx = ProcessorContext::new(ComponentId::new("batch", None), in_rx, Fanout::new(vec![out_tx]));
+    let task = tokio::spawn(cfg.build_traces(cx).unwrap());
+    let (ack, waiter) = Ack::new();
+    in_tx.send(TraceBatch { resource_spans: spans(6), acks: Acks::one(ack) }).await.unwrap();
+    let first = out_rx.recv().await.unwrap();
+    assert_eq!(first.item_count(), 4);
+    drop(in_tx); // flush the other two
+    let second = out_rx.recv().await.unwrap();
+    assert_eq!(second.item_count(), 2);
+    assert_eq!(second.resource_spans[0].scope_spans[0].spans[0].name, "s4");
+    first.acks.deliver();
+    let mut waiter = waiter;
+    assert_eq!(waiter.try_outcome(), None, "the input is split: its second piece is pending");
+    second.acks.deliver();
+    assert_eq!(waiter.wait().await, Outcome::Delivered);
+    task.await.unwrap().unwrap();
 }
