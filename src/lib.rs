@@ -26,6 +26,7 @@ pub mod config;
 pub mod event;
 pub mod gotime;
 pub mod metrics;
+pub mod net;
 pub mod otlp;
 pub mod ottl;
 pub mod registry;

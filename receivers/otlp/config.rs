@@ -235,16 +235,11 @@ impl HttpServerConfig {
     }
 }
 
-/// Split `host:port` (`[::1]:4318`, `:4318`); the port must be a number.
+/// An endpoint's host and numeric port ([`crate::net::split_host_port`]).
 pub fn split_host_port(endpoint: &str) -> Result<(&str, u16), String> {
-    let bad = |why: &str| format!("invalid endpoint {endpoint:?}: {why}");
-    let (host, port) = endpoint.rsplit_once(':').ok_or_else(|| bad("expected host:port"))?;
-    let host = match host.strip_prefix('[') {
-        Some(h) => h.strip_suffix(']').ok_or_else(|| bad("unbalanced brackets"))?,
-        None if host.contains(':') => return Err(bad("an IPv6 address must be in brackets, as in [::1]:4318")),
-        None => host,
-    };
-    let port = port.parse().map_err(|_| bad("the port must be a number from 0 to 65535"))?;
+    let bad = |why: &dyn std::fmt::Display| format!("invalid endpoint {endpoint:?}: {why}");
+    let (host, port) = crate::net::split_host_port(endpoint).map_err(|e| bad(&e))?;
+    let port = port.parse().map_err(|_| bad(&"the port must be a number from 0 to 65535"))?;
     Ok((host, port))
 }
 
@@ -348,7 +343,7 @@ mod tests {
                 "protocols::http::response_headers"
             ]
         );
-        assert_eq!(e[0].1, "invalid endpoint \"localhost\": expected host:port");
+        assert_eq!(e[0].1, "invalid endpoint \"localhost\": missing port in address");
         let typo = from_node::<OtlpReceiverConfig>(&parse("c", "protocols: {http: {endpiont: x}}").unwrap());
         assert_eq!(typo.unwrap_err().path, "protocols::http::endpiont");
         let proto_typo = from_node::<OtlpReceiverConfig>(&parse("c", "protocols: {htttp: {}}").unwrap());
