@@ -53,6 +53,7 @@ use super::entry::LogEntry;
 use super::expr::Expr;
 use crate::config::de::{from_node, DeError};
 use crate::config::yaml::{Node, Value};
+use crate::event::{any_value::Value as AnyValueKind, AnyValue};
 
 /// The operator types ferrocol implements.
 pub const TYPES: [&str; 9] =
@@ -172,6 +173,20 @@ impl ErrorLog {
         error!(operator = id, error = err, similar_errors_not_logged = self.suppressed, "failed to process entry");
         self.last = Some(now);
         self.suppressed = 0;
+    }
+}
+
+/// The Go type stanza names in "cannot be parsed" errors for a value.
+pub(super) fn go_type(v: &AnyValue) -> &'static str {
+    match &v.value {
+        None => "<nil>",
+        Some(AnyValueKind::StringValue(_)) => "string",
+        Some(AnyValueKind::IntValue(_)) => "int",
+        Some(AnyValueKind::DoubleValue(_)) => "float64",
+        Some(AnyValueKind::BoolValue(_)) => "bool",
+        Some(AnyValueKind::KvlistValue(_)) => "map[string]interface {}",
+        Some(AnyValueKind::ArrayValue(_)) => "[]interface {}",
+        _ => "[]uint8",
     }
 }
 

@@ -8,7 +8,7 @@ use regex::Regex;
 use super::super::entry::{Field, LogEntry, RootableField};
 use super::severity::{SeverityConfig, SeverityParser};
 use super::time::{TimeConfig, TimeParser};
-use super::{KeyResult, Kind, OperatorConfig};
+use super::{go_type, KeyResult, Kind, OperatorConfig};
 use crate::anyvalue::{map_value, parse_json_object, str_value, Numbers};
 use crate::event::{any_value::Value, AnyValue, KeyValue};
 
@@ -104,18 +104,6 @@ fn text_of(v: &AnyValue) -> Option<Cow<'_, str>> {
         Some(Value::StringValue(s)) => Some(Cow::Borrowed(s)),
         Some(Value::BytesValue(b)) => Some(String::from_utf8_lossy(b)),
         _ => None,
-    }
-}
-
-fn go_type(v: &AnyValue) -> &'static str {
-    match &v.value {
-        None => "<nil>",
-        Some(Value::IntValue(_)) => "int",
-        Some(Value::DoubleValue(_)) => "float64",
-        Some(Value::BoolValue(_)) => "bool",
-        Some(Value::KvlistValue(_)) => "map[string]interface {}",
-        Some(Value::ArrayValue(_)) => "[]interface {}",
-        _ => "string",
     }
 }
 
