@@ -22,28 +22,9 @@ mod tests {
     use super::super::{CHECKPOINT_KEY, COMMIT_QUEUE};
     use super::*;
     use crate::ack::{Ack, AckWaiter, Checkpointer};
-    use crate::storage::StorageClient;
+    use crate::storage::{MemStorage, StorageClient};
     use crate::tail::{FileId, KnownFile, Update};
-    use std::collections::HashMap;
-    use std::io;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Default)]
-    struct Mem(Mutex<HashMap<String, Vec<u8>>>);
-
-    impl StorageClient for Mem {
-        fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
-            Ok(self.0.lock().unwrap().get(key).cloned())
-        }
-        fn set(&self, key: &str, value: &[u8]) -> io::Result<()> {
-            self.0.lock().unwrap().insert(key.into(), value.to_vec());
-            Ok(())
-        }
-        fn delete(&self, key: &str) -> io::Result<()> {
-            self.0.lock().unwrap().remove(key);
-            Ok(())
-        }
-    }
+    use std::sync::Arc;
 
     fn track(offset: u64) -> Progress {
         let file = KnownFile {
@@ -57,13 +38,13 @@ mod tests {
         Progress(vec![Update::Track { id: FileId(1), file }])
     }
 
-    fn stored(mem: &Mem) -> Option<u64> {
+    fn stored(mem: &MemStorage) -> Option<u64> {
         mem.get(CHECKPOINT_KEY).unwrap().map(|b| Checkpoint::decode(&b).unwrap()[0].offset)
     }
 
     #[tokio::test]
     async fn commits_only_delivered_prefixes() {
-        let mem = Arc::new(Mem::default());
+        let mem = Arc::new(MemStorage::default());
         let (tx, cp) = Checkpointer::new(Checkpoint::default(), mem.clone(), CHECKPOINT_KEY, COMMIT_QUEUE);
         let task = tokio::spawn(cp.run());
         let (a1, w1) = Ack::new();

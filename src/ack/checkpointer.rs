@@ -138,25 +138,7 @@ impl<S: CheckpointState> Checkpointer<S> {
 mod tests {
     use super::*;
     use crate::ack::Ack;
-    use std::io;
-    use std::sync::Mutex;
-
-    /// Records every write.
-    #[derive(Default)]
-    struct Log(Mutex<Vec<Vec<u8>>>);
-
-    impl StorageClient for Log {
-        fn get(&self, _: &str) -> io::Result<Option<Vec<u8>>> {
-            Ok(self.0.lock().unwrap().last().cloned())
-        }
-        fn set(&self, _: &str, value: &[u8]) -> io::Result<()> {
-            self.0.lock().unwrap().push(value.to_vec());
-            Ok(())
-        }
-        fn delete(&self, _: &str) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::storage::MemStorage;
 
     /// Positions as deltas: the state is their sum.
     struct Sum(u32);
@@ -171,13 +153,13 @@ mod tests {
         }
     }
 
-    fn written(log: &Log) -> Vec<String> {
-        log.0.lock().unwrap().iter().map(|b| String::from_utf8(b.clone()).unwrap()).collect()
+    fn written(log: &MemStorage) -> Vec<String> {
+        log.writes("k").into_iter().map(|b| String::from_utf8(b).unwrap()).collect()
     }
 
     #[tokio::test]
     async fn folds_every_settled_delta_in_order_and_stops_at_an_abandoned_batch() {
-        let log = Arc::new(Log::default());
+        let log = Arc::new(MemStorage::default());
         let (tx, cp) = Checkpointer::new(Sum(0), log.clone(), "k", 4);
         let task = tokio::spawn(cp.run());
         let (a1, w1) = Ack::new();
@@ -200,7 +182,7 @@ mod tests {
 
     #[tokio::test]
     async fn writes_at_once_after_an_advance_then_coalesces_within_the_interval() {
-        let log = Arc::new(Log::default());
+        let log = Arc::new(MemStorage::default());
         let (tx, mut cp) = Checkpointer::new(Sum(0), log.clone(), "k", 4);
         cp.min_interval = Duration::from_secs(3600);
         let task = tokio::spawn(cp.run());
@@ -226,7 +208,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_reader_waits_when_too_many_batches_are_unsettled() {
-        let log = Arc::new(Log::default());
+        let log = Arc::new(MemStorage::default());
         let (tx, cp) = Checkpointer::new(Sum(0), log.clone(), "k", 1);
         let task = tokio::spawn(cp.run());
         let mut acks = Vec::new();
