@@ -21,6 +21,13 @@ fn value(text: &str, series: &str) -> Option<u64> {
     text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
+/// Each series has its value in the scraped `text`.
+fn expect(text: &str, series: &[(&str, u64)]) {
+    for (name, want) in series {
+        assert_eq!(value(text, name), Some(*want), "{name} in:\n{text}");
+    }
+}
+
 /// A running OTLP -> `processor` -> debug pipeline whose self-metrics are served
 /// as `telemetry(port)` says; returns once both ports listen.
 fn start(processor: &str, telemetry: impl Fn(u16) -> String) -> (tempfile::TempDir, Running, u16, u16) {
@@ -60,24 +67,17 @@ fn counts_what_flows_through_each_stage() {
         std::thread::sleep(Duration::from_millis(20));
         text = scrape(metrics);
     }
-    assert_eq!(value(&text, r#"otelcol_receiver_accepted_log_records_total{receiver="otlp"}"#), Some(3), "{text}");
-    assert_eq!(value(&text, r#"otelcol_receiver_refused_log_records_total{receiver="otlp"}"#), Some(0), "{text}");
-    assert_eq!(
-        value(&text, r#"otelcol_processor_incoming_items_total{otel_signal="logs",processor="batch"}"#),
-        Some(3),
-        "{text}"
-    );
-    assert_eq!(
-        value(&text, r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="batch"}"#),
-        Some(3),
-        "{text}"
-    );
-    assert_eq!(value(&text, r#"otelcol_exporter_sent_log_records_total{exporter="debug"}"#), Some(3), "{text}");
-    assert_eq!(value(&text, r#"otelcol_exporter_send_failed_log_records_total{exporter="debug"}"#), Some(0), "{text}");
-    assert_eq!(
-        value(&text, r#"otelcol_exporter_queue_capacity{otel_signal="logs",exporter="debug"}"#),
-        Some(16),
-        "{text}"
+    expect(
+        &text,
+        &[
+            (r#"otelcol_receiver_accepted_log_records_total{receiver="otlp"}"#, 3),
+            (r#"otelcol_receiver_refused_log_records_total{receiver="otlp"}"#, 0),
+            (r#"otelcol_processor_incoming_items_total{otel_signal="logs",processor="batch"}"#, 3),
+            (r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="batch"}"#, 3),
+            (r#"otelcol_exporter_sent_log_records_total{exporter="debug"}"#, 3),
+            (r#"otelcol_exporter_send_failed_log_records_total{exporter="debug"}"#, 0),
+            (r#"otelcol_exporter_queue_capacity{otel_signal="logs",exporter="debug"}"#, 16),
+        ],
     );
     assert!(text.contains("# TYPE otelcol_receiver_accepted_log_records_total counter\n"), "{text}");
     assert!(value(&text, "otelcol_process_memory_rss_bytes").unwrap() > 1_000_000, "{text}");
@@ -126,16 +126,13 @@ fn counts_records_a_filter_drops() {
         start("filter: {logs: {log_record: ['body == \"b\"']}}", |port| format!("{{address: 127.0.0.1:{port}}}"));
     post_abc(otlp);
     let text = scrape(metrics);
-    assert_eq!(value(&text, r#"ferrocol_processor_dropped_log_records_total{processor="filter"}"#), Some(1), "{text}");
-    assert_eq!(
-        value(&text, r#"otelcol_processor_incoming_items_total{otel_signal="logs",processor="filter"}"#),
-        Some(3),
-        "{text}"
-    );
-    assert_eq!(
-        value(&text, r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="filter"}"#),
-        Some(2),
-        "{text}"
+    expect(
+        &text,
+        &[
+            (r#"ferrocol_processor_dropped_log_records_total{processor="filter"}"#, 1),
+            (r#"otelcol_processor_incoming_items_total{otel_signal="logs",processor="filter"}"#, 3),
+            (r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="filter"}"#, 2),
+        ],
     );
     r.stop();
 }
