@@ -80,7 +80,8 @@ impl<S: CheckpointState> Checkpointer<S> {
         let mut next_write = Instant::now();
         let mut warned = false;
         loop {
-            let receive = open && self.acks.in_flight() < self.max_in_flight;
+            // Stuck, positions are dropped as they come: never hold the reader up.
+            let receive = open && (self.acks.is_stuck() || self.acks.in_flight() < self.max_in_flight);
             tokio::select! {
                 got = self.input.recv(), if receive => match got {
                     // Behind an abandoned batch nothing is committed: drop them.
@@ -204,6 +205,27 @@ mod tests {
         drop(tx);
         task.await.unwrap();
         assert_eq!(written(&log), ["1", "6"], "both advances in the last write");
+    }
+
+    #[tokio::test]
+    async fn behind_an_abandoned_batch_the_reader_is_never_held_up() {
+        let log = Arc::new(MemStorage::default());
+        let (tx, cp) = Checkpointer::new(Sum(0), log.clone(), "k", 1);
+        let task = tokio::spawn(cp.run());
+        let sends = async {
+            let (a, w) = Ack::new();
+            tx.send((1, w)).await.unwrap();
+            drop(a);
+            for d in 0..100 {
+                let (a, w) = Ack::new();
+                tx.send((d, w)).await.unwrap();
+                a.deliver();
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), sends).await.expect("the sender was held up");
+        drop(tx);
+        task.await.unwrap();
+        assert!(written(&log).is_empty());
     }
 
     #[tokio::test]
