@@ -130,7 +130,7 @@ impl AckWaiter {
     }
 
     /// Wait without consuming the waiter (cancel-safe); the outcome is kept.
-    pub async fn wait_mut(&mut self) -> Outcome {
+    async fn wait_mut(&mut self) -> Outcome {
         if let Some(o) = self.known {
             return o;
         }
