@@ -68,7 +68,7 @@ impl Startup {
     /// endpoint's form is checked and nothing is bound.
     pub fn listen(&self, endpoint: &str) -> Result<Listener, StageError> {
         let fail = |e: &dyn std::fmt::Display| StageError::new(format!("cannot listen on {endpoint}: {e}"));
-        let (host, port) = crate::net::split_host_port(endpoint).map_err(|e| fail(&e))?;
+        let (host, port) = crate::net::endpoint_host_port(endpoint).map_err(|e| fail(&e))?;
         if self.mode == Mode::Check {
             return Ok(Listener(None));
         }

@@ -39,3 +39,33 @@ pub trait StorageClient: Send + Sync {
     fn set(&self, key: &str, value: &[u8]) -> io::Result<()>;
     fn delete(&self, key: &str) -> io::Result<()>;
 }
+
+/// A storage client in memory that remembers every write, for tests.
+#[cfg(test)]
+#[derive(Default)]
+pub struct MemStorage(std::sync::Mutex<Vec<(String, Option<Vec<u8>>)>>);
+
+#[cfg(test)]
+impl MemStorage {
+    /// Every value written to `key`, oldest first.
+    pub fn writes(&self, key: &str) -> Vec<Vec<u8>> {
+        let log = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        log.iter().filter(|(k, _)| k == key).filter_map(|(_, v)| v.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+impl StorageClient for MemStorage {
+    fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
+        let log = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(log.iter().rev().find(|(k, _)| k == key).and_then(|(_, v)| v.clone()))
+    }
+    fn set(&self, key: &str, value: &[u8]) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((key.into(), Some(value.to_vec())));
+        Ok(())
+    }
+    fn delete(&self, key: &str) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((key.into(), None));
+        Ok(())
+    }
+}

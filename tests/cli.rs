@@ -1,6 +1,42 @@
 //! The command line: --version, components, validate, config errors and exit codes.
 
-use crate::util::{self, run, write};
+use std::time::Duration;
+
+use crate::util::{self, run, run_with_env, write};
+
+/// `c.yaml` with `text` in a fresh directory (kept while the guard lives).
+fn config(text: &str) -> (tempfile::TempDir, String) {
+    let dir = util::tempdir();
+    let path = write(dir.path(), "c.yaml", text);
+    (dir, path)
+}
+
+/// OTLP on `otlp` to debug, with a health_check on `health` when given.
+fn otlp_to_debug(otlp: &str, health: Option<&str>) -> String {
+    let mut text =
+        format!("receivers: {{otlp: {{protocols: {{http: {{endpoint: {otlp}}}}}}}}}\nexporters: {{debug: }}\n");
+    let extensions = match health {
+        Some(endpoint) => {
+            text.push_str(&format!("extensions: {{health_check: {{endpoint: \"{endpoint}\"}}}}\n"));
+            "extensions: [health_check], "
+        }
+        None => "",
+    };
+    text.push_str(&format!(
+        "service: {{{extensions}pipelines: {{logs: {{receivers: [otlp], exporters: [debug]}}}}}}\n"
+    ));
+    text
+}
+
+/// The process started with `cfg` exits 1 and names `what`; its stderr.
+fn fails_at_start_naming(cfg: &str, what: &str) -> String {
+    let mut r = util::Running::start(&["--config", cfg]);
+    let code = r.wait_exit(Duration::from_secs(20));
+    let err = r.stderr();
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(what), "{err}");
+    err
+}
 
 #[test]
 fn version() {
@@ -85,12 +121,7 @@ service:
 
 #[test]
 fn a_run_with_a_bad_config_exits_1_without_starting() {
-    let dir = util::tempdir();
-    let cfg = write(
-        dir.path(),
-        "c.yaml",
-        "receivers: {}\nservice: {pipelines: {traces: {receivers: [x], exporters: [y]}}}\n",
-    );
+    let (_dir, cfg) = config("receivers: {}\nservice: {pipelines: {traces: {receivers: [x], exporters: [y]}}}\n");
     let (code, out, err) = run(&["--config", &cfg]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
@@ -102,10 +133,7 @@ fn a_run_with_a_bad_config_exits_1_without_starting() {
 
 #[test]
 fn secrets_from_env_never_appear_in_errors() {
-    let dir = util::tempdir();
-    let cfg = write(
-        dir.path(),
-        "c.yaml",
+    let (_dir, cfg) = config(
         "\
 receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:0}}}}
 processors: {batch: {send_batch_size: \"${env:FERRO_SECRET}\"}}
@@ -113,13 +141,8 @@ exporters: {debug: }
 service: {pipelines: {logs: {receivers: [otlp], processors: [batch], exporters: [debug]}}}
 ",
     );
-    let out = std::process::Command::new(util::BIN)
-        .args(["validate", "--config", &cfg])
-        .env("FERRO_SECRET", "hunter2-token")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1));
+    let (code, _, err) = run_with_env(&["validate", "--config", &cfg], &[("FERRO_SECRET", "hunter2-token")]);
+    assert_eq!(code, 1);
     assert!(
         err.contains("processors::batch: send_batch_size: invalid value (from an environment variable; not shown)"),
         "{err}"
@@ -150,43 +173,18 @@ fn set_flag_and_repeated_configs_merge() {
 fn a_component_failing_at_start_stops_the_process_naming_it() {
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = busy.local_addr().unwrap().port();
-    let dir = util::tempdir();
-    let cfg = write(
-        dir.path(),
-        "c.yaml",
-        &format!(
-            "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{port}}}}}}}}}\n\
-             exporters: {{debug: }}\n\
-             service: {{pipelines: {{logs: {{receivers: [otlp], exporters: [debug]}}}}}}\n"
-        ),
-    );
-    let mut r = util::Running::start(&["--config", &cfg]);
-    let code = r.wait_exit(std::time::Duration::from_secs(20));
-    assert_eq!(code, 1, "{}", r.stderr());
-    assert!(r.stderr().contains("receivers::otlp"), "{}", r.stderr());
-    assert!(r.stderr().contains(&port.to_string()), "{}", r.stderr());
+    let (_dir, cfg) = config(&otlp_to_debug(&format!("127.0.0.1:{port}"), None));
+    let err = fails_at_start_naming(&cfg, "receivers::otlp");
+    assert!(err.contains(&port.to_string()), "{err}");
 }
 
 #[test]
 fn an_extension_failing_at_start_stops_the_process_naming_it() {
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = busy.local_addr().unwrap().port();
-    let otlp = util::free_port();
-    let dir = util::tempdir();
-    let cfg = write(
-        dir.path(),
-        "c.yaml",
-        &format!(
-            "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{otlp}}}}}}}}}\n\
-             exporters: {{debug: }}\n\
-             extensions: {{health_check: {{endpoint: 127.0.0.1:{port}}}}}\n\
-             service: {{extensions: [health_check], pipelines: {{logs: {{receivers: [otlp], exporters: [debug]}}}}}}\n"
-        ),
-    );
-    let mut r = util::Running::start(&["--config", &cfg]);
-    let code = r.wait_exit(std::time::Duration::from_secs(20));
-    assert_eq!(code, 1, "{}", r.stderr());
-    assert!(r.stderr().contains("extensions::health_check"), "{}", r.stderr());
+    let otlp = format!("127.0.0.1:{}", util::free_port());
+    let (_dir, cfg) = config(&otlp_to_debug(&otlp, Some(&format!("127.0.0.1:{port}"))));
+    fails_at_start_naming(&cfg, "extensions::health_check");
 }
 
 #[test]
@@ -196,32 +194,18 @@ fn health_subcommand_probes_the_health_check() {
     let (code, _, err) = run(&["health", "--endpoint", &endpoint]);
     assert_eq!(code, 1, "nothing listens yet");
     assert!(err.contains("health check at"), "{err}");
-    let dir = util::tempdir();
-    let cfg = write(
-        dir.path(),
-        "c.yaml",
-        &format!(
-            "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{otlp}}}}}}}}}\n\
-             exporters: {{debug: }}\n\
-             extensions: {{health_check: {{endpoint: \"{endpoint}\"}}}}\n\
-             service: {{extensions: [health_check], pipelines: {{logs: {{receivers: [otlp], exporters: [debug]}}}}}}\n"
-        ),
-    );
+    let (_dir, cfg) = config(&otlp_to_debug(&format!("127.0.0.1:{otlp}"), Some(&endpoint)));
     let mut r = util::Running::start(&["--config", &cfg]);
-    util::wait_port(health, std::time::Duration::from_secs(20));
+    util::wait_port(health, Duration::from_secs(20));
     let (code, out, _) = run(&["health", "--endpoint", &endpoint]);
     assert_eq!(code, 0);
     assert!(out.contains("Server available"), "{out}");
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(std::time::Duration::from_secs(20)), 0);
+    r.stop();
 }
 
 #[test]
 fn secrets_in_validate_messages_and_nested_env_values_are_not_shown() {
-    let dir = util::tempdir();
-    let cfg = write(
-        dir.path(),
-        "c.yaml",
+    let (_dir, cfg) = config(
         "\
 receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:0}}}}
 exporters: {debug: }
@@ -233,14 +217,10 @@ service: {extensions: [health_check], pipelines: {logs: {receivers: [otlp], expo
 ",
     );
     let validate = |map: &str| {
-        let out = std::process::Command::new(util::BIN)
-            .args(["validate", "--config", &cfg])
-            .env("FERRO_EP", "hunter2-endpoint")
-            .env("FERRO_MAP", map)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        String::from_utf8_lossy(&out.stderr).into_owned()
+        let (code, _, err) =
+            run_with_env(&["validate", "--config", &cfg], &[("FERRO_EP", "hunter2-endpoint"), ("FERRO_MAP", map)]);
+        assert_eq!(code, 1);
+        err
     };
     // A nested value of an expanded map.
     let err = validate("{enabled: hunter3-secret}");
@@ -264,13 +244,10 @@ fn the_shipped_examples_validate() {
             // Not /var/lib/ferrocol on the test machine: create_directory would make it.
             args.push(format!("--set=extensions::file_storage::directory={}", storage.path().display()));
         }
-        let out = std::process::Command::new(util::BIN)
-            .args(&args)
-            .env("OTLP_LOGS_ENDPOINT", "https://otlp.example.com/v1/logs")
-            .env("OTLP_TOKEN", "t")
-            .env("EVENTS_TOKEN", "t")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env =
+            [("OTLP_LOGS_ENDPOINT", "https://otlp.example.com/v1/logs"), ("OTLP_TOKEN", "t"), ("EVENTS_TOKEN", "t")];
+        let (code, _, err) = run_with_env(&args, &env);
+        assert_eq!(code, 0, "{name}: {err}");
     }
 }

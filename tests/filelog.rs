@@ -39,24 +39,38 @@ fn wait_records(r: &Running, n: usize) {
     r.wait_for(WAIT, &format!("{n} records"), |out, _| printed_records(out) >= n);
 }
 
+/// Read the files matching `include` (a path or glob) from the beginning.
+fn start(work: &Path, include: &Path) -> Running {
+    let receiver = format!("    include: [{:?}]\n    start_at: beginning\n", include.to_string_lossy());
+    Running::start(&["--config", &config(work, &receiver)])
+}
+
+/// logrotate's copytruncate: copy the file to `copy`, truncate it in place.
+fn copytruncate(log: &Path, copy: &Path) {
+    fs::copy(log, copy).unwrap();
+    OpenOptions::new().write(true).open(log).unwrap().set_len(0).unwrap();
+}
+
+/// Stop cleanly; the record lines printed.
+fn stop(mut r: Running) -> Vec<String> {
+    r.stop();
+    bodies(&r.stdout())
+}
+
 #[test]
 fn copytruncate_rotation_reads_new_lines_once() {
     let work = util::tempdir();
     let log = work.path().join("app.log");
     append(&log, "before 1\nbefore 2\nbefore 3\n");
-    let include = format!("    include: [{:?}]\n    start_at: beginning\n", log.to_string_lossy());
-    let mut r = Running::start(&["--config", &config(work.path(), &include)]);
+    let r = start(work.path(), &log);
     wait_records(&r, 3);
-    // logrotate copytruncate: copy aside (outside the pattern), truncate in place.
-    fs::copy(&log, work.path().join("app.log.1")).unwrap();
-    OpenOptions::new().write(true).open(&log).unwrap().set_len(0).unwrap();
+    // The copy is set aside outside the pattern.
+    copytruncate(&log, &work.path().join("app.log.1"));
     append(&log, "after 1\n");
     wait_records(&r, 4);
     append(&log, "after 2\n");
     wait_records(&r, 5);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
-    assert_eq!(bodies(&r.stdout()), ["before 1", "before 2", "before 3", "after 1", "after 2"]);
+    assert_eq!(stop(r), ["before 1", "before 2", "before 3", "after 1", "after 2"]);
 }
 
 #[test]
@@ -64,19 +78,15 @@ fn copytruncate_with_the_copy_inside_the_pattern() {
     let work = util::tempdir();
     let log = work.path().join("app.log");
     append(&log, "first line of the log\n");
-    let include = format!("    include: ['{}/app.log*']\n    start_at: beginning\n", work.path().to_string_lossy());
-    let mut r = Running::start(&["--config", &config(work.path(), &include)]);
+    let r = start(work.path(), &work.path().join("app.log*"));
     wait_records(&r, 1);
-    fs::copy(&log, work.path().join("app.log.1")).unwrap();
-    OpenOptions::new().write(true).open(&log).unwrap().set_len(0).unwrap();
+    copytruncate(&log, &work.path().join("app.log.1"));
     append(&log, "after\n");
     wait_records(&r, 2);
     // One more line proves later polls did not re-read the copy.
     append(&log, "later\n");
     wait_records(&r, 3);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
-    assert_eq!(bodies(&r.stdout()), ["first line of the log", "after", "later"]);
+    assert_eq!(stop(r), ["first line of the log", "after", "later"]);
 }
 
 #[test]
@@ -84,8 +94,7 @@ fn move_create_rotation_finishes_the_old_file() {
     let work = util::tempdir();
     let log = work.path().join("app.log");
     append(&log, "old 1\n");
-    let include = format!("    include: [{:?}]\n    start_at: beginning\n", log.to_string_lossy());
-    let mut r = Running::start(&["--config", &config(work.path(), &include)]);
+    let r = start(work.path(), &log);
     wait_records(&r, 1);
     let rotated = work.path().join("app.log.1");
     fs::rename(&log, &rotated).unwrap();
@@ -95,9 +104,7 @@ fn move_create_rotation_finishes_the_old_file() {
     wait_records(&r, 3);
     append(&log, "new 2\n");
     wait_records(&r, 4);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
-    let mut got = bodies(&r.stdout());
+    let mut got = stop(r);
     got.sort();
     assert_eq!(got, ["new 1", "new 2", "old 1", "old 2"]);
 }
@@ -159,8 +166,7 @@ fn operators_parse_ssh_lines() {
     );
     let mut r = Running::start(&["--config", &cfg]);
     wait_records(&r, 2);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
+    r.stop();
     let out = r.stdout();
     let lines = bodies(&out);
     assert_eq!(lines.len(), 2, "{out}");

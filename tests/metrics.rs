@@ -21,24 +21,42 @@ fn value(text: &str, series: &str) -> Option<u64> {
     text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
-#[test]
-fn counts_what_flows_through_each_stage() {
+/// Each series has its value in the scraped `text`.
+fn expect(text: &str, series: &[(&str, u64)]) {
+    for (name, want) in series {
+        assert_eq!(value(text, name), Some(*want), "{name} in:\n{text}");
+    }
+}
+
+/// A running OTLP -> `processor` -> debug pipeline whose self-metrics are served
+/// as `telemetry(port)` says; returns once both ports listen.
+fn start(processor: &str, telemetry: impl Fn(u16) -> String) -> (tempfile::TempDir, Running, u16, u16) {
     let dir = util::tempdir();
     let (otlp, metrics) = (util::free_port(), util::free_port());
+    let name = processor.split(':').next().unwrap_or_default();
     let cfg = write(
         dir.path(),
         "c.yaml",
         &format!(
             "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{otlp}}}}}}}}}\n\
-             processors: {{batch: {{timeout: 10ms}}}}\n\
+             processors: {{{processor}}}\n\
              exporters: {{debug: {{use_internal_logger: false}}}}\n\
-             service:\n  pipelines: {{logs: {{receivers: [otlp], processors: [batch], exporters: [debug]}}}}\n  \
-             telemetry: {{metrics: {{readers: [{{pull: {{exporter: {{prometheus: {{host: 127.0.0.1, port: {metrics}}}}}}}}}]}}}}\n"
+             service:\n  pipelines: {{logs: {{receivers: [otlp], processors: [{name}], exporters: [debug]}}}}\n  \
+             telemetry: {{metrics: {}}}\n",
+            telemetry(metrics)
         ),
     );
-    let mut r = Running::start(&["--config", &cfg]);
+    let r = Running::start(&["--config", &cfg]);
     util::wait_port(otlp, Duration::from_secs(20));
     util::wait_port(metrics, Duration::from_secs(20));
+    (dir, r, otlp, metrics)
+}
+
+#[test]
+fn counts_what_flows_through_each_stage() {
+    let (_dir, mut r, otlp, metrics) = start("batch: {timeout: 10ms}", |port| {
+        format!("{{readers: [{{pull: {{exporter: {{prometheus: {{host: 127.0.0.1, port: {port}}}}}}}}}]}}")
+    });
     post_abc(otlp);
     // The answer comes after delivery, and the relay counts right after the ack settles.
     let mut text = scrape(metrics);
@@ -49,31 +67,23 @@ fn counts_what_flows_through_each_stage() {
         std::thread::sleep(Duration::from_millis(20));
         text = scrape(metrics);
     }
-    assert_eq!(value(&text, r#"otelcol_receiver_accepted_log_records_total{receiver="otlp"}"#), Some(3), "{text}");
-    assert_eq!(value(&text, r#"otelcol_receiver_refused_log_records_total{receiver="otlp"}"#), Some(0), "{text}");
-    assert_eq!(
-        value(&text, r#"otelcol_processor_incoming_items_total{otel_signal="logs",processor="batch"}"#),
-        Some(3),
-        "{text}"
-    );
-    assert_eq!(
-        value(&text, r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="batch"}"#),
-        Some(3),
-        "{text}"
-    );
-    assert_eq!(value(&text, r#"otelcol_exporter_sent_log_records_total{exporter="debug"}"#), Some(3), "{text}");
-    assert_eq!(value(&text, r#"otelcol_exporter_send_failed_log_records_total{exporter="debug"}"#), Some(0), "{text}");
-    assert_eq!(
-        value(&text, r#"otelcol_exporter_queue_capacity{otel_signal="logs",exporter="debug"}"#),
-        Some(16),
-        "{text}"
+    expect(
+        &text,
+        &[
+            (r#"otelcol_receiver_accepted_log_records_total{receiver="otlp"}"#, 3),
+            (r#"otelcol_receiver_refused_log_records_total{receiver="otlp"}"#, 0),
+            (r#"otelcol_processor_incoming_items_total{otel_signal="logs",processor="batch"}"#, 3),
+            (r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="batch"}"#, 3),
+            (r#"otelcol_exporter_sent_log_records_total{exporter="debug"}"#, 3),
+            (r#"otelcol_exporter_send_failed_log_records_total{exporter="debug"}"#, 0),
+            (r#"otelcol_exporter_queue_capacity{otel_signal="logs",exporter="debug"}"#, 16),
+        ],
     );
     assert!(text.contains("# TYPE otelcol_receiver_accepted_log_records_total counter\n"), "{text}");
     assert!(value(&text, "otelcol_process_memory_rss_bytes").unwrap() > 1_000_000, "{text}");
     let (status, _, _) = http_request(metrics, "GET", "/other", &[], b"").unwrap();
     assert_eq!(status, 404);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+    r.stop();
 }
 
 #[test]
@@ -87,8 +97,7 @@ fn legacy_address_level_none_and_periodic_readers() {
     let mut r = Running::start(&["--config", &legacy]);
     util::wait_port(port, Duration::from_secs(20));
     assert!(scrape(port).contains("otelcol_process_uptime_seconds_total"));
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+    r.stop();
 
     let none = write(
         dir.path(),
@@ -99,8 +108,7 @@ fn legacy_address_level_none_and_periodic_readers() {
     r.wait_stderr("pipelines are running");
     std::thread::sleep(Duration::from_millis(200));
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "level: none serves nothing");
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+    r.stop();
 
     let periodic =
         write(dir.path(), "c.yaml", &format!("{base}  telemetry: {{metrics: {{readers: [{{periodic: {{}}}}]}}}}\n"));
@@ -114,35 +122,17 @@ fn legacy_address_level_none_and_periodic_readers() {
 
 #[test]
 fn counts_records_a_filter_drops() {
-    let dir = util::tempdir();
-    let (otlp, metrics) = (util::free_port(), util::free_port());
-    let cfg = write(
-        dir.path(),
-        "c.yaml",
-        &format!(
-            "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{otlp}}}}}}}}}\n\
-             processors: {{filter: {{logs: {{log_record: ['body == \"b\"']}}}}}}\n\
-             exporters: {{debug: {{use_internal_logger: false}}}}\n\
-             service:\n  pipelines: {{logs: {{receivers: [otlp], processors: [filter], exporters: [debug]}}}}\n  \
-             telemetry: {{metrics: {{address: 127.0.0.1:{metrics}}}}}\n"
-        ),
-    );
-    let mut r = Running::start(&["--config", &cfg]);
-    util::wait_port(otlp, Duration::from_secs(20));
-    util::wait_port(metrics, Duration::from_secs(20));
+    let (_dir, mut r, otlp, metrics) =
+        start("filter: {logs: {log_record: ['body == \"b\"']}}", |port| format!("{{address: 127.0.0.1:{port}}}"));
     post_abc(otlp);
     let text = scrape(metrics);
-    assert_eq!(value(&text, r#"ferrocol_processor_dropped_log_records_total{processor="filter"}"#), Some(1), "{text}");
-    assert_eq!(
-        value(&text, r#"otelcol_processor_incoming_items_total{otel_signal="logs",processor="filter"}"#),
-        Some(3),
-        "{text}"
+    expect(
+        &text,
+        &[
+            (r#"ferrocol_processor_dropped_log_records_total{processor="filter"}"#, 1),
+            (r#"otelcol_processor_incoming_items_total{otel_signal="logs",processor="filter"}"#, 3),
+            (r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="filter"}"#, 2),
+        ],
     );
-    assert_eq!(
-        value(&text, r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="filter"}"#),
-        Some(2),
-        "{text}"
-    );
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+    r.stop();
 }

@@ -20,8 +20,15 @@ fn post(port: u16, body: &[u8]) -> std::io::Result<u16> {
     http_request(port, "POST", "/v1/logs", &[("Content-Type", "application/json")], body).map(|(s, _, _)| s)
 }
 
-fn config(dir: &std::path::Path, port: u16, body: &str) -> String {
-    write(dir, "c.yaml", &body.replace("PORT", &port.to_string()))
+/// Start ferrocol with `body` as its config, `PORT` replaced by a free port for
+/// the OTLP receiver; returns once that port listens.
+fn start(body: &str) -> (tempfile::TempDir, Running, u16) {
+    let dir = util::tempdir();
+    let port = util::free_port();
+    let cfg = write(dir.path(), "c.yaml", &body.replace("PORT", &port.to_string()));
+    let r = Running::start(&["--config", &cfg]);
+    util::wait_port(port, Duration::from_secs(20));
+    (dir, r, port)
 }
 
 /// Sum of "log records" over the `Logs` lines the debug exporter printed.
@@ -35,11 +42,7 @@ fn printed_records(stdout: &str) -> usize {
 
 #[test]
 fn clean_shutdown_under_load_loses_nothing_accepted() {
-    let dir = util::tempdir();
-    let port = util::free_port();
-    let cfg = config(
-        dir.path(),
-        port,
+    let (_dir, mut r, port) = start(
         "\
 receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:PORT}}}}
 processors: {batch: {send_batch_size: 50, timeout: 100ms}}
@@ -49,8 +52,6 @@ service:
   channel_capacity: 2
 ",
     );
-    let mut r = Running::start(&["--config", &cfg]);
-    util::wait_port(port, Duration::from_secs(20));
 
     let accepted = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
@@ -99,11 +100,7 @@ service:
 
 #[test]
 fn fan_out_to_pipelines_and_fan_in_to_one_exporter() {
-    let dir = util::tempdir();
-    let port = util::free_port();
-    let cfg = config(
-        dir.path(),
-        port,
+    let (_dir, mut r, port) = start(
         "\
 receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:PORT}}}}
 processors: {batch: {timeout: 10ms}}
@@ -114,8 +111,6 @@ service:
     logs/b: {receivers: [otlp], processors: [batch], exporters: [debug]}
 ",
     );
-    let mut r = Running::start(&["--config", &cfg]);
-    util::wait_port(port, Duration::from_secs(20));
     assert_eq!(post(port, &request("fan", 3)).unwrap(), 200);
     // The answer comes after delivery, so both copies are written; the test
     // reads the child's stdout through a pipe, which may lag behind.
@@ -126,8 +121,7 @@ service:
     for i in 0..3 {
         assert_eq!(copies(&out, i), 2, "record fan-{i} should reach the exporter once per pipeline:\n{out}");
     }
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+    r.stop();
 }
 
 /// `make run`'s setup: config.example.yaml on the bundled samples (a journal built
@@ -172,8 +166,7 @@ fn the_example_config_prints_the_bundled_samples_normalised() {
             && out.contains("Str(ssh.session.start)")
             && out.contains("Body: Str(Accepted publickey for alice")
     });
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0);
+    r.stop();
     let out = r.stdout();
     assert!(out.contains("     -> ssh.source: Str(teleport)"), "{out}");
     assert!(out.contains("     -> ssh.source: Str(auditd)"), "{out}");

@@ -36,7 +36,12 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
 
 /// Run `ferrocol ARGS` to completion: (exit code, stdout, stderr).
 pub fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN).args(args).env_remove("FERROCOL_LOG").output().unwrap();
+    run_with_env(args, &[])
+}
+
+/// [`run`] with these environment variables set.
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let out = Command::new(BIN).args(args).env_remove("FERROCOL_LOG").envs(env.iter().copied()).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -109,6 +114,12 @@ impl Running {
     }
 
     /// Send a signal (libc::SIGTERM, ...).
+    /// SIGTERM, then a clean exit (0) within 20 s.
+    pub fn stop(&mut self) {
+        self.signal(libc::SIGTERM);
+        assert_eq!(self.wait_exit(Duration::from_secs(20)), 0, "{}", self.stderr());
+    }
+
     pub fn signal(&self, sig: i32) {
         unsafe {
             libc::kill(self.child.id() as i32, sig);

@@ -80,7 +80,7 @@ impl HealthCheckConfig {
         let mut errors = Vec::new();
         if self.endpoint.is_empty() {
             errors.push(FieldError::new("endpoint", "endpoint must be specified"));
-        } else if let Err(e) = crate::net::split_host_port(&self.endpoint) {
+        } else if let Err(e) = crate::net::endpoint_host_port(&self.endpoint) {
             errors.push(FieldError::new("endpoint", format!("{e} (such as {DEFAULT_ENDPOINT})")));
         }
         if !self.path.starts_with('/') {
@@ -163,7 +163,7 @@ mod tests {
             ]
         );
         let c = load("endpoint: localhost\n");
-        assert!(messages(&c)[0].contains("expected host:port"), "{:?}", messages(&c));
+        assert!(messages(&c)[0].contains("missing port in address"), "{:?}", messages(&c));
         let c = load("endpoint: localhost:http\n");
         assert!(messages(&c)[0].contains("must be a number"), "{:?}", messages(&c));
     }

@@ -13,7 +13,8 @@
 use crate::audit::AuditRecord;
 
 use super::config::Source;
-use super::normalize::{split_host_port, Facts, Outcome, SshEvent};
+use super::normalize::{Facts, Outcome, SshEvent};
+use crate::net::host_and_port;
 
 /// `auid` / `ses` when unset (`(uint32)-1`).
 const UNSET: &str = "4294967295";
@@ -122,9 +123,9 @@ fn addresses(rec: &AuditRecord, teleport: bool, f: &mut Facts) {
         f.client_port = rec.msg_field("rport").and_then(|p| p.parse().ok());
     }
     if let Some(laddr) = known(rec.msg_field("laddr")) {
-        let (host, port) = split_host_port(laddr);
+        let (host, port) = host_and_port(laddr);
         f.server_address = Some(host.to_string());
-        f.server_port = port.or_else(|| rec.msg_field("lport").and_then(|p| p.parse().ok()));
+        f.server_port = port.map(i64::from).or_else(|| rec.msg_field("lport").and_then(|p| p.parse().ok()));
     }
     if teleport && f.server_address.is_none() {
         f.server_address = known(rec.msg_field("hostname")).map(str::to_string);

@@ -134,31 +134,13 @@ impl Facts {
 
     /// Sets the client from `host:port`, `[v6]:port` or a bare address.
     pub fn set_client(&mut self, addr: &str) {
-        let (host, port) = split_host_port(addr);
+        let (host, port) = crate::net::host_and_port(addr);
         if !host.is_empty() {
             self.client_address = Some(host.to_string());
         }
-        if port.is_some() {
-            self.client_port = port;
+        if let Some(port) = port {
+            self.client_port = Some(i64::from(port));
         }
-    }
-}
-
-/// `10.0.0.9:52311` → (`10.0.0.9`, 52311); `[::1]:37718` → (`::1`, 37718); a bare
-/// address (IPv6 too) has no port.
-pub fn split_host_port(addr: &str) -> (&str, Option<i64>) {
-    if let Some(rest) = addr.strip_prefix('[') {
-        if let Some((host, tail)) = rest.split_once(']') {
-            return (host, tail.strip_prefix(':').and_then(|p| p.parse().ok()));
-        }
-    }
-    match addr.rsplit_once(':') {
-        // One colon: host:port. More: a bare IPv6 address.
-        Some((host, port)) if !host.contains(':') => match port.parse() {
-            Ok(p) => (host, Some(p)),
-            Err(_) => (addr, None),
-        },
-        _ => (addr, None),
     }
 }
 
@@ -246,15 +228,6 @@ fn add_opt(attrs: &mut Vec<KeyValue>, key: &str, value: Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn host_port_forms() {
-        assert_eq!(split_host_port("10.0.0.9:52311"), ("10.0.0.9", Some(52311)));
-        assert_eq!(split_host_port("[::1]:37718"), ("::1", Some(37718)));
-        assert_eq!(split_host_port("2001:db8::1"), ("2001:db8::1", None));
-        assert_eq!(split_host_port("203.0.113.7"), ("203.0.113.7", None));
-        assert_eq!(split_host_port("localhost:x"), ("localhost:x", None));
-    }
 
     #[test]
     fn severity_is_raised_never_lowered() {

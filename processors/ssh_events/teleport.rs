@@ -8,7 +8,8 @@
 use crate::event::{any_value::Value, AnyValue, KeyValue, LogRecord};
 
 use super::config::Source;
-use super::normalize::{split_host_port, Facts, Outcome, SshEvent};
+use super::normalize::{Facts, Outcome, SshEvent};
+use crate::net::host_and_port;
 
 /// The Teleport event type → `ssh.event` (`None`: not an SSH access event).
 pub fn event_for(event: &str, rec: &Event) -> Option<SshEvent> {
@@ -110,9 +111,9 @@ pub fn facts(ev: &Event, kind: &str) -> Option<Facts> {
     }
     if ev.attr("server.address").is_none() {
         if let Some(local) = ev.body_str("addr.local") {
-            let (host, port) = split_host_port(local);
+            let (host, port) = host_and_port(local);
             f.server_address = owned(Some(host));
-            f.server_port = port;
+            f.server_port = port.map(i64::from);
         }
     }
     Some(f)

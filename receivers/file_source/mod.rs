@@ -4,9 +4,9 @@
 //! reaches the reads), and checkpoints after delivery.
 //!
 //! Delivery: each batch carries one ack. The engine's progress (file offsets)
-//! for that batch is queued in send order; a progress is applied to the
-//! checkpoint only once its batch and every batch before it are settled, and
-//! the checkpoint is written to `storage` off the hot path. After a restart
+//! for that batch goes to a [`Checkpointer`] in send order; a progress is
+//! applied to the checkpoint only once its batch and every batch before it are
+//! settled, and the checkpoint is written to `storage` off the hot path. After a restart
 //! reading resumes at the last checkpoint: nothing is skipped, and at most the
 //! batches that were in flight are read again. Without `storage`, positions
 //! live in memory only and batches carry no ack.
@@ -16,10 +16,9 @@ mod commit;
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-use crate::ack::{Ack, Acks};
+use crate::ack::{Ack, AckWaiter, Acks, Checkpointer, PositionSender};
 use crate::component::{ReceiverContext, StageError, StageTask};
 use crate::config::ComponentId;
 use crate::event::LogBatch;
@@ -28,7 +27,6 @@ use crate::tail::{self, Checkpoint, Consumer, Entry, FileInfo, Progress, Stopped
 use crate::topology::Fanout;
 
 pub use batch::BatchBuilder;
-use commit::Commit;
 
 /// The storage key of the known-files checkpoint (otelcol's name for it).
 pub const CHECKPOINT_KEY: &str = "file_input.knownFiles";
@@ -78,8 +76,8 @@ async fn run<M: Mapper>(
     let stop = tailer.stop_handle();
     let (commits, committer) = match client {
         Some(c) => {
-            let (tx, rx) = mpsc::channel(COMMIT_QUEUE);
-            (Some(tx), Some(tokio::spawn(commit::run(tailer.checkpoint(), rx, c))))
+            let (tx, cp) = Checkpointer::new(tailer.checkpoint(), c, CHECKPOINT_KEY, COMMIT_QUEUE);
+            (Some(tx), Some(tokio::spawn(cp.run())))
         }
         None => (None, None),
     };
@@ -133,7 +131,7 @@ async fn load(client: Arc<dyn StorageClient>) -> Vec<tail::KnownFile> {
 /// The engine's consumer: builds batches and sends them.
 struct BatchConsumer<M> {
     out: Fanout,
-    commits: Option<mpsc::Sender<Commit>>,
+    commits: Option<PositionSender<Progress>>,
     mapper: M,
     batch: BatchBuilder,
 }
@@ -160,7 +158,8 @@ impl<M: Mapper> Consumer for BatchConsumer<M> {
         }
         if let Some(tx) = &self.commits {
             if !progress.is_empty() || waiter.is_some() {
-                tx.blocking_send(Commit { progress, waiter }).map_err(|_| Stopped)?;
+                let waiter = waiter.unwrap_or_else(AckWaiter::delivered);
+                tx.blocking_send((progress, waiter)).map_err(|_| Stopped)?;
             }
         }
         Ok(())

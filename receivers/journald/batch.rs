@@ -8,17 +8,11 @@
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use tokio::sync::mpsc;
-
-use crate::ack::{Ack, AckWaiter, Acks};
+use crate::ack::{Ack, Acks, PositionSender};
 use crate::event::{InstrumentationScope, KeyValue, LogBatch, LogRecord, Resource, ResourceLogs, ScopeLogs};
 use crate::topology::Fanout;
 
 use super::mapping::{hex_id, text, EntryMeta, MappingOptions, RecordBuilder};
-
-/// A sent batch's position (the cursor of its last entry) and the waiter that
-/// tells when the batch is delivered.
-pub type Position = (String, AckWaiter);
 
 /// What libsystemd told about one entry; its bytes are in the batch buffer.
 struct RawEntry {
@@ -121,7 +115,8 @@ pub struct Converter {
     pub input: Receiver<RawBatch>,
     pub recycle: SyncSender<RawBatch>,
     pub output: Fanout,
-    pub positions: Option<mpsc::UnboundedSender<Position>>,
+    /// Each sent batch's position: the cursor of its last entry.
+    pub positions: Option<PositionSender<String>>,
     pub mapping: MappingOptions,
     pub resource: Vec<KeyValue>,
 }
@@ -150,8 +145,8 @@ impl Converter {
                 Some(positions) => {
                     let (ack, waiter) = Ack::new();
                     let sent = self.output.blocking_send(LogBatch::new(vec![resource_logs], Acks::one(ack)));
-                    // The checkpoint task outlives the reader; a send error means it is being dropped.
-                    let _ = positions.send((cursor, waiter));
+                    // The checkpointer outlives the reader; a send error means it is being dropped.
+                    let _ = positions.blocking_send((cursor, waiter));
                     sent
                 }
             };

@@ -34,26 +34,39 @@ mod tests;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
-use tracing::{info, warn};
+use tokio::sync::oneshot;
+use tracing::info;
 
-use crate::ack::OrderedAcks;
+use crate::ack::{CheckpointState, Checkpointer};
 use crate::component::{Factory, ReceiverConfig, ReceiverContext, ReceiverFactory, Stability, StageError, StageTask};
 use crate::config::FieldError;
 use crate::event::{str_value, KeyValue};
 use crate::storage::StorageClient;
 
-use batch::Position;
 pub use config::JournaldConfig;
 use reader::{Reader, Settings, StartAt};
 
 /// The storage key: otelcol's `lastReadCursor`, scoped by its operator id.
 pub const CURSOR_KEY: &str = "journald_input.lastReadCursor";
 
-/// How often delivered positions are looked at (and the newest one saved).
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// Positions queued behind unsettled batches; the converter waits when it is full.
+const POSITION_QUEUE: usize = 4096;
+
+/// The stored position: the cursor of the newest entry of the newest settled batch.
+struct Cursor(String);
+
+impl CheckpointState for Cursor {
+    type Position = String;
+
+    fn advance(&mut self, cursor: String) {
+        self.0 = cursor;
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        self.0.as_bytes().to_vec()
+    }
+}
 
 pub static FACTORY: ReceiverFactory = Factory {
     type_name: "journald",
@@ -110,18 +123,19 @@ impl ReceiverConfig for JournaldConfig {
                 None => None,
             };
             let stop = Arc::new(AtomicBool::new(false));
-            let (positions_tx, positions_rx) = mpsc::unbounded_channel();
+            let (positions, checkpointer) = match storage {
+                Some(s) => {
+                    let (tx, cp) =
+                        Checkpointer::new(Cursor(cursor.clone().unwrap_or_default()), s, CURSOR_KEY, POSITION_QUEUE);
+                    (Some(tx), Some(cp))
+                }
+                None => (None, None),
+            };
             // One batch waits in the channel while the reader fills the next.
             let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel(1);
             let (recycle_tx, recycle_rx) = std::sync::mpsc::sync_channel(2);
-            let converter = batch::Converter {
-                input: raw_rx,
-                recycle: recycle_tx,
-                output,
-                positions: storage.is_some().then_some(positions_tx),
-                mapping,
-                resource,
-            };
+            let converter =
+                batch::Converter { input: raw_rx, recycle: recycle_tx, output, positions, mapping, resource };
             let reader = Reader::new(settings, stop.clone(), (raw_tx, recycle_rx), start_at, cursor);
             let (started_tx, started_rx) = oneshot::channel();
             let (done_tx, done_rx) = oneshot::channel::<()>();
@@ -131,7 +145,7 @@ impl ReceiverConfig for JournaldConfig {
                 Ok(Err(e)) => return Err(StageError::new(e)),
                 Err(_) => return Err(StageError::new("the reader thread stopped while opening the journal")),
             }
-            let checkpoints = tokio::spawn(checkpoint(storage, positions_rx));
+            let checkpoints = checkpointer.map(|cp| tokio::spawn(cp.run()));
             tokio::select! {
                 _ = shutdown.cancelled() => stop.store(true, Ordering::Release),
                 _ = done_rx => {}
@@ -142,7 +156,9 @@ impl ReceiverConfig for JournaldConfig {
             }
             // Both threads are done and the pipeline senders dropped: the pipelines
             // drain, and the last delivered position is saved before returning.
-            let _ = checkpoints.await;
+            if let Some(c) = checkpoints {
+                let _ = c.await;
+            }
             Ok(())
         }))
     }
@@ -184,41 +200,4 @@ async fn load_cursor(storage: Arc<dyn StorageClient>) -> Result<Option<String>, 
         info!(cursor = %c, "resuming after the stored cursor");
     }
     Ok(cursor)
-}
-
-/// Save the newest position whose batch, and every batch before it, is
-/// delivered (or rejected for good). Runs until the reader has stopped and every
-/// batch it sent is settled; a batch left unsettled stops the checkpoint there.
-async fn checkpoint(storage: Option<Arc<dyn StorageClient>>, mut positions: mpsc::UnboundedReceiver<Position>) {
-    let Some(storage) = storage else { return };
-    let mut acks = OrderedAcks::default();
-    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
-    let mut reader_done = false;
-    let mut warned_stuck = false;
-    loop {
-        tokio::select! {
-            p = positions.recv(), if !reader_done => match p {
-                Some((cursor, waiter)) => acks.push(cursor, waiter),
-                None => reader_done = true,
-            },
-            _ = tick.tick() => {}
-        }
-        if let Some(cursor) = acks.poll_ready() {
-            let s = storage.clone();
-            match tokio::task::spawn_blocking(move || s.set(CURSOR_KEY, cursor.as_bytes())).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    warn!(error = %e, "cannot save the journal cursor; it is saved again with the next batch")
-                }
-                Err(e) => warn!(error = %e, "cannot save the journal cursor"),
-            }
-        }
-        if acks.is_stuck() && !warned_stuck {
-            warned_stuck = true;
-            warn!("a batch was not delivered: the cursor stays before it, and it is read again after a restart");
-        }
-        if reader_done && (acks.in_flight() == 0 || acks.is_stuck()) {
-            return;
-        }
-    }
 }

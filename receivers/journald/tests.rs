@@ -3,10 +3,9 @@
 //! options on the same files; following, restarts from a stored cursor, and a
 //! journal that goes away and comes back.
 
-use std::collections::HashMap;
 use std::io;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value as Json};
@@ -18,23 +17,14 @@ use super::{JournaldConfig, CURSOR_KEY, FACTORY};
 use crate::component::{ReceiverConfig, ReceiverContext, StageError, StorageRegistry};
 use crate::config::ComponentId;
 use crate::event::{any_value::Value, AnyValue, LogBatch, LogRecord};
-use crate::storage::{Kind, StorageClient, StorageProvider};
+use crate::storage::{Kind, MemStorage, StorageClient, StorageProvider};
 use crate::topology::Fanout;
 
 #[path = "../../tests/journal_util.rs"]
 mod journal_util;
 use journal_util::*;
 
-/// A storage extension in memory, shared across receiver runs.
-#[derive(Default)]
-struct MemStorage(Mutex<HashMap<String, Vec<u8>>>);
-
-impl StorageProvider for MemStorage {
-    fn client(&self, _: Kind, _: &ComponentId) -> io::Result<Arc<dyn StorageClient>> {
-        unreachable!("the tests hand out clients of the same store")
-    }
-}
-
+/// The same store for every receiver run.
 struct Shared(Arc<MemStorage>);
 
 impl StorageProvider for Shared {
@@ -43,24 +33,8 @@ impl StorageProvider for Shared {
     }
 }
 
-impl StorageClient for MemStorage {
-    fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
-        Ok(self.0.lock().unwrap().get(key).cloned())
-    }
-    fn set(&self, key: &str, value: &[u8]) -> io::Result<()> {
-        self.0.lock().unwrap().insert(key.to_string(), value.to_vec());
-        Ok(())
-    }
-    fn delete(&self, key: &str) -> io::Result<()> {
-        self.0.lock().unwrap().remove(key);
-        Ok(())
-    }
-}
-
-impl MemStorage {
-    fn cursor(&self) -> Option<String> {
-        self.get(CURSOR_KEY).unwrap().map(|v| String::from_utf8(v).unwrap())
-    }
+fn cursor(storage: &MemStorage) -> Option<String> {
+    storage.get(CURSOR_KEY).unwrap().map(|v| String::from_utf8(v).unwrap())
 }
 
 /// A running receiver and what it has sent.
@@ -342,7 +316,7 @@ async fn restart_resumes_after_the_stored_cursor_without_gap_or_duplicate() {
     let mut run = start(&yaml, Some(&storage));
     let first = run.expect(37).await.to_vec();
     run.stop().await.unwrap();
-    assert_eq!(storage.cursor().as_deref(), Some(cursors(&first)[36].as_str()), "saved after delivery");
+    assert_eq!(cursor(&storage).as_deref(), Some(cursors(&first)[36].as_str()), "saved after delivery");
 
     append_journal(dir.path(), &sshd_entries(0, 4));
     let mut run = start(&yaml, Some(&storage));
@@ -369,7 +343,7 @@ async fn undelivered_batches_are_not_checkpointed() {
     run.deliver = false;
     run.expect(37).await;
     run.stop().await.unwrap();
-    assert_eq!(storage.cursor(), None);
+    assert_eq!(cursor(&storage), None);
     let mut run = start(&yaml, Some(&storage));
     run.expect(37).await;
     run.stop().await.unwrap();

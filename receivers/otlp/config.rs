@@ -1,6 +1,6 @@
 //! `otlp` receiver settings: otelcol's keys, under `protocols::http`.
 
-use crate::net::split_host_port;
+use crate::net::endpoint_host_port as split_host_port;
 use std::collections::BTreeMap;
 
 use hyper::header::{HeaderName, HeaderValue};
@@ -336,7 +336,7 @@ mod tests {
                 "protocols::http::response_headers"
             ]
         );
-        assert_eq!(e[0].1, "invalid endpoint \"localhost\": expected host:port");
+        assert_eq!(e[0].1, "invalid endpoint \"localhost\": missing port in address");
         let typo = from_node::<OtlpReceiverConfig>(&parse("c", "protocols: {http: {endpiont: x}}").unwrap());
         assert_eq!(typo.unwrap_err().path, "protocols::http::endpiont");
         let proto_typo = from_node::<OtlpReceiverConfig>(&parse("c", "protocols: {htttp: {}}").unwrap());

@@ -12,6 +12,7 @@ use tracing::{info, warn};
 
 use crate::anyvalue::{self, as_map, as_str, bool_value, get_str, int_value, map_value, str_value, Numbers};
 use crate::event::{any_value::Value, AnyValue, KeyValue, LogRecord};
+use crate::net::host_and_port;
 use crate::receivers::file_source::{BatchBuilder, Mapper};
 use crate::tail::{Entry, FileId, FileInfo, Text};
 
@@ -106,10 +107,10 @@ impl TeleportMapper {
         for (addr, host_key, port_key) in
             [(f.remote, "client.address", "client.port"), (f.local, "server.address", "server.port")]
         {
-            if let Some((host, port)) = s(addr).map(split_host_port) {
+            if let Some((host, port)) = s(addr).map(host_and_port) {
                 put(&mut attrs, host_key, Some(host));
                 if let Some(p) = port {
-                    attrs.push(kv(port_key, int_value(p)));
+                    attrs.push(kv(port_key, int_value(i64::from(p))));
                 }
             }
         }
@@ -274,36 +275,9 @@ pub fn auth_server_id(directory: &Path, file: &Path) -> Option<String> {
     parent.file_name().map(|n| n.to_string_lossy().into_owned())
 }
 
-/// `host:port`, `[v6]:port`, or an address without a port.
-pub fn split_host_port(addr: &str) -> (&str, Option<i64>) {
-    if let Some(rest) = addr.strip_prefix('[') {
-        if let Some((host, after)) = rest.split_once(']') {
-            return (host, after.strip_prefix(':').and_then(|p| p.parse::<u16>().ok()).map(i64::from));
-        }
-    }
-    match addr.rsplit_once(':') {
-        // More than one colon without brackets: an IPv6 address alone.
-        Some((host, port)) if !host.contains(':') => match port.parse::<u16>() {
-            Ok(p) => (host, Some(i64::from(p))),
-            Err(_) => (addr, None),
-        },
-        _ => (addr, None),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn host_and_port() {
-        assert_eq!(split_host_port("127.0.0.1:3022"), ("127.0.0.1", Some(3022)));
-        assert_eq!(split_host_port("[::1]:37718"), ("::1", Some(37718)));
-        assert_eq!(split_host_port("[::1]"), ("::1", None));
-        assert_eq!(split_host_port("::1"), ("::1", None));
-        assert_eq!(split_host_port("localhost"), ("localhost", None));
-        assert_eq!(split_host_port("host:http"), ("host:http", None));
-    }
 
     #[test]
     fn severities() {

@@ -20,15 +20,19 @@
 //!   `max_log_size` are truncated and marked; invalid UTF-8 is replaced.
 //! - [`split`]: newline or multiline (`line_start_pattern`/`line_end_pattern`) splitting.
 //! - [`checkpoint`]: the known-files state and its serialized form.
-//! - [`tailer`]: the engine itself: matching files across polls (rotation,
-//!   truncation, deletion), read rounds, and the run loop.
+//! - [`consumer`]: what the engine hands out ([`Entry`], [`FileInfo`]) and to whom ([`Consumer`]).
+//! - [`matching`]: matching the files found at each poll to the tracked ones
+//!   (rotation, truncation, deletion, the restored checkpoint).
+//! - [`tailer`]: the engine itself: read rounds, open handles, and the run loop.
 //!
 //! Memory does not grow with the number or size of files: a file between
 //! reads is a few offsets and (up to `max_concurrent_files`) an open handle.
 
 pub mod checkpoint;
+pub mod consumer;
 pub mod discovery;
 pub mod fingerprint;
+pub mod matching;
 pub mod reader;
 pub mod split;
 pub mod tailer;
@@ -39,7 +43,8 @@ mod tests;
 use std::time::Duration;
 
 pub use checkpoint::{Checkpoint, FileId, KnownFile, Progress, Update};
-pub use tailer::{Consumer, Entry, FileInfo, StopHandle, Stopped, Tailer, Text};
+pub use consumer::{Consumer, Entry, FileInfo, Stopped, Text};
+pub use tailer::{StopHandle, Tailer};
 
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(200);
 pub const DEFAULT_FINGERPRINT_SIZE: usize = 1000;

@@ -17,9 +17,9 @@ use std::time::Instant;
 use tracing::warn;
 
 use super::checkpoint::{FileId, KnownFile, Progress, Update};
+use super::consumer::{Consumer, Entry, FileInfo, Stopped, Text};
 use super::fingerprint::{Fingerprint, Stat};
 use super::split::{trim, Splitter};
-use super::tailer::{Consumer, Entry, FileInfo, Stopped, Text};
 use super::{Encoding, Options};
 
 /// The read buffer shared by all files: `data[start..end]` is read but not consumed.

@@ -62,6 +62,17 @@ fn append(path: &Path, text: &[u8]) {
     OpenOptions::new().create(true).append(true).open(path).unwrap().write_all(text).unwrap();
 }
 
+/// An engine on `o`, starting afresh, and an empty collector.
+fn tailer(o: Options) -> (Tailer, Collect) {
+    (Tailer::new(o, vec![]).unwrap(), Collect::default())
+}
+
+/// logrotate's copytruncate: copy the file to `copy`, truncate it in place.
+fn copytruncate(log: &Path, copy: &Path) {
+    fs::copy(log, copy).unwrap();
+    OpenOptions::new().write(true).open(log).unwrap().set_len(0).unwrap();
+}
+
 fn poll(t: &mut Tailer, c: &mut Collect) {
     while t.poll(c).unwrap() {}
 }
@@ -71,8 +82,7 @@ fn reads_lines_and_holds_an_unfinished_one() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("a.log");
     append(&log, b"one\r\ntwo\n\n  \nthr");
-    let mut t = Tailer::new(opts(dir.path(), "*.log"), vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(opts(dir.path(), "*.log"));
     poll(&mut t, &mut c);
     assert_eq!(c.texts(), ["one", "two"]);
     append(&log, b"ee\nfour\n");
@@ -90,8 +100,7 @@ fn forced_flush_of_an_unfinished_line() {
     append(&log, b"done\npartial");
     let mut o = opts(dir.path(), "*.log");
     o.force_flush_period = Duration::from_millis(50);
-    let mut t = Tailer::new(o, vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(o);
     poll(&mut t, &mut c);
     assert_eq!(c.texts(), ["done"]);
     let start = Instant::now();
@@ -112,8 +121,7 @@ fn start_at_end_applies_to_the_first_poll_only() {
     let mut o = opts(dir.path(), "*.log");
     o.start_at = StartAt::End;
     o.count_records = true;
-    let mut t = Tailer::new(o, vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(o);
     poll(&mut t, &mut c);
     assert!(c.entries.is_empty());
     append(&dir.path().join("old.log"), b"old 3\n");
@@ -129,8 +137,7 @@ fn move_create_rotation_finishes_the_old_file() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("app.log");
     append(&log, b"a1\na2\n");
-    let mut t = Tailer::new(opts(dir.path(), "app.log"), vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(opts(dir.path(), "app.log"));
     poll(&mut t, &mut c);
     // The writer keeps writing to the renamed file until it reopens.
     fs::rename(&log, dir.path().join("app.log.1")).unwrap();
@@ -154,11 +161,9 @@ fn copytruncate_out_of_the_pattern_restarts_at_zero() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("app.log");
     append(&log, b"first line\nsecond line\n");
-    let mut t = Tailer::new(opts(dir.path(), "app.log"), vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(opts(dir.path(), "app.log"));
     poll(&mut t, &mut c);
-    fs::copy(&log, dir.path().join("app.log.1")).unwrap();
-    OpenOptions::new().write(true).open(&log).unwrap().set_len(0).unwrap();
+    copytruncate(&log, &dir.path().join("app.log.1"));
     append(&log, b"new\n");
     poll(&mut t, &mut c);
     assert_eq!(c.texts(), ["first line", "second line", "new"]);
@@ -169,13 +174,11 @@ fn copytruncate_within_the_pattern_reads_everything_once() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("app.log");
     append(&log, b"line one of the log\n");
-    let mut t = Tailer::new(opts(dir.path(), "app.log*"), vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(opts(dir.path(), "app.log*"));
     poll(&mut t, &mut c);
     // Written just before the rotation: only the copy has it.
     append(&log, b"late line\n");
-    fs::copy(&log, dir.path().join("app.log.1")).unwrap();
-    OpenOptions::new().write(true).open(&log).unwrap().set_len(0).unwrap();
+    copytruncate(&log, &dir.path().join("app.log.1"));
     append(&log, b"after\n");
     poll(&mut t, &mut c);
     poll(&mut t, &mut c);
@@ -189,8 +192,7 @@ fn copy_in_progress_is_not_read_twice() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("app.log");
     append(&log, b"x1\nx2\n");
-    let mut t = Tailer::new(opts(dir.path(), "app.log*"), vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(opts(dir.path(), "app.log*"));
     poll(&mut t, &mut c);
     fs::copy(&log, dir.path().join("app.log.1")).unwrap();
     poll(&mut t, &mut c);
@@ -202,8 +204,7 @@ fn same_inode_new_content_is_read_from_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("a.log");
     append(&log, b"aaaa\n");
-    let mut t = Tailer::new(opts(dir.path(), "a.log"), vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(opts(dir.path(), "a.log"));
     poll(&mut t, &mut c);
     // Rewritten in place, longer than before: only the first bytes tell.
     fs::write(&log, b"bbbbbbbb\ncccc\n").unwrap();
@@ -244,8 +245,7 @@ fn overlong_entries_are_truncated_not_dropped() {
     o.max_log_size = 1000;
     let long = "x".repeat(300_000);
     append(&log, format!("short\n{long}\nafter\n{}\n", "y".repeat(1001)).as_bytes());
-    let mut t = Tailer::new(o, vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(o);
     poll(&mut t, &mut c);
     let got: Vec<(usize, bool)> = c.entries.iter().map(|e| (e.1.len(), e.2)).collect();
     assert_eq!(got, [(5, false), (1000, true), (5, false), (1000, true)]);
@@ -257,8 +257,7 @@ fn overlong_entry_written_in_parts() {
     let log = dir.path().join("a.log");
     let mut o = opts(dir.path(), "*.log");
     o.max_log_size = 100;
-    let mut t = Tailer::new(o, vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(o);
     append(&log, "z".repeat(150).as_bytes());
     poll(&mut t, &mut c);
     append(&log, format!("{}\nok\n", "z".repeat(150)).as_bytes());
@@ -271,14 +270,12 @@ fn overlong_entry_written_in_parts() {
 fn invalid_utf8_is_replaced_and_nop_keeps_bytes() {
     let dir = tempfile::tempdir().unwrap();
     append(&dir.path().join("a.log"), b"ok \xff\xfe end\n");
-    let mut t = Tailer::new(opts(dir.path(), "*.log"), vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(opts(dir.path(), "*.log"));
     poll(&mut t, &mut c);
     assert_eq!(c.texts(), ["ok \u{fffd}\u{fffd} end"]);
     let mut o = opts(dir.path(), "*.log");
     o.encoding = Encoding::Nop;
-    let mut t = Tailer::new(o, vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(o);
     poll(&mut t, &mut c);
     assert_eq!(c.entries[0].1, format!("bytes:{}", String::from_utf8_lossy(b"ok \xff\xfe end")));
 }
@@ -290,8 +287,7 @@ fn restart_from_a_checkpoint_resumes_exactly() {
     append(&log, b"1\n2\n3\n");
     let mut o = opts(dir.path(), "*.log");
     o.start_at = StartAt::End; // stored offsets win over start_at
-    let mut t = Tailer::new(opts(dir.path(), "*.log"), vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(opts(dir.path(), "*.log"));
     poll(&mut t, &mut c);
     drop(t);
     let stored = c.progress.encode();
@@ -309,8 +305,7 @@ fn a_symlink_and_its_target_are_read_once() {
     let dir = tempfile::tempdir().unwrap();
     append(&dir.path().join("2024-01-01.log"), b"only once\n");
     std::os::unix::fs::symlink(dir.path().join("2024-01-01.log"), dir.path().join("events.log")).unwrap();
-    let mut t = Tailer::new(opts(dir.path(), "*.log"), vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(opts(dir.path(), "*.log"));
     poll(&mut t, &mut c);
     poll(&mut t, &mut c);
     assert_eq!(c.texts(), ["only once"]);
@@ -323,8 +318,7 @@ fn multiline_line_start() {
     append(&log, b"2024-01-01 start\n  at x\n  at y\n2024-01-02 next\n");
     let mut o = opts(dir.path(), "*.log");
     o.split = SplitConfig::LineStart { pattern: r"^\d{4}-\d{2}-\d{2}".into(), omit_pattern: false };
-    let mut t = Tailer::new(o, vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(o);
     poll(&mut t, &mut c);
     assert_eq!(c.texts(), ["2024-01-01 start\n  at x\n  at y"]);
     append(&log, b"2024-01-03 third\n");
@@ -340,8 +334,7 @@ fn more_files_than_open_handles() {
     }
     let mut o = opts(dir.path(), "*.log");
     o.max_concurrent_files = 2;
-    let mut t = Tailer::new(o, vec![]).unwrap();
-    let mut c = Collect::default();
+    let (mut t, mut c) = tailer(o);
     poll(&mut t, &mut c);
     for i in 0..6 {
         append(&dir.path().join(format!("{i}.log")), format!("file {i} line 2\n").as_bytes());

@@ -3,24 +3,15 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Deserialize;
-
 use super::super::entry::LogEntry;
 use super::super::expr::Expr;
 use super::{Kind, OperatorConfig};
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FilterConfig {
-    #[serde(rename = "type")]
-    _type: String,
-    id: Option<String>,
-    output: Option<serde_json::Value>,
-    on_error: Option<String>,
-    #[serde(rename = "if")]
-    cond: Option<Expr>,
-    expr: Option<Expr>,
-    drop_ratio: Option<f64>,
+operator_config! {
+    pub struct FilterConfig {
+        expr: Option<Expr>,
+        drop_ratio: Option<f64>,
+    }
 }
 
 pub struct Filter {
@@ -31,10 +22,6 @@ pub struct Filter {
 }
 
 impl OperatorConfig for FilterConfig {
-    fn common(&mut self) -> super::CommonKeys {
-        (self.id.take(), self.output.take(), self.on_error.take(), self.cond.take())
-    }
-
     fn build(self) -> super::KeyResult<Kind> {
         let expr = self.expr.ok_or(("expr", "missing required field 'expr'".to_string()))?;
         let drop_ratio = self.drop_ratio.unwrap_or(1.0);

@@ -8,6 +8,34 @@
 //! Config errors are positioned: an unknown operator type points at its
 //! `type`, a bad field, regex or expression at its key.
 
+/// An operator's config struct: the five keys every operator takes (`type`,
+/// `id`, `output`, `on_error`, `if`) followed by its own, and the
+/// [`TakeCommon`] impl that hands the shared ones to [`build_one`]. For use in
+/// the operator modules (paths are relative to them).
+macro_rules! operator_config {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            #[serde(rename = "type")]
+            _type: String,
+            id: Option<String>,
+            output: Option<serde_json::Value>,
+            on_error: Option<String>,
+            #[serde(rename = "if")]
+            cond: Option<super::super::expr::Expr>,
+            $($(#[$fmeta])* $field: $ty,)*
+        }
+
+        impl super::TakeCommon for $name {
+            fn common(&mut self) -> super::CommonKeys {
+                (self.id.take(), self.output.take(), self.on_error.take(), self.cond.take())
+            }
+        }
+    };
+}
+
 mod filter;
 mod parsers;
 mod severity;
@@ -24,6 +52,7 @@ use super::entry::LogEntry;
 use super::expr::Expr;
 use crate::config::de::{from_node, DeError};
 use crate::config::yaml::{Node, Value};
+use crate::event::{any_value::Value as AnyValueKind, AnyValue};
 
 /// The operator types ferrocol implements.
 pub const TYPES: [&str; 9] =
@@ -146,6 +175,20 @@ impl ErrorLog {
     }
 }
 
+/// The Go type stanza names in "cannot be parsed" errors for a value.
+pub(super) fn go_type(v: &AnyValue) -> &'static str {
+    match &v.value {
+        None => "<nil>",
+        Some(AnyValueKind::StringValue(_)) => "string",
+        Some(AnyValueKind::IntValue(_)) => "int",
+        Some(AnyValueKind::DoubleValue(_)) => "float64",
+        Some(AnyValueKind::BoolValue(_)) => "bool",
+        Some(AnyValueKind::KvlistValue(_)) => "map[string]interface {}",
+        Some(AnyValueKind::ArrayValue(_)) => "[]interface {}",
+        _ => "[]uint8",
+    }
+}
+
 fn at(node: &Node, path: &str, message: impl Into<String>) -> DeError {
     DeError { message: message.into(), pos: Some(node.pos.clone()), path: path.to_string() }
 }
@@ -156,9 +199,13 @@ pub type CommonKeys = (Option<String>, Option<serde_json::Value>, Option<String>
 /// A result whose error names the key at fault (relative to the operator).
 pub type KeyResult<T> = Result<T, (&'static str, String)>;
 
-/// A config struct for one operator, with the common keys taken out.
-pub trait OperatorConfig: DeserializeOwned {
+/// Hands over the common keys (implemented by [`operator_config!`]).
+pub trait TakeCommon {
     fn common(&mut self) -> CommonKeys;
+}
+
+/// A config struct for one operator, declared with [`operator_config!`].
+pub trait OperatorConfig: DeserializeOwned + TakeCommon {
     /// Compile.
     fn build(self) -> KeyResult<Kind>;
 }

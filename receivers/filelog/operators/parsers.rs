@@ -4,13 +4,11 @@
 use std::borrow::Cow;
 
 use regex::Regex;
-use serde::Deserialize;
 
 use super::super::entry::{Field, LogEntry, RootableField};
-use super::super::expr::Expr;
 use super::severity::{SeverityConfig, SeverityParser};
 use super::time::{TimeConfig, TimeParser};
-use super::{KeyResult, Kind, OperatorConfig};
+use super::{go_type, KeyResult, Kind, OperatorConfig};
 use crate::anyvalue::{map_value, parse_json_object, str_value, Numbers};
 use crate::event::{any_value::Value, AnyValue, KeyValue};
 
@@ -22,46 +20,39 @@ fn attributes() -> RootableField {
     RootableField(Field::attributes())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JsonParserConfig {
-    #[serde(rename = "type")]
-    _type: String,
-    id: Option<String>,
-    output: Option<serde_json::Value>,
-    on_error: Option<String>,
-    #[serde(rename = "if")]
-    cond: Option<Expr>,
-    #[serde(default = "body")]
-    parse_from: Field,
-    #[serde(default = "attributes")]
-    parse_to: RootableField,
-    timestamp: Option<TimeConfig>,
-    severity: Option<SeverityConfig>,
-    /// JSON integers become Int (otherwise every number is a Double).
-    #[serde(default)]
-    parse_ints: bool,
+/// A parser's config: the common keys, the keys every parser takes
+/// (`parse_from`, `parse_to`, the embedded `timestamp:` and `severity:`), then its own.
+macro_rules! parser_config {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        operator_config! {
+            $(#[$meta])*
+            pub struct $name {
+                #[serde(default = "body")]
+                parse_from: Field,
+                #[serde(default = "attributes")]
+                parse_to: RootableField,
+                timestamp: Option<TimeConfig>,
+                severity: Option<SeverityConfig>,
+                $($(#[$fmeta])* $field: $ty,)*
+            }
+        }
+    };
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegexParserConfig {
-    #[serde(rename = "type")]
-    _type: String,
-    id: Option<String>,
-    output: Option<serde_json::Value>,
-    on_error: Option<String>,
-    #[serde(rename = "if")]
-    cond: Option<Expr>,
-    #[serde(default = "body")]
-    parse_from: Field,
-    #[serde(default = "attributes")]
-    parse_to: RootableField,
-    timestamp: Option<TimeConfig>,
-    severity: Option<SeverityConfig>,
-    regex: Option<String>,
-    /// Accepted for compatibility; results are not cached.
-    cache: Option<serde_json::Value>,
+parser_config! {
+    pub struct JsonParserConfig {
+        /// JSON integers become Int (otherwise every number is a Double).
+        #[serde(default)]
+        parse_ints: bool,
+    }
+}
+
+parser_config! {
+    pub struct RegexParserConfig {
+        regex: Option<String>,
+        /// Accepted for compatibility; results are not cached.
+        cache: Option<serde_json::Value>,
+    }
 }
 
 /// A compiled parser.
@@ -88,10 +79,6 @@ fn embedded(
 }
 
 impl OperatorConfig for JsonParserConfig {
-    fn common(&mut self) -> super::CommonKeys {
-        (self.id.take(), self.output.take(), self.on_error.take(), self.cond.take())
-    }
-
     fn build(self) -> super::KeyResult<Kind> {
         let (time, severity) = embedded(self.timestamp, self.severity)?;
         let numbers = if self.parse_ints { Numbers::IntsAndDoubles } else { Numbers::Doubles };
@@ -100,10 +87,6 @@ impl OperatorConfig for JsonParserConfig {
 }
 
 impl OperatorConfig for RegexParserConfig {
-    fn common(&mut self) -> super::CommonKeys {
-        (self.id.take(), self.output.take(), self.on_error.take(), self.cond.take())
-    }
-
     fn build(self) -> super::KeyResult<Kind> {
         let _ = self.cache;
         let pattern = self.regex.ok_or(("regex", "missing required field 'regex'".to_string()))?;
@@ -121,18 +104,6 @@ fn text_of(v: &AnyValue) -> Option<Cow<'_, str>> {
         Some(Value::StringValue(s)) => Some(Cow::Borrowed(s)),
         Some(Value::BytesValue(b)) => Some(String::from_utf8_lossy(b)),
         _ => None,
-    }
-}
-
-fn go_type(v: &AnyValue) -> &'static str {
-    match &v.value {
-        None => "<nil>",
-        Some(Value::IntValue(_)) => "int",
-        Some(Value::DoubleValue(_)) => "float64",
-        Some(Value::BoolValue(_)) => "bool",
-        Some(Value::KvlistValue(_)) => "map[string]interface {}",
-        Some(Value::ArrayValue(_)) => "[]interface {}",
-        _ => "string",
     }
 }
 

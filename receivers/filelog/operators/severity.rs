@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::super::entry::{Field, LogEntry};
-use super::super::expr::Expr;
 use crate::anyvalue::OrderedMap;
 use crate::event::{any_value::Value, AnyValue};
 
@@ -144,31 +143,20 @@ impl SeverityParser {
     }
 }
 
-/// The `severity_parser` operator.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeverityParserConfig {
-    #[serde(rename = "type")]
-    _type: String,
-    id: Option<String>,
-    output: Option<serde_json::Value>,
-    on_error: Option<String>,
-    #[serde(rename = "if")]
-    cond: Option<Expr>,
-    parse_from: Option<Field>,
-    #[serde(default)]
-    preset: String,
-    #[serde(default)]
-    mapping: OrderedMap,
-    #[serde(default)]
-    overwrite_text: bool,
+operator_config! {
+    /// The `severity_parser` operator.
+    pub struct SeverityParserConfig {
+        parse_from: Option<Field>,
+        #[serde(default)]
+        preset: String,
+        #[serde(default)]
+        mapping: OrderedMap,
+        #[serde(default)]
+        overwrite_text: bool,
+    }
 }
 
 impl super::OperatorConfig for SeverityParserConfig {
-    fn common(&mut self) -> super::CommonKeys {
-        (self.id.take(), self.output.take(), self.on_error.take(), self.cond.take())
-    }
-
     fn build(self) -> super::KeyResult<super::Kind> {
         let cfg = SeverityConfig {
             parse_from: self.parse_from,

@@ -252,29 +252,18 @@ mod tests {
     }
 }
 
-/// The `time_parser` operator.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimeParserConfig {
-    #[serde(rename = "type")]
-    _type: String,
-    id: Option<String>,
-    output: Option<serde_json::Value>,
-    on_error: Option<String>,
-    #[serde(rename = "if")]
-    cond: Option<crate::receivers::filelog::expr::Expr>,
-    parse_from: Option<Field>,
-    layout: Option<String>,
-    #[serde(default = "default_layout_type")]
-    layout_type: String,
-    location: Option<String>,
+operator_config! {
+    /// The `time_parser` operator.
+    pub struct TimeParserConfig {
+        parse_from: Option<Field>,
+        layout: Option<String>,
+        #[serde(default = "default_layout_type")]
+        layout_type: String,
+        location: Option<String>,
+    }
 }
 
 impl super::OperatorConfig for TimeParserConfig {
-    fn common(&mut self) -> super::CommonKeys {
-        (self.id.take(), self.output.take(), self.on_error.take(), self.cond.take())
-    }
-
     fn build(self) -> super::KeyResult<super::Kind> {
         let cfg = TimeConfig {
             parse_from: self.parse_from,

@@ -1,7 +1,5 @@
 //! `move`, `copy`, `remove` and `add`.
 
-use serde::Deserialize;
-
 use super::super::entry::{Field, LogEntry, Root, RootableField};
 use super::super::expr::Expr;
 use super::{Kind, OperatorConfig};
@@ -22,27 +20,18 @@ pub enum AddValue {
     Expr(Expr),
 }
 
-macro_rules! config {
-    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
-        #[derive(Debug, Deserialize)]
-        #[serde(deny_unknown_fields)]
-        pub struct $name {
-            #[serde(rename = "type")]
-            _type: String,
-            id: Option<String>,
-            output: Option<serde_json::Value>,
-            on_error: Option<String>,
-            #[serde(rename = "if")]
-            cond: Option<Expr>,
-            $($field: $ty),*
-        }
-    };
+operator_config! {
+    pub struct MoveConfig { from: Option<Field>, to: Option<Field> }
 }
-
-config!(MoveConfig { from: Option<Field>, to: Option<Field> });
-config!(CopyConfig { from: Option<Field>, to: Option<Field> });
-config!(RemoveConfig { field: Option<RootableField> });
-config!(AddConfig { field: Option<Field>, value: Option<serde_json::Value> });
+operator_config! {
+    pub struct CopyConfig { from: Option<Field>, to: Option<Field> }
+}
+operator_config! {
+    pub struct RemoveConfig { field: Option<RootableField> }
+}
+operator_config! {
+    pub struct AddConfig { field: Option<Field>, value: Option<serde_json::Value> }
+}
 
 fn from_to(op: &str, from: Option<Field>, to: Option<Field>) -> Result<(Field, Field), (&'static str, String)> {
     let from = from.ok_or(("from", format!("{op}: missing from field")))?;
@@ -50,16 +39,7 @@ fn from_to(op: &str, from: Option<Field>, to: Option<Field>) -> Result<(Field, F
     Ok((from, to))
 }
 
-macro_rules! common {
-    () => {
-        fn common(&mut self) -> super::CommonKeys {
-            (self.id.take(), self.output.take(), self.on_error.take(), self.cond.take())
-        }
-    };
-}
-
 impl OperatorConfig for MoveConfig {
-    common!();
     fn build(self) -> super::KeyResult<Kind> {
         let (from, to) = from_to("move", self.from, self.to)?;
         Ok(Kind::Transform(Transform::Move { from, to }))
@@ -67,7 +47,6 @@ impl OperatorConfig for MoveConfig {
 }
 
 impl OperatorConfig for CopyConfig {
-    common!();
     fn build(self) -> super::KeyResult<Kind> {
         let (from, to) = from_to("copy", self.from, self.to)?;
         Ok(Kind::Transform(Transform::Copy { from, to }))
@@ -75,7 +54,6 @@ impl OperatorConfig for CopyConfig {
 }
 
 impl OperatorConfig for RemoveConfig {
-    common!();
     fn build(self) -> super::KeyResult<Kind> {
         let field = self.field.ok_or(("field", "remove: missing field".to_string()))?;
         Ok(Kind::Transform(Transform::Remove(field.0)))
@@ -83,7 +61,6 @@ impl OperatorConfig for RemoveConfig {
 }
 
 impl OperatorConfig for AddConfig {
-    common!();
     fn build(self) -> super::KeyResult<Kind> {
         let field = self.field.ok_or(("field", "add: missing field".to_string()))?;
         let value = match self.value {

@@ -3,6 +3,7 @@
 //! an input record and the record (or answer) otelcol gives; parser errors.
 
 mod conditions;
+mod converters;
 mod errors;
 mod statements;
 mod time;
@@ -175,6 +176,22 @@ pub fn transform(statements: &[&str], input: J) -> Result<J, String> {
     run_statements(&compiled, &mut ctx, ErrorMode::Propagate).map_err(|e| e.0)?;
     drop(ctx);
     Ok(to_json(&r))
+}
+
+/// A doc example: statements, input record, the record otelcol produces.
+pub type Case = (Vec<&'static str>, J, J);
+
+/// Run every case; report all that differ at once.
+pub fn check_cases(cases: Vec<Case>) {
+    let mut failures = Vec::new();
+    for (stmts, input, want) in cases {
+        match transform(&stmts, input.clone()) {
+            Ok(got) if got == want => {}
+            Ok(got) => failures.push(format!("{stmts:?}\n  input: {input}\n  want:  {want}\n  got:   {got}")),
+            Err(e) => failures.push(format!("{stmts:?}\n  error: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// Evaluate a condition in the log context.

@@ -12,10 +12,16 @@
 //!
 //! Receivers checkpoint on `Delivered` and `Rejected` (retrying a permanent
 //! rejection cannot help) and never on `Abandoned`: those records will be read
-//! again after a restart. [`OrderedAcks`] turns out-of-order completions into a
-//! checkpoint that only ever moves past contiguously settled batches.
+//! again after a restart. [`OrderedAcks`] turns out-of-order completions into
+//! settled positions in send order, and [`Checkpointer`] (the one way receivers
+//! checkpoint) folds them into the stored checkpoint.
 
-use std::collections::VecDeque;
+mod checkpointer;
+mod ordered;
+
+pub use checkpointer::{CheckpointState, Checkpointer, PositionSender};
+pub use ordered::OrderedAcks;
+
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -70,7 +76,7 @@ impl Ack {
     pub fn new() -> (Ack, AckWaiter) {
         let (tx, rx) = oneshot::channel();
         let shared = Arc::new(Shared { worst: AtomicU8::new(0), tx: Mutex::new(Some(tx)) });
-        (Ack { shared, settled: false }, AckWaiter { rx })
+        (Ack { shared, settled: false }, AckWaiter { rx, known: None })
     }
 
     /// This copy was delivered (or deliberately dropped by a processor).
@@ -109,26 +115,40 @@ impl std::fmt::Debug for Ack {
 /// Resolves once every copy of the batch is settled.
 pub struct AckWaiter {
     rx: oneshot::Receiver<Outcome>,
+    /// The outcome once received (the channel yields it only once).
+    known: Option<Outcome>,
 }
 
 impl AckWaiter {
-    pub async fn wait(self) -> Outcome {
-        self.rx.await.unwrap_or(Outcome::Abandoned)
+    /// A waiter for progress that no batch carries (nothing to wait for).
+    pub fn delivered() -> AckWaiter {
+        AckWaiter { rx: oneshot::channel().1, known: Some(Outcome::Delivered) }
     }
 
-    /// Wait without consuming the waiter (cancel-safe). After it returned once,
-    /// use [`AckWaiter::try_outcome`]; the channel holds the value only once.
+    pub async fn wait(mut self) -> Outcome {
+        self.wait_mut().await
+    }
+
+    /// Wait without consuming the waiter (cancel-safe); the outcome is kept.
     async fn wait_mut(&mut self) -> Outcome {
-        (&mut self.rx).await.unwrap_or(Outcome::Abandoned)
+        if let Some(o) = self.known {
+            return o;
+        }
+        let o = (&mut self.rx).await.unwrap_or(Outcome::Abandoned);
+        self.known = Some(o);
+        o
     }
 
     /// The outcome if it is already known.
     pub fn try_outcome(&mut self) -> Option<Outcome> {
-        match self.rx.try_recv() {
-            Ok(o) => Some(o),
-            Err(oneshot::error::TryRecvError::Empty) => None,
-            Err(oneshot::error::TryRecvError::Closed) => Some(Outcome::Abandoned),
+        if self.known.is_none() {
+            self.known = match self.rx.try_recv() {
+                Ok(o) => Some(o),
+                Err(oneshot::error::TryRecvError::Empty) => None,
+                Err(oneshot::error::TryRecvError::Closed) => Some(Outcome::Abandoned),
+            };
         }
+        self.known
     }
 }
 
@@ -199,68 +219,6 @@ pub struct Tally {
     pub failed: Arc<AtomicU64>,
 }
 
-/// Settles batches in the order they were sent: a receiver pushes each batch's
-/// position with its waiter, and [`OrderedAcks::poll_ready`] returns the newest
-/// position up to which *every* batch is settled. An abandoned batch stops the
-/// checkpoint there for good (until restart), so nothing after a gap is committed.
-pub struct OrderedAcks<P> {
-    pending: VecDeque<(P, AckWaiter)>,
-    stuck: bool,
-}
-
-impl<P> Default for OrderedAcks<P> {
-    fn default() -> Self {
-        OrderedAcks { pending: VecDeque::new(), stuck: false }
-    }
-}
-
-impl<P> OrderedAcks<P> {
-    pub fn push(&mut self, position: P, waiter: AckWaiter) {
-        self.pending.push_back((position, waiter));
-    }
-
-    /// Batches sent but not settled yet.
-    pub fn in_flight(&self) -> usize {
-        self.pending.len()
-    }
-
-    /// True once a batch was abandoned: no later position may be committed.
-    pub fn is_stuck(&self) -> bool {
-        self.stuck
-    }
-
-    /// The newest position whose batch and all before it are settled, without waiting.
-    pub fn poll_ready(&mut self) -> Option<P> {
-        let mut newest = None;
-        while !self.stuck {
-            let Some((_, waiter)) = self.pending.front_mut() else { break };
-            match waiter.try_outcome() {
-                None => break,
-                Some(o) if o.is_final() => newest = self.pending.pop_front().map(|(p, _)| p),
-                Some(_) => self.stuck = true,
-            }
-        }
-        newest
-    }
-
-    /// Wait for the oldest batch to settle, then return what [`Self::poll_ready`] would.
-    /// Returns `None` at once when nothing is pending or the queue is stuck.
-    /// Cancel-safe: dropping the future (another `select!` branch won) loses nothing.
-    pub async fn next_ready(&mut self) -> Option<P> {
-        if self.stuck {
-            return None;
-        }
-        let (_, waiter) = self.pending.front_mut()?;
-        let outcome = waiter.wait_mut().await;
-        if !outcome.is_final() {
-            self.stuck = true;
-            return None;
-        }
-        let (position, _) = self.pending.pop_front()?;
-        Some(self.poll_ready().unwrap_or(position))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,51 +268,5 @@ mod tests {
         abandoned.count_into(&tally, 7);
         drop(abandoned);
         assert_eq!((tally.sent.load(Ordering::Relaxed), tally.failed.load(Ordering::Relaxed)), (5, 3));
-    }
-
-    #[tokio::test]
-    async fn ordered_acks_commit_only_contiguous() {
-        let mut q = OrderedAcks::default();
-        let (a1, w1) = Ack::new();
-        let (a2, w2) = Ack::new();
-        let (a3, w3) = Ack::new();
-        q.push(1, w1);
-        q.push(2, w2);
-        q.push(3, w3);
-        a2.deliver();
-        assert_eq!(q.poll_ready(), None, "batch 1 is not settled yet");
-        a1.deliver();
-        assert_eq!(q.poll_ready(), Some(2));
-        drop(a3);
-        assert_eq!(q.poll_ready(), None);
-        assert!(q.is_stuck());
-        let (a4, w4) = Ack::new();
-        q.push(4, w4);
-        a4.deliver();
-        assert_eq!(q.poll_ready(), None, "nothing after an abandoned batch is committed");
-    }
-
-    #[tokio::test]
-    async fn next_ready_is_cancel_safe() {
-        let mut q = OrderedAcks::default();
-        let (a1, w1) = Ack::new();
-        q.push(1, w1);
-        // Cancelled while waiting: the batch must still be pending afterwards.
-        assert!(tokio::time::timeout(std::time::Duration::from_millis(10), q.next_ready()).await.is_err());
-        assert_eq!(q.in_flight(), 1);
-        a1.deliver();
-        assert_eq!(q.next_ready().await, Some(1));
-        assert_eq!(q.in_flight(), 0);
-    }
-
-    #[tokio::test]
-    async fn next_ready_waits() {
-        let mut q = OrderedAcks::default();
-        let (a1, w1) = Ack::new();
-        q.push("x", w1);
-        let h = tokio::spawn(async move { q.next_ready().await });
-        tokio::task::yield_now().await;
-        a1.deliver();
-        assert_eq!(h.await.unwrap(), Some("x"));
     }
 }
