@@ -36,7 +36,7 @@ run: build
 test: deps
 	$(CARGO) build --all-targets
 	$(CARGO) build --release --bin ferrocol
-	$(CARGO) test --all-targets -- --test-threads=2
+	$(CARGO) test --all-targets --no-fail-fast -- --test-threads=2
 	$(MAKE) --no-print-directory conformance
 
 # OTLP/JSON checked by an independent decoder: the official opentelemetry-proto

@@ -9,10 +9,8 @@ cd "$(dirname "$0")/.."
 # The sample journal: real journal files from the bundled export, built by
 # systemd-journal-remote (no journald needed).
 journal=target/sample-journal
-rm -rf "$journal" && mkdir -p "$journal"
-remote=/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || remote=/usr/lib/systemd/systemd-journal-remote
-"$remote" --output="$journal/sample.journal" - < samples/journal/ssh-logins.export
+rm -rf "$journal"
+scripts/build-journal.sh samples/journal/ssh-logins.export "$journal"
 
 FERROCOL_SAMPLE_JOURNAL=$journal "$bin" --config config.example.yaml &
 pid=$!

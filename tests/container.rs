@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::journal_util::{fixture_journal, shared_dir};
+use crate::journal_util::fixture_journal;
 use crate::util::{self, http_request, write, Running};
 
 /// podman as it works on these machines (root, no systemd, no overlay).
@@ -109,7 +109,7 @@ fn journal_records(dir: &Path) -> usize {
 }
 
 fn teleport_records() -> usize {
-    let dir = shared_dir().join("fixtures/teleport/log");
+    let dir = util::teleport_fixture();
     let mut n = 0;
     for host in std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.path().is_dir()) {
         for f in std::fs::read_dir(host.path()).unwrap().flatten() {
@@ -163,7 +163,7 @@ fn the_image_reads_journal_and_teleport_as_non_root_and_stops_cleanly() {
 
     let name = format!("ferrocol-smoke-{}", std::process::id());
     let journal_mount = format!("{}:/var/log/journal:ro", journal.path().display());
-    let teleport_mount = format!("{}:/var/lib/teleport/log:ro", shared_dir().join("fixtures/teleport/log").display());
+    let teleport_mount = format!("{}:/var/lib/teleport/log:ro", util::teleport_fixture().display());
     let storage_mount = format!("{}:/var/lib/ferrocol", storage.path().display());
     let endpoint = format!("FERRO_ENDPOINT=http://127.0.0.1:{sink_port}");
     let health = format!("FERRO_HEALTH=127.0.0.1:{health_port}");

@@ -17,6 +17,11 @@ pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
+/// `samples/teleport/log`: the bundled Teleport audit log directory (`dir` backend).
+pub fn teleport_fixture() -> PathBuf {
+    repo("samples/teleport/log")
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
