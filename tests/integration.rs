@@ -11,6 +11,8 @@ mod debug_exporter;
 mod extensions;
 mod filelog;
 #[cfg(target_os = "linux")]
+mod first_screen;
+#[cfg(target_os = "linux")]
 mod journald;
 mod metrics;
 mod otlp_receiver;
