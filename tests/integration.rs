@@ -18,6 +18,8 @@ mod metrics;
 mod otlp_receiver;
 mod otlphttp;
 mod ottl_processors;
+#[cfg(target_os = "linux")]
+mod package;
 mod pipeline;
 mod reload;
 mod ssh_events;
