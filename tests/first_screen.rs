@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::journal_util::fixture_journal;
-use crate::util::{self, Running};
+use crate::util::{self, http_request, Running};
 
 /// `2026-11-20T09:00:01Z ssh.…`: a one-line event as the example prints it.
 fn is_event_line(line: &str) -> bool {
@@ -14,21 +14,22 @@ fn is_event_line(line: &str) -> bool {
     b.len() > 26 && b[4] == b'-' && b[10] == b'T' && b[19] == b'Z' && line[20..].starts_with(" ssh.")
 }
 
-fn start(journal: &str, extra: &[&str]) -> Running {
+/// The example with `extra` arguments: (the process, its otlp port, its health_check port).
+fn start(journal: &str, extra: &[&str]) -> (Running, u16, u16) {
     let (otlp, health) = (util::free_port(), util::free_port());
-    let otlp = format!("--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:{otlp}");
-    let health = format!("--set=extensions::health_check::endpoint=127.0.0.1:{health}");
+    let otlp_set = format!("--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:{otlp}");
+    let health_set = format!("--set=extensions::health_check::endpoint=127.0.0.1:{health}");
     let mut args = vec!["--config", "config.example.yaml"];
     args.extend_from_slice(extra);
-    args.extend_from_slice(&[&otlp, &health, "--set=service::telemetry::metrics::level=none"]);
-    Running::start_with_env(&args, &[("FERROCOL_SAMPLE_JOURNAL", journal)])
+    args.extend_from_slice(&[&otlp_set, &health_set, "--set=service::telemetry::metrics::level=none"]);
+    (Running::start_with_env(&args, &[("FERROCOL_SAMPLE_JOURNAL", journal)]), otlp, health)
 }
 
 #[test]
 fn the_example_prints_one_line_per_ssh_event_near_the_top() {
     assert_eq!(std::env::current_dir().unwrap(), util::repo(""), "cargo runs tests from the repository");
     let journal = fixture_journal();
-    let mut r = start(journal.path().to_str().unwrap(), &[]);
+    let (mut r, _, _) = start(journal.path().to_str().unwrap(), &[]);
     r.wait_for(Duration::from_secs(30), "the journal's and Teleport's events", |out, _| {
         out.contains("alice@bastion") && out.contains("bob@example.com")
     });
@@ -71,20 +72,38 @@ fn the_example_prints_one_line_per_ssh_event_near_the_top() {
     assert!(err.contains("reading the journal directory ***"), "{err}");
 }
 
+/// `DETAILED=1 make run`: every field of the normalised samples (the journal's,
+/// Teleport's and the posted OTLP/JSON sample), beside the one-line summaries.
 #[test]
-fn the_detailed_overlay_adds_a_pipeline_with_every_field() {
+fn the_detailed_overlay_prints_every_field_of_the_normalised_samples() {
     let (code, _, err) =
         util::run(&["validate", "--config", "config.example.yaml", "--config", "examples/debug-detailed.yaml"]);
     assert_eq!(code, 0, "{err}");
     let journal = fixture_journal();
-    let mut r = start(journal.path().to_str().unwrap(), &["--config", "examples/debug-detailed.yaml"]);
-    r.wait_for(Duration::from_secs(30), "detailed records", |out, _| {
-        out.contains("EventName: ssh.session.start") && out.contains("bob@example.com")
+    let (mut r, otlp, health) = start(journal.path().to_str().unwrap(), &["--config", "examples/debug-detailed.yaml"]);
+    util::wait_port(otlp, Duration::from_secs(20));
+    let sample = std::fs::read(util::repo("samples/otlp/ssh-logins.json")).unwrap();
+    let json = [("Content-Type", "application/json")];
+    assert_eq!(http_request(otlp, "POST", "/v1/logs", &json, &sample).unwrap().0, 200);
+    let (status, _, body) = http_request(health, "GET", "/", &[], b"").unwrap();
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("Server available"));
+    // alice's publickey login from the journal, bob's Teleport session, the OTLP sample.
+    let alice = "     -> user.name: Str(alice)";
+    r.wait_for(Duration::from_secs(20), "the normalised samples", |out, _| {
+        out.contains(alice)
+            && out.contains("Str(ssh.session.start)")
+            && out.contains("Body: Str(Accepted publickey for alice")
     });
     r.signal(libc::SIGTERM);
     assert_eq!(r.wait_exit(Duration::from_secs(20)), 0, "{}", r.stderr());
     let out = r.stdout();
-    assert!(out.contains("     -> ssh.source: Str(teleport)"), "{out}");
+    for source in ["teleport", "auditd", "sshd"] {
+        assert!(out.contains(&format!("     -> ssh.source: Str({source})")), "{out}");
+    }
+    assert!(out.contains("     -> ssh.auth.method: Str(publickey)"), "{out}");
+    // keep_only_ssh: cron's PAM session is not an SSH event.
+    assert!(!out.contains("crond") && !out.contains("/usr/sbin/cron"), "{out}");
     assert!(out.lines().any(is_event_line), "the one-line pipeline still runs");
 }
 
