@@ -167,15 +167,8 @@ fn midnight_rotation_picks_up_the_new_daily_file() {
     let host = log.join("auth-1");
     fs::create_dir_all(&host).unwrap();
     let day1 = host.join("2024-03-01.00:00:00.log");
-    append(
-        &day1,
-        format!(
-            "{}\n{}\n",
-            event("d1-a", "user.login", "2024-03-01T10:00:00Z"),
-            event("d1-b", "exec", "2024-03-01T23:59:59.999Z")
-        )
-        .as_bytes(),
-    );
+    append_event(&day1, "d1-a", "user.login", "2024-03-01T10:00:00Z");
+    append_event(&day1, "d1-b", "exec", "2024-03-01T23:59:59.999Z");
     std::os::unix::fs::symlink("auth-1/2024-03-01.00:00:00.log", log.join("events.log")).unwrap();
     let mut r = Running::start(&["--config", &config(&log, "", "normal")]);
     wait_records(&r, 2);
