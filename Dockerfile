@@ -1,9 +1,11 @@
-# ferrocol container image.
+# ferrocol container image, built from source (pulls the Rust and Debian images).
 #   docker build -t ferrocol .            (or: podman build -t ferrocol .)
+# `make image` builds a FROM-scratch image from the local release binary instead,
+# pulling nothing (packaging/build-image.sh).
 # Build with the official Rust image; run on slim Debian with only what the
 # binary needs: libsystemd0 (reads the journal natively, no journalctl) and CA
 # certificates.
-FROM rust:1-bookworm AS build
+FROM docker.io/library/rust:1-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends pkg-config libsystemd-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -11,7 +13,7 @@ WORKDIR /src
 COPY . .
 RUN cargo build --release --locked --bin ferrocol
 
-FROM debian:bookworm-slim
+FROM docker.io/library/debian:bookworm-slim
 # The gid of the host's systemd-journal group, so the journal files are readable.
 ARG JOURNAL_GID=101
 ARG FERROCOL_UID=10001

@@ -1,14 +1,20 @@
 # ferrocol — two commands do all set-up on a fresh Debian 12 machine (as root):
 #   make run    install what is missing, build, run config.example.yaml on bundled samples
 #   make test   install what is missing, run every test
+# Installing: make install (PREFIX=/usr/local, DESTDIR), make deb, make image.
 
 CARGO ?= cargo
 # Debian packages the build and the tests need (systemd: journalctl, which the
 # journald tests compare with; systemd-journal-remote builds their journal files).
 APT_PACKAGES := pkg-config libsystemd-dev systemd systemd-journal-remote curl ca-certificates python3 python3-venv \
-	podman runc
+	podman runc binutils
 
-.PHONY: deps build release run test conformance bench-otlphttp lint fmt clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+IMAGE ?= localhost/ferrocol:latest
+CONTAINER_ENGINE ?= podman
+
+.PHONY: deps build release run test conformance bench-otlphttp lint fmt clean install deb image
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -28,15 +34,33 @@ release: deps
 	$(CARGO) build --release
 
 # Runs config.example.yaml and feeds it the bundled samples; Ctrl-C stops it.
-# RUN_SECONDS=N stops it after N seconds (used by the tests).
+# RUN_SECONDS=N stops it after N seconds; DETAILED=1 also prints every field.
 run: build
 	./scripts/run-example.sh target/debug/ferrocol
 
-# The release binary is what the container smoke test puts in its image.
+# The binary in /usr/local/bin, the config in /etc/ferrocol, the hardened unit,
+# the `ferrocol` user (in systemd-journal) and /var/lib/ferrocol.
+install: release
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" packaging/install.sh target/release/ferrocol
+
+# target/debian/ferrocol_<version>_<arch>.deb, with dpkg-deb.
+deb: release
+	packaging/build-deb.sh target/release/ferrocol
+
+# A FROM-scratch image of the local release binary (nothing pulled), then a
+# smoke run: the image validates its own config.
+image: release
+	CONTAINER_ENGINE=$(CONTAINER_ENGINE) packaging/build-image.sh target/release/ferrocol $(IMAGE)
+	$(CONTAINER_ENGINE) run --rm --ulimit nofile=1024:1024 --ulimit nproc=1000:1000 $(IMAGE) \
+		validate --config /etc/ferrocol/config.yaml
+	@echo "built $(IMAGE)"
+
+# Every test binary runs even when one fails (--no-fail-fast); the release
+# binary is what the container smoke test and the package test ship.
 test: deps
 	$(CARGO) build --all-targets
 	$(CARGO) build --release --bin ferrocol
-	$(CARGO) test --all-targets -- --test-threads=2
+	$(CARGO) test --all-targets --no-fail-fast -- --test-threads=2
 	$(MAKE) --no-print-directory conformance
 
 # OTLP/JSON checked by an independent decoder: the official opentelemetry-proto

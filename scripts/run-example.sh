@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Run config.example.yaml on the bundled samples: a journal built from
-# samples/journal, Teleport's log in samples/teleport, and the OTLP/JSON samples
-# posted to its otlp receiver. Ctrl-C (or RUN_SECONDS) stops it.
+# samples/journal (into target/sample-journal, the config's default directory),
+# Teleport's log in samples/teleport, and the OTLP/JSON samples posted to its
+# otlp receiver. Ctrl-C (or RUN_SECONDS) stops it; DETAILED=1 also prints every
+# field of every event.
 set -euo pipefail
 bin=${1:-target/debug/ferrocol}
 cd "$(dirname "$0")/.."
@@ -9,12 +11,13 @@ cd "$(dirname "$0")/.."
 # The sample journal: real journal files from the bundled export, built by
 # systemd-journal-remote (no journald needed).
 journal=target/sample-journal
-rm -rf "$journal" && mkdir -p "$journal"
-remote=/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || remote=/usr/lib/systemd/systemd-journal-remote
-"$remote" --output="$journal/sample.journal" - < samples/journal/ssh-logins.export
+rm -rf "$journal"
+scripts/build-journal.sh samples/journal/ssh-logins.export "$journal"
 
-FERROCOL_SAMPLE_JOURNAL=$journal "$bin" --config config.example.yaml &
+# DETAILED=1 adds a second pipeline that prints every field (otelcol's `detailed` text).
+configs=(--config config.example.yaml)
+[ -z "${DETAILED:-}" ] || configs+=(--config examples/debug-detailed.yaml)
+"$bin" "${configs[@]}" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
 

@@ -37,7 +37,9 @@ fn each<T: ?Sized>(kind: &str, factories: &[&'static Factory<T>], mut f: impl Fn
     assert!(!factories.is_empty(), "no {kind}s registered");
     for factory in factories {
         let name = factory.type_name;
-        let _readme = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("{kind}s/{name}/README.md"));
+        let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("{kind}s/{name}/README.md"));
+        let text = std::fs::read_to_string(&readme).unwrap_or_else(|e| panic!("{}: {e}", readme.display()));
+        assert!(text.contains(&format!("`{name}`")), "{} does not name `{name}`", readme.display());
         assert!(!factory.stability.as_str().is_empty());
         let node = section(name);
         (factory.parse)(&Node::empty_map(node.pos.clone()))

@@ -1,24 +1,23 @@
 //! Container smoke test (issue 8): an image `FROM scratch` holding the binary and
-//! the shared libraries `ldd` lists, run with podman as a non-root user with the
-//! journal and Teleport fixtures mounted read-only and its config taken from
+//! the shared libraries `ldd` lists (packaging/build-image.sh, as `make image`),
+//! run with podman as a non-root user with the journal and Teleport fixtures
+//! mounted read-only and its config taken from
 //! environment variables, exporting OTLP/HTTP to a sink this test runs. Checks
 //! that every record arrives, health_check answers, and `podman stop` (SIGTERM)
 //! exits 0 with everything flushed. Skips, saying so, only where podman is absent.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::journal_util::{fixture_journal, shared_dir};
+use crate::journal_util::fixture_journal;
 use crate::util::{self, http_request, write, Running};
 
 /// podman as it works on these machines (root, no systemd, no overlay).
+const PODMAN_OPTS: [&str; 5] = ["--storage-driver", "vfs", "--runtime", "runc", "--cgroup-manager=cgroupfs"];
+
 fn podman(args: &[&str]) -> std::process::Output {
-    Command::new("podman")
-        .args(["--storage-driver", "vfs", "--runtime", "runc", "--cgroup-manager=cgroupfs"])
-        .args(args)
-        .output()
-        .expect("run podman")
+    Command::new("podman").args(PODMAN_OPTS).args(args).output().expect("run podman")
 }
 
 fn ok(out: &std::process::Output, what: &str) -> String {
@@ -31,37 +30,19 @@ fn ok(out: &std::process::Output, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// The release binary when `make test` built one, else the test build.
-fn binary() -> PathBuf {
-    let release = util::repo("target/release/ferrocol");
-    if release.is_file() {
-        release
-    } else {
-        PathBuf::from(util::BIN)
-    }
-}
-
-/// A build context: the binary, every library `ldd` names, and the config.
-fn context(dir: &Path) {
-    let root = dir.join("rootfs");
-    let bin = binary();
-    let ldd = Command::new("ldd").arg(&bin).output().expect("run ldd");
-    let ldd = String::from_utf8_lossy(&ldd.stdout).into_owned();
-    let libs = ldd.lines().filter_map(|l| {
-        let path = l.split("=>").nth(1).unwrap_or(l).split_whitespace().next()?;
-        path.starts_with('/').then(|| PathBuf::from(path))
-    });
-    for lib in libs {
-        let to = root.join(lib.strip_prefix("/").unwrap());
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(&lib, &to).unwrap();
-    }
-    for d in ["usr/bin", "etc/ferrocol", "var/lib/ferrocol", "tmp"] {
-        std::fs::create_dir_all(root.join(d)).unwrap();
-    }
-    std::fs::copy(&bin, root.join("usr/bin/ferrocol")).unwrap();
-    write(&root.join("etc/ferrocol"), "config.yaml", CONFIG);
-    write(dir, "Containerfile", "FROM scratch\nCOPY rootfs/ /\nENTRYPOINT [\"/usr/bin/ferrocol\"]\n");
+/// Build the image with packaging/build-image.sh (as `make image` does), with this
+/// test's config.
+fn build_image(tag: &str, dir: &Path) {
+    let config = write(dir, "config.yaml", CONFIG);
+    let out = Command::new(util::repo("packaging/build-image.sh"))
+        .arg(util::shipped_binary())
+        .arg(tag)
+        .arg(&config)
+        .env("CONTAINER_ENGINE", "podman")
+        .env("ENGINE_OPTS", PODMAN_OPTS.join(" "))
+        .output()
+        .expect("run packaging/build-image.sh");
+    ok(&out, "packaging/build-image.sh");
 }
 
 const CONFIG: &str = "\
@@ -109,7 +90,7 @@ fn journal_records(dir: &Path) -> usize {
 }
 
 fn teleport_records() -> usize {
-    let dir = shared_dir().join("fixtures/teleport/log");
+    let dir = util::teleport_fixture();
     let mut n = 0;
     for host in std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.path().is_dir()) {
         for f in std::fs::read_dir(host.path()).unwrap().flatten() {
@@ -134,9 +115,8 @@ fn the_image_reads_journal_and_teleport_as_non_root_and_stops_cleanly() {
         return;
     }
     let ctx = util::tempdir();
-    context(ctx.path());
     let tag = format!("localhost/ferrocol-smoke:{}", std::process::id());
-    ok(&podman(&["build", "-q", "-t", &tag, ctx.path().to_str().unwrap()]), "podman build");
+    build_image(&tag, ctx.path());
 
     let journal = fixture_journal();
     chmod(journal.path(), 0o755);
@@ -163,7 +143,7 @@ fn the_image_reads_journal_and_teleport_as_non_root_and_stops_cleanly() {
 
     let name = format!("ferrocol-smoke-{}", std::process::id());
     let journal_mount = format!("{}:/var/log/journal:ro", journal.path().display());
-    let teleport_mount = format!("{}:/var/lib/teleport/log:ro", shared_dir().join("fixtures/teleport/log").display());
+    let teleport_mount = format!("{}:/var/lib/teleport/log:ro", util::teleport_fixture().display());
     let storage_mount = format!("{}:/var/lib/ferrocol", storage.path().display());
     let endpoint = format!("FERRO_ENDPOINT=http://127.0.0.1:{sink_port}");
     let health = format!("FERRO_HEALTH=127.0.0.1:{health_port}");

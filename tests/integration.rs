@@ -12,11 +12,15 @@ mod debug_exporter;
 mod extensions;
 mod filelog;
 #[cfg(target_os = "linux")]
+mod first_screen;
+#[cfg(target_os = "linux")]
 mod journald;
 mod metrics;
 mod otlp_receiver;
 mod otlphttp;
 mod ottl_processors;
+#[cfg(target_os = "linux")]
+mod package;
 mod pipeline;
 mod reload;
 mod ssh_events;

@@ -1,37 +1,27 @@
 //! Real journal files for the journald tests, shared by the integration tests
-//! and the receiver's unit tests (`#[path]`-included there): the fixtures in
-//! `../shared`, journal export text, systemd-journal-remote and journalctl.
+//! and the receiver's unit tests (`#[path]`-included there): the bundled sample
+//! `samples/journal/ssh-logins.export` (journal export text), turned into journal
+//! files by `scripts/build-journal.sh` (systemd-journal-remote), and journalctl.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `../shared` beside the repository (`FERROCOL_SHARED` overrides it). Missing
-/// is a test failure, not a skip: the journal tests are part of the suite.
-pub fn shared_dir() -> PathBuf {
-    let dir = match std::env::var_os("FERROCOL_SHARED") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-    };
-    assert!(
-        dir.join("fixtures/journal/build-journal.sh").is_file(),
-        "the shared fixtures are missing: expected {}/fixtures/journal/build-journal.sh \
-         (check out ../shared beside the repository, or set FERROCOL_SHARED)",
-        dir.display()
-    );
-    dir
+/// A file in the repository.
+fn in_repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-/// `../shared/fixtures/journal/ssh-logins.export`.
+/// `samples/journal/ssh-logins.export`: a day of SSH activity on a bastion host.
 pub fn fixture_export() -> PathBuf {
-    shared_dir().join("fixtures/journal/ssh-logins.export")
+    in_repo("samples/journal/ssh-logins.export")
 }
 
 /// Turn an export file into journal files in `out` (appending to
-/// `out/remote.journal` if it exists), with the fixture's build script.
+/// `out/remote.journal` if it exists), with `scripts/build-journal.sh`.
 pub fn build_journal(export: &Path, out: &Path) {
-    let script = shared_dir().join("fixtures/journal/build-journal.sh");
+    let script = in_repo("scripts/build-journal.sh");
     let o = Command::new("sh").arg(&script).arg(export).arg(out).output().expect("run build-journal.sh");
     assert!(o.status.success(), "build-journal.sh failed: {}", String::from_utf8_lossy(&o.stderr));
 }

@@ -1,5 +1,5 @@
 //! Integration tests: the journald receiver in the real binary, with journal
-//! files built from the shared fixture. The seed config runs with only
+//! files built from the bundled sample (samples/journal). The seed config runs with only
 //! its directory changed; a restart with `file_storage` resumes without gap or
 //! duplicate; config mistakes are positioned errors; `validate` does not open
 //! the journal.

@@ -2,7 +2,7 @@
 //! exporter, rotation, partial and oversized lines, bad lines, restarts.
 //! Nothing here is timed: each test waits (generously) for what it expects.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,21 +10,11 @@ use std::time::Duration;
 
 use crate::util::{self, strip_ansi, write, Running};
 
-/// `shared/` sits beside the repository (CI), or beside the worktrees' folder.
-const FIXTURE: &str = "shared/fixtures/teleport/log";
 const HOST: &str = "4b1c7a2e-5d3f-4e6a-9b8c-1d2e3f405162";
 const WAIT: Duration = Duration::from_secs(30);
 
-fn fixture() -> PathBuf {
-    ["..", "../.."]
-        .iter()
-        .map(|up| util::repo(up).join(FIXTURE))
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| panic!("the Teleport fixture ({FIXTURE}) is not beside the repository"))
-}
-
 /// Sum of "log records" over the debug exporter's `Logs` lines.
-pub fn printed_records(stdout: &str) -> usize {
+pub(crate) fn printed_records(stdout: &str) -> usize {
     stdout
         .lines()
         .filter_map(|l| l.split("\"log records\": ").nth(1))
@@ -32,9 +22,9 @@ pub fn printed_records(stdout: &str) -> usize {
         .sum()
 }
 
-/// How many times each `"uid":"..."` appears in the output.
-fn uids(stdout: &str) -> HashMap<String, usize> {
-    let mut m = HashMap::new();
+/// How many times each `"uid":"..."` appears in the output, by uid.
+pub(crate) fn uids(stdout: &str) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
     for part in stdout.split("\"uid\":\"").skip(1) {
         let uid = part.split('"').next().unwrap_or_default().to_string();
         *m.entry(uid).or_default() += 1;
@@ -58,11 +48,29 @@ fn event(uid: &str, event: &str, time: &str) -> String {
     )
 }
 
-fn append(path: &Path, text: &[u8]) {
+pub(crate) fn append(path: &Path, text: &[u8]) {
     OpenOptions::new().create(true).append(true).open(path).unwrap().write_all(text).unwrap();
 }
 
-fn wait_records(r: &Running, n: usize) {
+/// Append one event line (`event(uid, name, time)`) to `path`.
+fn append_event(path: &Path, uid: &str, name: &str, time: &str) {
+    append(path, (event(uid, name, time) + "\n").as_bytes());
+}
+
+/// An empty `log` directory in `work`.
+fn log_dir(work: &Path) -> PathBuf {
+    let log = work.join("log");
+    fs::create_dir_all(&log).unwrap();
+    log
+}
+
+/// SIGTERM, and a clean exit.
+pub(crate) fn stop(r: &mut Running) {
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(WAIT), 0, "{}", r.stderr());
+}
+
+pub(crate) fn wait_records(r: &Running, n: usize) {
     r.wait_for(WAIT, &format!("{n} records"), |out, _| printed_records(out) >= n);
 }
 
@@ -74,13 +82,12 @@ fn fixture_through_the_debug_exporter_matches_the_golden_output() {
         "config.yaml",
         &fs::read_to_string(util::repo("tests/golden/teleport_fixture/config.yaml"))
             .unwrap()
-            .replace("FIXTURE", &fixture().to_string_lossy()),
+            .replace("FIXTURE", &util::teleport_fixture().to_string_lossy()),
     );
     let started = std::time::SystemTime::now();
     let mut r = Running::start(&["--config", &cfg]);
     wait_records(&r, 10);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0, "{}", r.stderr());
+    stop(&mut r);
     let out = r.stdout();
     // The observed time is the read time: masked, and checked to be recent.
     let mut normalized = String::new();
@@ -108,7 +115,7 @@ fn fixture_through_the_debug_exporter_matches_the_golden_output() {
 fn fixture_copy(dir: &Path) -> PathBuf {
     let log = dir.join("log");
     fs::create_dir_all(log.join(HOST)).unwrap();
-    for e in fs::read_dir(fixture().join(HOST)).unwrap() {
+    for e in fs::read_dir(util::teleport_fixture().join(HOST)).unwrap() {
         let e = e.unwrap();
         fs::copy(e.path(), log.join(HOST).join(e.file_name())).unwrap();
     }
@@ -141,8 +148,7 @@ fn every_fixture_event_is_read_exactly_once() {
     )
     .unwrap();
     wait_records(&r, 12);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
+    stop(&mut r);
     let out = r.stdout();
     let seen = uids(&out);
     assert_eq!(seen.len(), 12, "{seen:?}");
@@ -161,40 +167,29 @@ fn midnight_rotation_picks_up_the_new_daily_file() {
     let host = log.join("auth-1");
     fs::create_dir_all(&host).unwrap();
     let day1 = host.join("2024-03-01.00:00:00.log");
-    append(
-        &day1,
-        format!(
-            "{}\n{}\n",
-            event("d1-a", "user.login", "2024-03-01T10:00:00Z"),
-            event("d1-b", "exec", "2024-03-01T23:59:59.999Z")
-        )
-        .as_bytes(),
-    );
+    append_event(&day1, "d1-a", "user.login", "2024-03-01T10:00:00Z");
+    append_event(&day1, "d1-b", "exec", "2024-03-01T23:59:59.999Z");
     std::os::unix::fs::symlink("auth-1/2024-03-01.00:00:00.log", log.join("events.log")).unwrap();
     let mut r = Running::start(&["--config", &config(&log, "", "normal")]);
     wait_records(&r, 2);
     // Midnight UTC: Teleport opens the next daily file and re-points the symlink.
     let day2 = host.join("2024-03-02.00:00:00.log");
-    append(&day2, format!("{}\n", event("d2-a", "session.start", "2024-03-02T00:00:00.5Z")).as_bytes());
+    append_event(&day2, "d2-a", "session.start", "2024-03-02T00:00:00.5Z");
     fs::remove_file(log.join("events.log")).unwrap();
     std::os::unix::fs::symlink("auth-1/2024-03-02.00:00:00.log", log.join("events.log")).unwrap();
     wait_records(&r, 3);
-    append(&day2, format!("{}\n", event("d2-b", "session.end", "2024-03-02T00:10:00Z")).as_bytes());
+    append_event(&day2, "d2-b", "session.end", "2024-03-02T00:10:00Z");
     wait_records(&r, 4);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
+    stop(&mut r);
     let seen = uids(&r.stdout());
-    let mut keys: Vec<_> = seen.keys().cloned().collect();
-    keys.sort();
-    assert_eq!(keys, ["d1-a", "d1-b", "d2-a", "d2-b"]);
+    assert_eq!(seen.keys().collect::<Vec<_>>(), ["d1-a", "d1-b", "d2-a", "d2-b"]);
     assert!(seen.values().all(|&n| n == 1), "{seen:?}");
 }
 
 #[test]
 fn a_line_written_in_two_parts_is_one_event() {
     let work = util::tempdir();
-    let log = work.path().join("log");
-    fs::create_dir_all(&log).unwrap();
+    let log = log_dir(work.path());
     let day = log.join("2024-03-01.00:00:00.log");
     let line = event("split-line", "user.login", "2024-03-01T10:00:00Z");
     let (head, tail) = line.split_at(40);
@@ -202,16 +197,12 @@ fn a_line_written_in_two_parts_is_one_event() {
     // force_flush_period 0: an unterminated line waits for its end however long it takes.
     let mut r = Running::start(&["--config", &config(&log, "    force_flush_period: 0s\n", "normal")]);
     // A later event in another file proves the head has been seen and held.
-    append(
-        &log.join("2024-03-02.00:00:00.log"),
-        format!("{}\n", event("marker", "exec", "2024-03-02T00:00:00Z")).as_bytes(),
-    );
+    append_event(&log.join("2024-03-02.00:00:00.log"), "marker", "exec", "2024-03-02T00:00:00Z");
     wait_records(&r, 1);
     assert!(r.stdout().contains("marker"));
     append(&day, format!("{tail}\n").as_bytes());
     wait_records(&r, 2);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
+    stop(&mut r);
     let out = r.stdout();
     assert_eq!(uids(&out).get("split-line"), Some(&1), "{out}");
     assert!(!out.contains("teleport.parse_error"), "{out}");
@@ -220,8 +211,7 @@ fn a_line_written_in_two_parts_is_one_event() {
 #[test]
 fn oversized_invalid_and_non_json_lines_are_kept_and_marked() {
     let work = util::tempdir();
-    let log = work.path().join("log");
-    fs::create_dir_all(&log).unwrap();
+    let log = log_dir(work.path());
     let day = log.join("2024-03-01.00:00:00.log");
     let mut data = Vec::new();
     data.extend(event("first", "user.login", "2024-03-01T10:00:00Z").bytes());
@@ -237,8 +227,7 @@ fn oversized_invalid_and_non_json_lines_are_kept_and_marked() {
     append(&day, &data);
     let mut r = Running::start(&["--config", &config(&log, "", "detailed")]);
     wait_records(&r, 6);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
+    stop(&mut r);
     let out = r.stdout();
     let records: Vec<&str> = out.split("LogRecord #").skip(1).collect();
     assert_eq!(records.len(), 6);
@@ -268,7 +257,7 @@ fn oversized_invalid_and_non_json_lines_are_kept_and_marked() {
 
 /// A Teleport log dir with one auth server folder and a storage dir, in a temp
 /// dir: (the temp dir, log dir, storage dir, the first daily file).
-fn storage_workspace() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+pub(crate) fn storage_workspace() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let work = util::tempdir();
     let log = work.path().join("log");
     let storage = work.path().join("storage");
@@ -279,7 +268,7 @@ fn storage_workspace() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
 }
 
 /// Exec events with uids `e-{from}` .. `e-{to - 1}`, one per line.
-fn lines(from: usize, to: usize) -> String {
+pub(crate) fn lines(from: usize, to: usize) -> String {
     (from..to).map(|i| event(&format!("e-{i}"), "exec", "2024-03-01T10:00:00Z") + "\n").collect()
 }
 
@@ -300,8 +289,7 @@ fn restart_with_file_storage_has_no_gap_and_no_duplicate() {
     // Written while running, read before the stop.
     append(&day1, lines(3000, 3500).as_bytes());
     wait_records(&r, 3500);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0, "{}", r.stderr());
+    stop(&mut r);
     let first = uids(&r.stdout());
     assert_eq!(first.len(), 3500);
 
@@ -312,14 +300,11 @@ fn restart_with_file_storage_has_no_gap_and_no_duplicate() {
     wait_records(&r, 700);
     append(&day1, lines(4200, 4300).as_bytes());
     wait_records(&r, 800);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0, "{}", r.stderr());
+    stop(&mut r);
     let second = uids(&r.stdout());
     let mut expected: Vec<String> = (3500..4300).map(|i| format!("e-{i}")).collect();
-    let mut got: Vec<String> = second.keys().cloned().collect();
     expected.sort();
-    got.sort();
-    assert_eq!(got, expected, "exactly the lines written after the stop");
+    assert_eq!(second.keys().cloned().collect::<Vec<_>>(), expected, "exactly the lines written after the stop");
     assert!(second.values().all(|&n| n == 1));
     assert!(strip_ansi(&r.stderr()).contains("resuming from the stored checkpoint"));
 }
@@ -327,8 +312,7 @@ fn restart_with_file_storage_has_no_gap_and_no_duplicate() {
 #[test]
 fn a_daily_file_deleted_while_being_read() {
     let work = util::tempdir();
-    let log = work.path().join("log");
-    fs::create_dir_all(&log).unwrap();
+    let log = log_dir(work.path());
     let day = log.join("2024-03-01.00:00:00.log");
     let n = 100_000;
     let text: String = (0..n).map(|i| event(&format!("del-{i}"), "exec", "2024-03-01T10:00:00Z") + "\n").collect();
@@ -338,21 +322,16 @@ fn a_daily_file_deleted_while_being_read() {
     fs::remove_file(&day).unwrap();
     // Everything written before the deletion is still delivered, through the open handle.
     wait_records(&r, n);
-    append(
-        &log.join("2024-03-02.00:00:00.log"),
-        format!("{}\n", event("after", "exec", "2024-03-02T00:00:00Z")).as_bytes(),
-    );
+    append_event(&log.join("2024-03-02.00:00:00.log"), "after", "exec", "2024-03-02T00:00:00Z");
     wait_records(&r, n + 1);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
+    stop(&mut r);
     assert_eq!(printed_records(&r.stdout()), n + 1);
 }
 
 #[test]
 fn events_filters_and_extra_attributes() {
     let work = util::tempdir();
-    let log = work.path().join("log");
-    fs::create_dir_all(&log).unwrap();
+    let log = log_dir(work.path());
     let day = log.join("2024-03-01.00:00:00.log");
     let text = [
         event("keep-login", "user.login", "2024-03-01T10:00:00Z"),
@@ -368,13 +347,10 @@ fn events_filters_and_extra_attributes() {
                  \x20   attributes: {env: prod}\n    resource: {deployment.environment: prod}\n";
     let mut r = Running::start(&["--config", &config(&log, extra, "detailed")]);
     wait_records(&r, 3);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
+    stop(&mut r);
     let out = r.stdout();
     let seen = uids(&out);
-    let mut keys: Vec<_> = seen.keys().cloned().collect();
-    keys.sort();
-    assert_eq!(keys, ["keep-login", "keep-start", "last"]);
+    assert_eq!(seen.keys().collect::<Vec<_>>(), ["keep-login", "keep-start", "last"]);
     assert!(out.contains("     -> env: Str(prod)\n"));
     assert!(out.contains("     -> deployment.environment: Str(prod)\n"));
 }
@@ -403,61 +379,19 @@ fn inotify_finds_new_lines_and_files_between_polls() {
     let log = work.path().join("log");
     fs::create_dir_all(log.join("auth-1")).unwrap();
     let day1 = log.join("auth-1/2024-03-01.00:00:00.log");
-    append(&day1, format!("{}\n", event("n-1", "exec", "2024-03-01T10:00:00Z")).as_bytes());
+    append_event(&day1, "n-1", "exec", "2024-03-01T10:00:00Z");
     // Polls an hour apart: only inotify can make the later lines show up.
     let mut r = Running::start(&["--config", &config(&log, "    poll_interval: 1h\n", "normal")]);
     wait_records(&r, 1);
-    append(&day1, format!("{}\n", event("n-2", "exec", "2024-03-01T10:00:01Z")).as_bytes());
+    append_event(&day1, "n-2", "exec", "2024-03-01T10:00:01Z");
     wait_records(&r, 2);
-    append(
-        &log.join("auth-1/2024-03-02.00:00:00.log"),
-        format!("{}\n", event("n-3", "exec", "2024-03-02T00:00:00Z")).as_bytes(),
-    );
+    append_event(&log.join("auth-1/2024-03-02.00:00:00.log"), "n-3", "exec", "2024-03-02T00:00:00Z");
     wait_records(&r, 3);
     // A new auth server folder: its directory is not watched yet, the top level is.
     fs::create_dir_all(log.join("auth-2")).unwrap();
-    append(
-        &log.join("auth-2/2024-03-02.00:00:00.log"),
-        format!("{}\n", event("n-4", "exec", "2024-03-02T00:00:00Z")).as_bytes(),
-    );
+    append_event(&log.join("auth-2/2024-03-02.00:00:00.log"), "n-4", "exec", "2024-03-02T00:00:00Z");
     wait_records(&r, 4);
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0);
+    stop(&mut r);
     let seen = uids(&r.stdout());
     assert_eq!(seen.len(), 4, "{seen:?}");
-}
-
-/// Issue 8: SIGHUP swaps the pipelines without losing or duplicating records: the
-/// old pipelines drain and checkpoint, the new receiver resumes from the checkpoint.
-#[test]
-fn sighup_reload_resumes_from_the_checkpoint_without_gap_or_duplicate() {
-    let (work, log, storage, day1) = storage_workspace();
-    append(&day1, lines(0, 2000).as_bytes());
-    let text = |batch: &str| {
-        format!(
-            "extensions:\n  file_storage:\n    directory: {storage:?}\n\
-             receivers:\n  teleport:\n    directory: {log:?}\n    storage: file_storage\n\
-             processors:\n  batch:\n    timeout: {batch}\n\
-             exporters:\n  debug:\n    verbosity: normal\n    use_internal_logger: false\n\
-             service:\n  extensions: [file_storage]\n  telemetry: {{metrics: {{level: none}}}}\n  \
-             pipelines:\n    logs:\n      receivers: [teleport]\n      processors: [batch]\n      exporters: [debug]\n"
-        )
-    };
-    let cfg = write(work.path(), "config.yaml", &text("100ms"));
-    let mut r = Running::start(&["--config", &cfg]);
-    wait_records(&r, 2000);
-    // Lines arrive around the reload; some are in flight when it starts.
-    append(&day1, lines(2000, 2500).as_bytes());
-    write(work.path(), "config.yaml", &text("50ms"));
-    r.signal(libc::SIGHUP);
-    r.wait_stderr("configuration reloaded");
-    append(&day1, lines(2500, 3000).as_bytes());
-    wait_records(&r, 3000);
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(WAIT), 0, "{}", r.stderr());
-    let seen = uids(&r.stdout());
-    assert_eq!(seen.len(), 3000, "no gap");
-    let dups: Vec<_> = seen.iter().filter(|(_, &n)| n != 1).collect();
-    assert!(dups.is_empty(), "no duplicates: {dups:?}");
 }

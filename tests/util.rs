@@ -17,6 +17,21 @@ pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
+/// `samples/teleport/log`: the bundled Teleport audit log directory (`dir` backend).
+pub fn teleport_fixture() -> PathBuf {
+    repo("samples/teleport/log")
+}
+
+/// The release binary when `make test` built one (the one that ships), else the test build.
+pub fn shipped_binary() -> PathBuf {
+    let release = repo("target/release/ferrocol");
+    if release.is_file() {
+        release
+    } else {
+        PathBuf::from(BIN)
+    }
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

@@ -7,7 +7,9 @@
 //! - a value that is exactly one reference is parsed as YAML (so `${env:PORTS}`
 //!   can be a list); references inside a longer string are pasted in as text.
 //!
-//! Expanded values are marked secret, so errors never repeat them.
+//! Values read from the environment or a file are marked secret, so errors and
+//! logs never repeat them; a `${env:NAME:-default}` whose variable is unset is
+//! the config's own text (the default), not a secret.
 
 use std::sync::OnceLock;
 
@@ -30,16 +32,18 @@ pub fn expand(node: &mut Node, env: Lookup, errors: &mut Errors) {
             }
             let text = text.clone();
             if let Some(inner) = whole_reference(&text) {
-                if let Some(value) = resolve(inner, node, env, errors) {
+                if let Some((value, secret)) = resolve(inner, node, env, errors) {
                     let mut parsed = parse_value(&node.pos, &value);
-                    parsed.mark_secret();
+                    if secret {
+                        parsed.mark_secret();
+                    }
                     *node = parsed;
                 }
                 return;
             }
-            let (out, expanded) = expand_embedded(&text, node, env, errors);
+            let (out, secret) = expand_embedded(&text, node, env, errors);
             node.value = Value::Scalar { text: out, quoted: true };
-            node.secret |= expanded;
+            node.secret |= secret;
         }
     }
 }
@@ -50,10 +54,10 @@ fn whole_reference(text: &str) -> Option<&str> {
     (!inner.contains('}') && !inner.contains("${")).then_some(inner)
 }
 
-/// Paste references inside a longer string; returns the text and whether anything was expanded.
+/// Paste references inside a longer string; returns the text and whether a secret went into it.
 fn expand_embedded(text: &str, node: &Node, env: Lookup, errors: &mut Errors) -> (String, bool) {
     let mut out = String::with_capacity(text.len());
-    let mut expanded = false;
+    let mut secret = false;
     let mut rest = text;
     while let Some(i) = rest.find('$') {
         out.push_str(&rest[..i]);
@@ -62,10 +66,10 @@ fn expand_embedded(text: &str, node: &Node, env: Lookup, errors: &mut Errors) ->
             out.push('$');
             rest = r;
         } else if let Some(end) = rest.find('}').filter(|_| rest.starts_with("${")) {
-            if let Some(v) = resolve(&rest[2..end], node, env, errors) {
+            if let Some((v, s)) = resolve(&rest[2..end], node, env, errors) {
                 out.push_str(&v);
+                secret |= s;
             }
-            expanded = true;
             rest = &rest[end + 1..];
         } else {
             // A lone `$` (or `$NAME`) is kept as written.
@@ -74,11 +78,12 @@ fn expand_embedded(text: &str, node: &Node, env: Lookup, errors: &mut Errors) ->
         }
     }
     out.push_str(rest);
-    (out, expanded)
+    (out, secret)
 }
 
-/// Resolve `env:NAME[:-default]`, `NAME`, `file:PATH` or `yaml:TEXT`.
-fn resolve(inner: &str, node: &Node, env: Lookup, errors: &mut Errors) -> Option<String> {
+/// Resolve `env:NAME[:-default]`, `NAME`, `file:PATH` or `yaml:TEXT`: the value,
+/// and whether it is a secret (it came from the environment or a file).
+fn resolve(inner: &str, node: &Node, env: Lookup, errors: &mut Errors) -> Option<(String, bool)> {
     static NAME: OnceLock<Regex> = OnceLock::new();
     let name_re = NAME.get_or_init(|| Regex::new(r"^[a-zA-Z_][a-zA-Z0-9_]*$").expect("static regex"));
     let (scheme, rest) = match inner.split_once(':') {
@@ -96,25 +101,25 @@ fn resolve(inner: &str, node: &Node, env: Lookup, errors: &mut Errors) -> Option
                 return None;
             }
             match (env(name), default) {
-                (Some(v), _) => Some(v),
-                (None, Some(d)) => Some(d.to_string()),
+                (Some(v), _) => Some((v, true)),
+                (None, Some(d)) => Some((d.to_string(), false)),
                 (None, None) => {
                     errors.warn(format!(
                         "{}: configuration references unset environment variable {name:?}; using an empty value",
                         node.pos
                     ));
-                    Some(String::new())
+                    Some((String::new(), false))
                 }
             }
         }
         "file" => match std::fs::read_to_string(rest) {
-            Ok(v) => Some(v.trim_end_matches('\n').to_string()),
+            Ok(v) => Some((v.trim_end_matches('\n').to_string(), true)),
             Err(e) => {
                 errors.at(node, "", "", format!("cannot read ${{file:{rest}}}: {e}"));
                 None
             }
         },
-        "yaml" => Some(rest.to_string()),
+        "yaml" => Some((rest.to_string(), false)),
         other => {
             errors.at(node, "", "", format!("unsupported scheme {other:?} in ${{...}} (valid: env, file, yaml)"));
             None
@@ -152,10 +157,22 @@ mod tests {
         assert_eq!(n.lookup("b").scalar_text(), Some("Bearer s3cret"));
         assert!(n.lookup("b").secret);
         assert_eq!(n.lookup("c").scalar_text(), Some("dflt"));
+        assert!(!n.lookup("c").secret, "a default is the config's own text");
         assert_eq!(n.lookup("d").scalar_text(), Some(""));
+        assert!(n.lookup("d").secret, "a set variable is a secret, even when a default is given");
         assert_eq!(n.lookup("e").scalar_text(), Some("$HOME"));
         assert!(!n.lookup("e").secret);
         assert_eq!(n.lookup("f[1]").scalar_text(), Some("b"));
+        assert!(n.lookup("f[1]").secret);
+    }
+
+    #[test]
+    fn defaults_pasted_into_text_are_not_secret() {
+        let (n, _) = run("a: \"dir=${env:NOPE:-/var/log/journal}\"\nb: \"${env:NOPE:-x}-${TOKEN}\"\n");
+        assert_eq!(n.lookup("a").scalar_text(), Some("dir=/var/log/journal"));
+        assert!(!n.lookup("a").secret);
+        assert_eq!(n.lookup("b").scalar_text(), Some("x-s3cret"));
+        assert!(n.lookup("b").secret);
     }
 
     #[test]
