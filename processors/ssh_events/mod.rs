@@ -19,8 +19,10 @@
 
 mod audit;
 mod config;
+mod conn;
 mod detect;
 mod normalize;
+mod pam;
 mod sshd;
 mod teleport;
 
