@@ -168,6 +168,13 @@ pub struct ProcessorContext {
     pub pipeline: String,
     pub input: mpsc::Receiver<LogBatch>,
     pub output: Fanout,
+    pub storage: StorageRegistry,
+}
+
+impl ProcessorContext {
+    pub fn storage_client(&self, ext: &ComponentId) -> Result<Arc<dyn StorageClient>, StageError> {
+        self.storage.client(ext, Kind::Processor, &self.id)
+    }
 }
 
 /// What an exporter gets at build time. It runs until `input` ends (every

@@ -35,6 +35,7 @@ fn start(
         pipeline: "logs".into(),
         input: in_rx,
         output: Fanout::new(vec![out_tx]),
+        storage: Default::default(),
     };
     let task = cfg.build(cx).unwrap();
     (in_tx, out_rx, tokio::spawn(task))

@@ -278,6 +278,7 @@ async fn dropped_records_are_delivered_through_the_stage() {
         pipeline: "logs".into(),
         input: in_rx,
         output: crate::topology::Fanout::new(vec![out_tx]),
+        storage: Default::default(),
     };
     let task = tokio::spawn(filter.build(cx).unwrap());
     let (batch, waiter) = acked_batch(sample());

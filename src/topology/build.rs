@@ -151,6 +151,7 @@ pub fn build(config: &Config) -> Result<Built, Vec<String>> {
                 pipeline: pipeline.name.clone(),
                 input: rx,
                 output: Fanout::new(std::mem::take(&mut next)).counted(counters),
+                storage: storage.clone(),
             };
             match config.processors[id].config.build(cx) {
                 Ok(task) => processors.push(Stage {
