@@ -18,5 +18,6 @@ mod otlphttp;
 mod ottl_processors;
 mod pipeline;
 mod reload;
+mod ssh_alerts;
 mod ssh_events;
 mod teleport;

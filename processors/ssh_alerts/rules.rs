@@ -41,6 +41,8 @@ pub enum What {
 struct SourceState {
     /// Times of the latest failures (at most the largest threshold), oldest first.
     failures: VecDeque<u64>,
+    /// Failures of the current burst (none more than a window apart), uncapped.
+    burst: u64,
     /// Distinct users tried, with when last (at most the spraying threshold).
     users: Vec<(String, u64)>,
     brute_alerted: Option<u64>,
@@ -56,6 +58,8 @@ pub struct Rules {
     sources: Lru<SourceState>,
     /// Failures kept per source.
     keep: usize,
+    /// The longest window of the failure rules.
+    span: u64,
 }
 
 fn within(t: u64, since: Option<u64>, window: u64) -> bool {
@@ -65,7 +69,8 @@ fn within(t: u64, since: Option<u64>, window: u64) -> bool {
 impl Rules {
     pub fn new(brute: Limits, spray: Limits, after: Limits, root: Limits, max_sources: usize) -> Rules {
         let keep = [brute, after].iter().filter(|l| l.enabled).map(|l| l.threshold).max().unwrap_or(0);
-        Rules { brute, spray, after, root, sources: Lru::new(max_sources), keep }
+        let span = brute.window.max(after.window);
+        Rules { brute, spray, after, root, sources: Lru::new(max_sources), keep, span }
     }
 
     /// Sources tracked now.
@@ -79,6 +84,10 @@ impl Rules {
         let st = self.sources.get_or_insert_with(e.source.name, SourceState::default);
         match e.what {
             What::Failure => {
+                if st.failures.back().is_some_and(|&last| e.time.saturating_sub(last) > self.span) {
+                    st.burst = 0;
+                }
+                st.burst += e.count;
                 for _ in 0..e.count.min(self.keep as u64) {
                     st.failures.push_back(e.time);
                 }
@@ -104,8 +113,10 @@ impl Rules {
                 if self.after.enabled {
                     let n = recent(&st.failures, e.time, self.after.window);
                     if n >= self.after.threshold {
+                        let total = st.burst.max(n as u64);
                         st.failures.clear();
-                        out.push(Alert::new("success_after_failures", Severity::Error, e, &self.after, n as u64));
+                        st.burst = 0;
+                        out.push(Alert::new("success_after_failures", Severity::Error, e, &self.after, total));
                     }
                 }
                 let root = e.login == Some("root");
