@@ -79,3 +79,43 @@ fn a_real_brute_force_episode_alerts_once_and_its_success_once() {
     assert!(count(&out, "ssh.alert.password_spraying") <= 1);
     assert_eq!(count(&out, "ssh.alert.root_login") + count(&out, "ssh.alert.new_source"), 0);
 }
+
+/// `new_source` keeps what it learnt in file_storage: after a restart, alice's known
+/// source is still known and only the new one alerts.
+#[test]
+fn new_source_state_survives_a_restart() {
+    let dir = util::tempdir();
+    let log = dir.path().join("auth.log");
+    let store = dir.path().join("storage");
+    std::fs::create_dir(&store).unwrap();
+    let config = format!(
+        "extensions:\n  file_storage: {{directory: {:?}}}\n\
+         receivers:\n  filelog: {{include: [{:?}], start_at: beginning, storage: file_storage}}\n\
+         processors:\n  ssh_events: {{keep_only_ssh: true}}\n  ssh_alerts: {{storage: file_storage}}\n\
+         exporters:\n  debug: {{verbosity: detailed, use_internal_logger: false}}\n\
+         service:\n  extensions: [file_storage]\n  pipelines:\n    logs: {{receivers: [filelog], processors: [ssh_events, ssh_alerts], exporters: [debug]}}\n",
+        store.to_string_lossy(),
+        log.to_string_lossy()
+    );
+    let path = util::write(dir.path(), "config.yaml", &config);
+    let login = |ip: &str| {
+        format!(
+            "Nov 20 09:00:01 bastion sshd[1]: Accepted publickey for alice from {ip} port 5000 ssh2: ED25519 SHA256:k"
+        )
+    };
+    append(&log, &[login("10.0.0.1")]);
+    let mut r = Running::start(&["--config", &path]);
+    r.wait_for(WAIT, "the first login", |out, _| printed_records(out) >= 1);
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(WAIT), 0, "stderr: {}", r.stderr());
+    assert_eq!(count(&r.stdout(), "ssh.alert.new_source"), 0, "a first login only teaches");
+
+    append(&log, &[login("10.0.0.1"), login("10.0.0.2")]);
+    let mut r = Running::start(&["--config", &path]);
+    r.wait_for(WAIT, "two logins and an alert", |out, _| printed_records(out) >= 3);
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(WAIT), 0, "stderr: {}", r.stderr());
+    let out = r.stdout();
+    assert_eq!(count(&out, "ssh.alert.new_source"), 1, "{out}");
+    assert!(out.contains("Body: Str(alice logged in from 10.0.0.2, new after 1 known source(s))"), "{out}");
+}
