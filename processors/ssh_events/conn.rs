@@ -64,7 +64,7 @@ fn connection_from(rest: &str) -> Option<Facts> {
 }
 
 /// `[[authenticating |invalid ]user <user> ]<addr>[ port <port>][ [preauth]]`.
-pub fn closed(rest: &str, port_required: bool) -> Option<Facts> {
+fn closed(rest: &str, port_required: bool) -> Option<Facts> {
     let (rest, preauth) = split_preauth(rest);
     // `<addr> port <n>` or `<addr>` at the end, after an optional user part.
     let (head, addr, port) = match rest.rsplit_once(" port ") {
