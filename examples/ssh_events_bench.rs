@@ -1,7 +1,9 @@
 //! Throughput of the `ssh_events` processor on journald-shaped records: the mix of
 //! the journal benchmark (audit records and sshd lines, 25% USER_START
 //! session_open), in otelcol's mapping (body = map of journal fields) and in the
-//! `semantic_conventions` mapping. Single-threaded: the figure is per core.
+//! `semantic_conventions` mapping; and real auth.log lines (loghub's OpenSSH_2k, a
+//! brute-force campaign, as filelog gives them) through `ssh_events`, then
+//! `ssh_alerts` on the normalised events. Single-threaded: the figure is per core.
 //!
 //! Run: `cargo run --release --example ssh_events_bench [records]` (default 2,000,000).
 
@@ -9,7 +11,27 @@ use std::time::{Duration, Instant};
 
 use ferrocol::event::{any_value::Value, kv, str_value, AnyValue, KeyValueList, LogBatch, LogRecord};
 use ferrocol::event::{ResourceLogs, ScopeLogs};
+use ferrocol::processors::ssh_alerts::{SshAlerts, SshAlertsConfig};
 use ferrocol::processors::ssh_events::{SshEvents, SshEventsConfig};
+
+/// The real auth.log lines, read once.
+fn real_lines() -> &'static [String] {
+    static LINES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LINES.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/processors/ssh_events/testdata/real/OpenSSH_2k.log");
+        std::fs::read_to_string(path).expect("the loghub fixture").lines().map(|l| l.trim_end().to_string()).collect()
+    })
+}
+
+/// A filelog record: the syslog line as the body.
+fn line_record(i: usize) -> LogRecord {
+    let lines = real_lines();
+    LogRecord {
+        observed_time_unix_nano: 1_795_165_200_000_000_000 + i as u64 * 1_000_000,
+        body: Some(str_value(lines[i % lines.len()].as_str())),
+        ..Default::default()
+    }
+}
 
 const BATCH: usize = 8192;
 const U: &str = "4294967295";
@@ -115,6 +137,32 @@ fn measure(name: &str, make: fn(usize) -> LogRecord, cfg: SshEventsConfig, total
     rate
 }
 
+/// `ssh_alerts` alone, on batches `ssh_events` normalised beforehand (outside the clock).
+fn measure_alerts(total: usize) -> f64 {
+    let events = SshEvents::new(&SshEventsConfig { keep_only_ssh: true, ..Default::default() });
+    let mut alerts = SshAlerts::new(&SshAlertsConfig::default(), None);
+    let mut t = template(line_record);
+    events.process(&mut t);
+    let (mut busy, mut done, mut out) = (Duration::ZERO, 0, 0);
+    while done < total {
+        let mut b = t.clone();
+        let n = b.record_count();
+        let cpu = cpu_time();
+        alerts.process(&mut b);
+        busy += cpu_time() - cpu;
+        out += b.record_count() - n;
+        done += n;
+    }
+    let rate = done as f64 / busy.as_secs_f64();
+    println!(
+        "{:<34} {done:>8} records  cpu {:>6.3} s  {:>8.0} records/s per core  ({out} alerts)",
+        "ssh_alerts on those events",
+        busy.as_secs_f64(),
+        rate
+    );
+    rate
+}
+
 fn main() {
     let total: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(2_000_000);
     println!("ssh_events throughput, one core, batches of {BATCH}");
@@ -127,6 +175,8 @@ fn main() {
             total,
         ),
         measure("journald semantic_conventions", semantic_record, SshEventsConfig::default(), total),
+        measure("auth.log lines (loghub OpenSSH_2k)", line_record, SshEventsConfig::default(), total),
+        measure_alerts(total),
     ];
     let min = rates.iter().cloned().fold(f64::INFINITY, f64::min);
     println!("slowest: {min:.0} records/s (target 500000): {}", if min >= 500_000.0 { "ok" } else { "BELOW TARGET" });

@@ -236,7 +236,7 @@ service: {extensions: [health_check], pipelines: {logs: {receivers: [otlp], expo
 #[test]
 fn the_shipped_examples_validate() {
     let storage = util::tempdir();
-    for name in ["journald-ssh-logins.yaml", "teleport-to-http.yaml", "ssh-audit.yaml"] {
+    for name in ["journald-ssh-logins.yaml", "teleport-to-http.yaml", "ssh-audit.yaml", "ssh-alerts.yaml"] {
         let path = util::repo(&format!("examples/{name}"));
         let text = std::fs::read_to_string(&path).unwrap();
         let mut args = vec!["validate".to_string(), "--config".to_string(), path.to_string_lossy().into_owned()];

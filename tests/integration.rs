@@ -23,5 +23,6 @@ mod ottl_processors;
 mod package;
 mod pipeline;
 mod reload;
+mod ssh_alerts;
 mod ssh_events;
 mod teleport;

@@ -9,6 +9,10 @@
 //! | `USER_END`, `USER_LOGOUT`, `CRED_DISP` | `ssh.session.end` |
 //! | `USER_ERR` | `ssh.invalid_user` for `op=invalid_user`, else `ssh.auth.failure` |
 //! | `CRYPTO_SESSION`, `CRYPTO_KEY_USER` | `ssh.network` (key exchange, host key use); session keys destroyed: `ssh.disconnect` |
+//! | `ANOM_LOGIN_FAILURES` | `ssh.auth.failure` (pam_faillock / pam_tally: the failure limit was reached) |
+//!
+//! `USER_ACCT`, `CRED_ACQ`, `CRED_DISP` and `ANOM_LOGIN_FAILURES` are further views
+//! of what `USER_AUTH` / `USER_END` already report: marked `duplicate`.
 
 use crate::audit::AuditRecord;
 
@@ -27,10 +31,12 @@ pub fn facts(rec: &AuditRecord, sshd_exes: &[String]) -> Option<Facts> {
     if !teleport && !is_sshd(rec, sshd_exes) {
         return None;
     }
-    let outcome = outcome(rec.msg_field("res"));
+    // The anomaly record says `res=success` (the record was written), yet reports failures.
+    let outcome = if kind == "ANOM_LOGIN_FAILURES" { Outcome::Failure } else { outcome(rec.msg_field("res")) };
     let op = rec.msg_field("op").unwrap_or("");
     let event = event(kind, op, rec, outcome)?;
     let mut f = Facts::new(event, Source::Auditd, outcome);
+    f.duplicate = matches!(kind, "USER_ACCT" | "CRED_ACQ" | "CRED_DISP" | "ANOM_LOGIN_FAILURES");
     let acct = rec.msg_field("acct").filter(|a| !a.is_empty() && *a != "?");
     f.login = acct.map(str::to_string);
     f.user = rec.msg_field("teleportUser").or(acct).map(str::to_string);
@@ -58,7 +64,7 @@ fn event(kind: &str, op: &str, rec: &AuditRecord, outcome: Outcome) -> Option<Ss
         "USER_LOGIN" => SshEvent::SessionStart,
         "USER_END" | "USER_LOGOUT" | "CRED_DISP" => SshEvent::SessionEnd,
         "USER_ERR" if op == "invalid_user" => SshEvent::InvalidUser,
-        "USER_ERR" => SshEvent::AuthFailure,
+        "USER_ERR" | "ANOM_LOGIN_FAILURES" => SshEvent::AuthFailure,
         "CRYPTO_SESSION" => SshEvent::Network,
         "CRYPTO_KEY_USER" => {
             let session_keys = rec.msg_field("kind") == Some("session") && op == "destroy";

@@ -12,7 +12,7 @@ use crate::audit;
 use crate::event::{any_value::Value, KeyValue, LogRecord};
 
 use super::normalize::Facts;
-use super::{sshd, teleport, Settings};
+use super::{pam, sshd, teleport, Settings};
 
 /// The SSH event `record` holds, or `None`.
 pub fn classify(record: &LogRecord, s: &Settings) -> Option<Facts> {
@@ -112,11 +112,14 @@ fn by_ident(ident: &str, message: &str, s: &Settings) -> Option<Facts> {
     sshd_message(ident, message, s)
 }
 
+/// sshd's message, or PAM's under the old Red Hat tag `sshd(pam_unix)`.
 fn sshd_message(ident: &str, message: &str, s: &Settings) -> Option<Facts> {
-    if !s.sshd || !s.sshd_identifiers.iter().any(|i| i == ident) {
-        return None;
+    let is_sshd = |i: &str| s.sshd && s.sshd_identifiers.iter().any(|known| known == i);
+    match ident.strip_suffix("(pam_unix)") {
+        Some(base) if is_sshd(base) => pam::legacy(message),
+        None if is_sshd(ident) => sshd::parse(message),
+        _ => None,
     }
-    sshd::parse(message)
 }
 
 fn audit_text(text: &str, s: &Settings) -> Option<Facts> {

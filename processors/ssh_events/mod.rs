@@ -1,6 +1,7 @@
 //! The `ssh_events` processor: one schema for every SSH access event — Teleport audit
-//! events, Linux audit records (journald `_TRANSPORT=audit`, audit.log, kernel printk)
-//! and OpenSSH's `sshd` / `sshd-session` syslog lines.
+//! events, Linux audit records (journald `_TRANSPORT=audit`, audit.log, kernel printk),
+//! OpenSSH's `sshd` / `sshd-session` / `sshd-auth` syslog lines and PAM's lines from
+//! sshd (every form is listed in README.md).
 //!
 //! Reads each record's body and attributes in the shapes the journald (either
 //! mapping), teleport, filelog and otlp receivers produce (see [`detect`]). On a
@@ -8,7 +9,9 @@
 //! `ssh.auth.method`, `ssh.key.type`, `ssh.key.fingerprint` (replacing stale values),
 //! adds `user.name`, `user.id`, `client.address`, `client.port`, `server.address`,
 //! `server.port`, `host.name`, `session.id`, `event.outcome` where the record has none,
-//! and raises the severity (failures WARN, successes INFO). Nothing is removed from a
+//! `source.domain` for a client known by name only, `ssh.count` for a line standing for
+//! several occurrences and `ssh.duplicate` on a second view of one attempt, and raises
+//! the severity (failures WARN, successes INFO). Nothing is removed from a
 //! record. Unrecognised records — other programs, other audit types, sshd messages of
 //! an unknown wording — pass through untouched, or are dropped with `keep_only_ssh`.
 //!
@@ -19,8 +22,10 @@
 
 mod audit;
 mod config;
+mod conn;
 mod detect;
 mod normalize;
+mod pam;
 mod sshd;
 mod teleport;
 

@@ -85,11 +85,20 @@ pub struct Facts {
     pub key_type: Option<String>,
     pub fingerprint: Option<String>,
     pub client_address: Option<String>,
+    /// The client's host name, when the line names it instead of an address
+    /// (`rhost=`, `reverse mapping checking getaddrinfo for <name>`).
+    pub client_domain: Option<String>,
     pub client_port: Option<i64>,
     pub server_address: Option<String>,
     pub server_port: Option<i64>,
     pub host_name: Option<String>,
     pub session_id: Option<String>,
+    /// How many occurrences the line stands for (`message repeated N times`,
+    /// `PAM N more authentication failures`); `None` is one.
+    pub count: Option<i64>,
+    /// Another view of an attempt another line already reports (PAM's line beside
+    /// sshd's, `input_userauth_request` after `Invalid user`): `ssh.duplicate`.
+    pub duplicate: bool,
 }
 
 impl Facts {
@@ -105,11 +114,14 @@ impl Facts {
             key_type: None,
             fingerprint: None,
             client_address: None,
+            client_domain: None,
             client_port: None,
             server_address: None,
             server_port: None,
             host_name: None,
             session_id: None,
+            count: None,
+            duplicate: false,
         }
     }
 
@@ -123,6 +135,7 @@ impl Facts {
             &self.key_type,
             &self.fingerprint,
             &self.client_address,
+            &self.client_domain,
             &self.server_address,
             &self.host_name,
             &self.session_id,
@@ -130,6 +143,26 @@ impl Facts {
         3 + strings.iter().filter(|s| s.is_some()).count()
             + self.client_port.is_some() as usize
             + self.server_port.is_some() as usize
+            + self.count.is_some() as usize
+            + self.duplicate as usize
+    }
+
+    /// The user (also the login) unless empty.
+    pub fn set_user(&mut self, user: &str) {
+        if !user.is_empty() {
+            self.user = Some(user.to_string());
+            self.login = self.user.clone();
+        }
+    }
+
+    /// The remote end as a line names it: an address goes to `client.address`, a
+    /// host name to `source.domain`; empty or `?` is unknown.
+    pub fn set_remote(&mut self, host: &str) {
+        if super::sshd::is_addr(host) {
+            self.client_address = Some(host.to_string());
+        } else if !host.is_empty() && host != "?" {
+            self.client_domain = Some(host.to_string());
+        }
     }
 
     /// Sets the client from `host:port`, `[v6]:port` or a bare address.
@@ -163,6 +196,7 @@ pub fn apply(record: &mut LogRecord, facts: Facts, set_severity: bool) {
     add_opt(attrs, "user.name", facts.user);
     add_opt(attrs, "user.id", facts.user_id);
     add_opt(attrs, "client.address", facts.client_address);
+    add_opt(attrs, "source.domain", facts.client_domain);
     if let Some(p) = facts.client_port {
         add(attrs, "client.port", int(p));
     }
@@ -173,6 +207,12 @@ pub fn apply(record: &mut LogRecord, facts: Facts, set_severity: bool) {
     add_opt(attrs, "host.name", facts.host_name);
     add_opt(attrs, "session.id", facts.session_id);
     add(attrs, "event.outcome", string(facts.outcome.as_str()));
+    if let Some(n) = facts.count {
+        put(attrs, "ssh.count", int(n));
+    }
+    if facts.duplicate {
+        put(attrs, "ssh.duplicate", AnyValue { value: Some(any_value::Value::BoolValue(true)) });
+    }
     if set_severity {
         raise_severity(record, facts.outcome);
     }

@@ -1,4 +1,6 @@
-//! OpenSSH's syslog messages (the text after `sshd[PID]: ` / `sshd-session[PID]: `).
+//! OpenSSH's syslog messages (the text after `sshd[PID]: ` / `sshd-session[PID]: `):
+//! authentication results and user checks here, connection ends in [`conn`], PAM's
+//! lines in [`pam`].
 //!
 //! A hand-written matcher per form (a regex with captures cost more than the rest of
 //! the processor together). Each form must match the whole message: one that
@@ -8,6 +10,7 @@
 
 use super::config::Source;
 use super::normalize::{Facts, Outcome, SshEvent};
+use super::{conn, pam};
 
 /// The event in one sshd message, or `None` for any other message.
 pub fn parse(msg: &str) -> Option<Facts> {
@@ -15,13 +18,52 @@ pub fn parse(msg: &str) -> Option<Facts> {
     match first {
         "Accepted" => auth(rest, Outcome::Success),
         "Failed" => auth(rest, Outcome::Failure),
-        "Invalid" => invalid(rest.strip_prefix("user ")?),
-        "Connection" => connection(rest),
-        "Disconnected" => disconnected(rest.strip_prefix("from ")?),
+        "Invalid" | "Illegal" => invalid(rest.strip_prefix("user ")?),
         "User" => not_allowed(rest),
-        _ if first.starts_with("pam_unix(sshd") => pam_session(msg),
-        _ => None,
+        "ROOT" => root_refused(rest.strip_prefix("LOGIN REFUSED FROM ")?),
+        "input_userauth_request:" => repeated_invalid(rest),
+        "message" => repeated(rest.strip_prefix("repeated ")?),
+        "PAM" => pam::more(rest),
+        "error:" => error(rest),
+        _ if first.starts_with("pam_unix(") => pam::pam_unix(msg),
+        _ => conn::parse(first, rest),
     }
+}
+
+/// `error: …`: a PAM failure sshd reports, or a connection end.
+fn error(rest: &str) -> Option<Facts> {
+    match rest.strip_prefix("PAM: ") {
+        Some(pam) => pam::sshd_error(pam),
+        None => conn::error(rest),
+    }
+}
+
+/// rsyslog's `message repeated <n> times: [ <message>]`: the message, `n` times.
+fn repeated(rest: &str) -> Option<Facts> {
+    let (n, rest) = digits(rest)?;
+    let inner = rest.strip_prefix(" times: [ ")?.strip_suffix(']')?;
+    let mut f = parse(inner)?;
+    f.count = Some(n.parse().ok()?);
+    Some(f)
+}
+
+/// `input_userauth_request: invalid|illegal user <user>[ [preauth]]`: the user
+/// `Invalid user` already reported, seen again.
+fn repeated_invalid(rest: &str) -> Option<Facts> {
+    let rest = rest.strip_suffix(" [preauth]").unwrap_or(rest);
+    let user = rest.strip_prefix("invalid user ").or_else(|| rest.strip_prefix("illegal user "))?;
+    let mut f = Facts::new(SshEvent::InvalidUser, Source::Sshd, Outcome::Failure);
+    f.set_user(user);
+    f.duplicate = true;
+    Some(f)
+}
+
+/// `ROOT LOGIN REFUSED FROM <addr>[ port <port>][ [preauth]]` (PermitRootLogin no,
+/// OpenSSH before 7).
+fn root_refused(rest: &str) -> Option<Facts> {
+    let rest = rest.strip_suffix(" [preauth]").unwrap_or(rest);
+    let (addr, port) = endpoint(rest)?;
+    Some(facts(SshEvent::AuthFailure, Outcome::Failure, "root", addr, port))
 }
 
 /// `Accepted|Failed <method> for [invalid user ]<user> from <addr> port <port>[ ssh2][: <key type> <fingerprint>]`;
@@ -69,7 +111,7 @@ fn auth_tail(t: &str, cert_allowed: bool) -> Option<(&str, &str, Option<Key<'_>>
         return None;
     }
     let (port, rest) = digits(rest.strip_prefix("port ")?)?;
-    let rest = rest.strip_prefix(" ssh2").unwrap_or(rest);
+    let rest = rest.strip_prefix(" ssh2").or_else(|| rest.strip_prefix(" ssh1")).unwrap_or(rest);
     if rest.is_empty() {
         return Some((addr, port, None));
     }
@@ -100,109 +142,35 @@ fn invalid(rest: &str) -> Option<Facts> {
     None
 }
 
-/// `closed|reset by [[authenticating |invalid ]user <user> ]<addr>[ port <port>][ [preauth]]`.
-fn connection(rest: &str) -> Option<Facts> {
-    let rest = rest.strip_prefix("closed by ").or_else(|| rest.strip_prefix("reset by "))?;
-    closed(rest, false)
-}
-
-/// `[[authenticating |invalid ]user <user> ]<addr> port <port>[ [preauth]]`.
-fn disconnected(rest: &str) -> Option<Facts> {
-    closed(rest, true)
-}
-
-fn closed(rest: &str, port_required: bool) -> Option<Facts> {
-    let (rest, preauth) = match rest.strip_suffix(" [preauth]") {
-        Some(r) => (r, true),
-        None => (rest, false),
-    };
-    // `<addr> port <n>` or `<addr>` at the end, after an optional user part.
-    let (head, addr, port) = match rest.rsplit_once(" port ") {
-        Some((h, p)) if is_digits(p) => {
-            let (head, addr) = h.rsplit_once(' ').map_or(("", h), |(a, b)| (a, b));
-            (head, addr, Some(p))
-        }
-        _ if port_required => return None,
-        _ => rest.rsplit_once(' ').map_or(("", rest, None), |(a, b)| (a, b, None)),
-    };
-    if !is_addr(addr) {
+/// `<user>[ from <host>] not allowed because <reason>` (AllowUsers, DenyGroups, a
+/// locked account, …); the host may be a name.
+fn not_allowed(rest: &str) -> Option<Facts> {
+    let (head, reason) = rest.rsplit_once(" not allowed because ")?;
+    if reason.is_empty() || reason.starts_with(char::is_whitespace) || head.is_empty() {
         return None;
     }
-    let user = if head.is_empty() {
-        ""
-    } else {
-        let h = head.strip_prefix("authenticating ").or_else(|| head.strip_prefix("invalid ")).unwrap_or(head);
-        let user = h.strip_prefix("user ")?;
-        if user.is_empty() {
-            return None;
+    let mut f = Facts::new(SshEvent::AuthFailure, Source::Sshd, Outcome::Failure);
+    match head.rsplit_once(" from ") {
+        Some((user, host)) if !user.is_empty() && !host.is_empty() && !host.contains(' ') => {
+            f.set_user(user);
+            f.set_remote(host);
         }
-        user
-    };
-    // Closed before authentication (`[preauth]`) means the login attempt failed.
-    Some(facts(SshEvent::Disconnect, Outcome::from_success(!preauth), user, addr, port))
-}
-
-/// `pam_unix(sshd:session): session opened|closed for user <user>[(uid=<n>)][ by …]`
-/// (`sshd-session:session` too).
-fn pam_session(msg: &str) -> Option<Facts> {
-    let rest = msg.strip_prefix("pam_unix(sshd")?;
-    let rest = rest.trim_start_matches(|c: char| c.is_ascii_lowercase() || c == '-');
-    let rest = rest.strip_prefix(":session): session ")?;
-    let (event, rest) = match rest.strip_prefix("opened for user ") {
-        Some(r) => (SshEvent::SessionStart, r),
-        None => (SshEvent::SessionEnd, rest.strip_prefix("closed for user ")?),
-    };
-    let end = rest.find(|c: char| c.is_whitespace() || c == '(').unwrap_or(rest.len());
-    let (user, mut rest) = rest.split_at(end);
-    let mut uid = None;
-    if let Some(r) = rest.strip_prefix("(uid=") {
-        let (n, r) = digits(r)?;
-        rest = r.strip_prefix(')')?;
-        uid = Some(n);
+        _ if !head.contains(' ') => f.set_user(head),
+        _ => return None,
     }
-    if user.is_empty() || !(rest.is_empty() || rest.starts_with(" by ")) {
-        return None;
-    }
-    let mut f = Facts::new(event, Source::Sshd, Outcome::Success);
-    f.user = Some(user.to_string());
-    f.login = f.user.clone();
-    f.user_id = uid.map(str::to_string);
     Some(f)
 }
 
-/// `<user> from <host> not allowed because <reason>`.
-fn not_allowed(rest: &str) -> Option<Facts> {
-    for (i, _) in rest.rmatch_indices(" not allowed because ") {
-        let reason = &rest[i + 21..];
-        let Some((user, host)) = rest[..i].rsplit_once(" from ") else { continue };
-        if reason.starts_with(|c: char| !c.is_whitespace())
-            && !user.is_empty()
-            && !host.is_empty()
-            && !host.contains(' ')
-        {
-            let mut f = Facts::new(SshEvent::AuthFailure, Source::Sshd, Outcome::Failure);
-            f.user = Some(user.to_string());
-            f.login = f.user.clone();
-            f.client_address = Some(host.to_string());
-            return Some(f);
-        }
-    }
-    None
-}
-
-fn facts(event: SshEvent, outcome: Outcome, user: &str, addr: &str, port: Option<&str>) -> Facts {
+pub fn facts(event: SshEvent, outcome: Outcome, user: &str, addr: &str, port: Option<&str>) -> Facts {
     let mut f = Facts::new(event, Source::Sshd, outcome);
-    if !user.is_empty() {
-        f.user = Some(user.to_string());
-        f.login = f.user.clone();
-    }
+    f.set_user(user);
     f.client_address = Some(addr.to_string());
     f.client_port = port.and_then(|p| p.parse().ok());
     f
 }
 
 /// `<addr>[ port <port>]` and nothing after.
-fn endpoint(t: &str) -> Option<(&str, Option<&str>)> {
+pub fn endpoint(t: &str) -> Option<(&str, Option<&str>)> {
     match t.split_once(" port ") {
         Some((addr, port)) if is_addr(addr) && is_digits(port) => Some((addr, Some(port))),
         Some(_) => None,
@@ -211,12 +179,12 @@ fn endpoint(t: &str) -> Option<(&str, Option<&str>)> {
 }
 
 /// The leading digits of `s` (at least one) and the rest.
-fn digits(s: &str) -> Option<(&str, &str)> {
+pub fn digits(s: &str) -> Option<(&str, &str)> {
     let n = s.bytes().take_while(u8::is_ascii_digit).count();
     (n > 0).then(|| s.split_at(n))
 }
 
-fn is_digits(s: &str) -> bool {
+pub fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -231,7 +199,7 @@ fn is_method(m: &str) -> bool {
 
 /// A numeric client address as sshd logs it: IPv4, or IPv6 with an optional zone —
 /// so that `Connection reset by peer` is not read as a client called `peer`.
-fn is_addr(a: &str) -> bool {
+pub fn is_addr(a: &str) -> bool {
     let (ip, zone) = a.split_once('%').unwrap_or((a, "x"));
     let zone_ok = !zone.is_empty() && zone.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
     let v4 = {

@@ -61,6 +61,7 @@ fn each_audit_type() {
         ),
         ("CRYPTO_KEY_USER", "op=destroy kind=server fp=SHA256:aa direction=?", "success", "ssh.network"),
         ("CRYPTO_KEY_USER", "op=destroy kind=session fp=? direction=both", "success", "ssh.disconnect"),
+        ("ANOM_LOGIN_FAILURES", "pam_faillock acct=\"dave\"", "failed", "ssh.auth.failure"),
     ];
     for (kind, msg, res, want) in cases {
         let line = format!("{kind} {k} msg='{msg} {SSHD} res={res}'");
@@ -73,7 +74,18 @@ fn each_audit_type() {
             "{got}"
         );
         assert!(got.contains("client.address=198.51.100.4 ") && got.contains("ssh.source=auditd"), "{got}");
+        let duplicate = matches!(kind, "USER_ACCT" | "CRED_ACQ" | "CRED_DISP" | "ANOM_LOGIN_FAILURES");
+        assert_eq!(line_has_duplicate(&line), duplicate, "{kind}");
     }
+    // pam_faillock writes `res=success` on the record that reports the failures.
+    let got = audit(&format!("ANOM_LOGIN_FAILURES {k} msg='pam_faillock uid=1002 {SSHD} res=success'"));
+    assert!(got.starts_with("event_name=ssh.auth.failure ") && got.contains("event.outcome=failure"), "{got}");
+}
+
+fn line_has_duplicate(message: &str) -> bool {
+    let mut r = journald_audit(message);
+    processor(false).process_record(&mut r);
+    r.attributes.iter().any(|kv| kv.key == "ssh.duplicate")
 }
 
 #[test]
@@ -246,7 +258,7 @@ fn sshd_lines_in_other_carriers() {
 
 #[test]
 fn unknown_sshd_variant_is_untouched_and_dropped_with_keep_only_ssh() {
-    let r = journald_sshd("sshd", "Received disconnect from 203.0.113.7 port 51234:11: disconnected by user");
+    let r = journald_sshd("sshd", "Server listening on 0.0.0.0 port 22.");
     let mut copy = r.clone();
     assert!(!processor(false).process_record(&mut copy));
     assert_eq!(copy, r);

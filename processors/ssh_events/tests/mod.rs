@@ -6,6 +6,7 @@
 
 mod forms;
 mod loaders;
+mod real;
 
 use crate::event::{any_value::Value, KeyValue, LogBatch, LogRecord, ResourceLogs, ScopeLogs};
 
