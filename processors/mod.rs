@@ -1,8 +1,11 @@
 //! Processors: built once per pipeline; each runs until its input ends, then flushes.
 
+pub mod attributes;
 mod batch;
 pub mod filter;
+pub mod legacy_match;
 pub mod ottl_config;
+pub mod resource;
 pub mod ssh_events;
 pub mod transform;
 
@@ -10,5 +13,12 @@ use crate::component::ProcessorFactory;
 
 /// Every built-in processor.
 pub fn factories() -> Vec<&'static ProcessorFactory> {
-    vec![&batch::FACTORY, &filter::FACTORY, &transform::FACTORY, &ssh_events::FACTORY]
+    vec![
+        &attributes::FACTORY,
+        &batch::FACTORY,
+        &filter::FACTORY,
+        &transform::FACTORY,
+        &ssh_events::FACTORY,
+        &resource::FACTORY,
+    ]
 }
