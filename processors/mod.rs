@@ -6,6 +6,7 @@ pub mod filter;
 pub mod legacy_match;
 pub mod ottl_config;
 pub mod resource;
+pub mod resourcedetection;
 pub mod ssh_events;
 pub mod transform;
 
@@ -20,5 +21,6 @@ pub fn factories() -> Vec<&'static ProcessorFactory> {
         &transform::FACTORY,
         &ssh_events::FACTORY,
         &resource::FACTORY,
+        &resourcedetection::FACTORY,
     ]
 }

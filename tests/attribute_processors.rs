@@ -90,3 +90,28 @@ fn span_only_match_properties_are_refused_for_logs() {
     assert_ne!(code, 0);
     assert!(stderr.contains("services, span_names, and span_kinds are not valid for log records"), "{stderr}");
 }
+
+#[test]
+fn resourcedetection_adds_env_and_system_attributes() {
+    let processors = r#"  resourcedetection:
+    detectors: [env, system]
+    timeout: 2s
+    override: false
+    system:
+      hostname_sources: [os]
+      resource_attributes:
+        host.id: {enabled: true}
+"#;
+    let env = [("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test,k8s-cluster=from-env")];
+    let out = through(processors, "resourcedetection", &env, "ResourceLog #0");
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let mut expected = format!(
+        "ResourceLog #0 k8s-cluster=prod redundant-attribute=x deployment.environment=test host.name={}",
+        hostname.trim()
+    );
+    if let Ok(id) = std::fs::read_to_string("/etc/machine-id") {
+        expected.push_str(&format!(" host.id={}", id.trim()));
+    }
+    expected.push_str(" os.type=linux\n");
+    assert!(out.contains(&expected), "expected {expected:?} in:\n{out}");
+}
