@@ -19,10 +19,13 @@ pub struct TransformConfig {
     /// Accepted for compatibility with otelcol configs that transform other
     /// signals too; ferrocol pipelines carry logs only, so they never apply.
     /// A group's `context` is checked as otelcol checks it.
-    pub trace_statements: Option<Vec<serde_json::Value>>,
-    pub metric_statements: Option<Vec<serde_json::Value>>,
-    pub profile_statements: Option<Vec<serde_json::Value>>,
+    pub trace_statements: OtherSignal,
+    pub metric_statements: OtherSignal,
+    pub profile_statements: OtherSignal,
 }
+
+/// The entries of another signal's statements, as written.
+type OtherSignal = Option<Vec<serde_json::Value>>;
 
 /// otelcol's context ids (`common.ContextID`), any case.
 const CONTEXTS: [&str; 9] =
@@ -33,7 +36,7 @@ impl TransformConfig {
     /// and `profile_statements`: an unknown one, or one another signal's, is
     /// refused as otelcol refuses it.
     pub fn other_signal_errors(&self) -> Vec<FieldError> {
-        let signals: [(&str, &Option<Vec<serde_json::Value>>, &[&str]); 3] = [
+        let signals: [(&str, &OtherSignal, &[&str]); 3] = [
             ("trace_statements", &self.trace_statements, &["resource", "scope", "span", "spanevent"]),
             ("metric_statements", &self.metric_statements, &["resource", "scope", "metric", "datapoint"]),
             ("profile_statements", &self.profile_statements, &["resource", "scope", "profile"]),
