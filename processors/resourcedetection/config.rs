@@ -46,18 +46,18 @@ pub struct ResourceDetectionConfig {
     pub auth: Option<IgnoredAny>,
     pub cookies: Option<IgnoredAny>,
     // Per-detector sections.
-    pub ec2: Option<IgnoredAny>,
+    pub ec2: DetectorSection,
     pub ecs: Option<IgnoredAny>,
     pub eks: Option<IgnoredAny>,
     pub elasticbeanstalk: Option<IgnoredAny>,
     pub lambda: Option<IgnoredAny>,
-    pub azure: Option<IgnoredAny>,
+    pub azure: DetectorSection,
     pub aks: Option<IgnoredAny>,
     pub azurecontainerapps: Option<IgnoredAny>,
     pub consul: Option<IgnoredAny>,
     pub digitalocean: Option<IgnoredAny>,
-    pub docker: Option<IgnoredAny>,
-    pub gcp: Option<IgnoredAny>,
+    pub docker: DetectorSection,
+    pub gcp: DetectorSection,
     pub heroku: Option<IgnoredAny>,
     pub hetzner: Option<IgnoredAny>,
     pub ibmcloud_classic: Option<IgnoredAny>,
@@ -105,18 +105,18 @@ impl Default for ResourceDetectionConfig {
             force_attempt_http2: None,
             auth: None,
             cookies: None,
-            ec2: None,
+            ec2: DetectorSection::default(),
             ecs: None,
             eks: None,
             elasticbeanstalk: None,
             lambda: None,
-            azure: None,
+            azure: DetectorSection::default(),
             aks: None,
             azurecontainerapps: None,
             consul: None,
             digitalocean: None,
-            docker: None,
-            gcp: None,
+            docker: DetectorSection::default(),
+            gcp: DetectorSection::default(),
             heroku: None,
             hetzner: None,
             ibmcloud_classic: None,
@@ -148,6 +148,20 @@ pub struct SystemConfig {
     pub hostname_sources: Vec<String>,
     /// `{host.id: {enabled: true}}`: which attributes are set.
     pub resource_attributes: BTreeMap<String, Enabled>,
+}
+
+/// The section of a metadata detector: its `resource_attributes` switches
+/// (every attribute it finds is on by default); its other keys are accepted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetectorSection {
+    pub resource_attributes: BTreeMap<String, Enabled>,
+}
+
+impl DetectorSection {
+    pub fn enabled(&self, name: &str) -> bool {
+        self.resource_attributes.get(name).and_then(|e| e.enabled).unwrap_or(true)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -234,6 +248,16 @@ impl ResourceDetectionConfig {
             }
         }
         errors
+    }
+
+    /// The section of metadata detector `name`.
+    pub fn section(&self, name: &str) -> &DetectorSection {
+        match name {
+            "ec2" => &self.ec2,
+            "gcp" => &self.gcp,
+            "azure" => &self.azure,
+            _ => &self.docker,
+        }
     }
 
     /// Is the system attribute `name` to be set?

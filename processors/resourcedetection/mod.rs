@@ -65,7 +65,10 @@ pub fn detect(cfg: &Arc<ResourceDetectionConfig>, endpoints: &Endpoints) -> Dete
             let result = match name.as_str() {
                 "env" => system::env(std::env::var("OTEL_RESOURCE_ATTRIBUTES").ok()),
                 "system" => system::system(&cfg),
-                "ec2" | "gcp" | "azure" | "docker" => cloud::detect(&name, &ep, deadline),
+                "ec2" | "gcp" | "azure" | "docker" => cloud::detect(&name, &ep, deadline).map(|mut found| {
+                    found.retain(|(k, _)| cfg.section(&name).enabled(k));
+                    found
+                }),
                 _ => Err("ferrocol has no such detector; it detects nothing".to_string()),
             };
             let _ = tx.send((i, result));

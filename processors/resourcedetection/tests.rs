@@ -191,4 +191,27 @@ fn ec2_detector_reads_the_identity_document() {
         ("host.name", "ip-10-0-0-1.eu-west-1.compute.internal"),
     ];
     assert_eq!(d, want.iter().map(|(k, v)| (k.to_string(), str_value(*v))).collect::<Vec<_>>());
+    // Upstream's `resourceattributes` entry switches three of them off.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/processors/resourcedetection/testdata/config.yaml"
+    ))
+    .unwrap();
+    let root = parse("config.yaml", &text).unwrap();
+    let mut c: ResourceDetectionConfig =
+        crate::config::de::from_node(root.get("resourcedetection/resourceattributes").unwrap()).unwrap();
+    c.detectors = vec!["ec2".into()];
+    let d = detect(&Arc::new(c), &ep);
+    let keys: Vec<&str> = d.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "cloud.provider",
+            "cloud.platform",
+            "cloud.region",
+            "cloud.account.id",
+            "cloud.availability_zone",
+            "host.image.id"
+        ]
+    );
 }
