@@ -115,3 +115,15 @@ fn resourcedetection_adds_env_and_system_attributes() {
     expected.push_str(" os.type=linux\n");
     assert!(out.contains(&expected), "expected {expected:?} in:\n{out}");
 }
+
+#[test]
+fn a_silent_metadata_endpoint_does_not_hold_up_the_pipeline() {
+    // Accepts connections and never answers: ec2 must give up at `timeout`.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let processors = "  resourcedetection:\n    detectors: [ec2, env]\n    timeout: 500ms\n";
+    let env = [("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint.as_str()), ("OTEL_RESOURCE_ATTRIBUTES", "team=core")];
+    let out = through(processors, "resourcedetection", &env, "ResourceLog #0");
+    assert!(out.contains("ResourceLog #0 k8s-cluster=prod redundant-attribute=x team=core\n"), "{out}");
+    drop(silent);
+}
