@@ -62,16 +62,13 @@ pub fn detect(name: &str, ep: &Endpoints, deadline: Instant) -> Result<Detected,
 }
 
 fn ec2(addr: &str, deadline: Instant) -> Result<Detected, String> {
-    let Ok(token) = request(
-        Target::Tcp(addr),
-        "PUT",
-        "/latest/api/token",
-        &[("X-aws-ec2-metadata-token-ttl-seconds", "60")],
-        deadline,
-    ) else {
-        return Ok(Vec::new());
+    // IMDSv2's token; an endpoint that refuses it (IMDSv1 only) is asked without.
+    let ttl = [("X-aws-ec2-metadata-token-ttl-seconds", "60")];
+    let token = match request(Target::Tcp(addr), "PUT", "/latest/api/token", &ttl, deadline) {
+        Ok(t) => String::from_utf8_lossy(&t).trim().to_string(),
+        Err(e) if e.starts_with("status ") => String::new(),
+        Err(_) => return Ok(Vec::new()),
     };
-    let token = String::from_utf8_lossy(&token).trim().to_string();
     let headers: Vec<(&str, &str)> =
         if token.is_empty() { Vec::new() } else { vec![("X-aws-ec2-metadata-token", token.as_str())] };
     let get = |path: &str| request(Target::Tcp(addr), "GET", path, &headers, deadline);

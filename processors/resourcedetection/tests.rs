@@ -150,8 +150,13 @@ fn a_silent_endpoint_is_cut_at_the_timeout() {
     drop(silent);
 }
 
-/// A loopback IMDS answering IMDSv2's token and the identity document.
+/// A loopback IMDS answering IMDSv2's token (or refusing it, as an
+/// IMDSv1-only service does) and the identity document.
 fn fake_imds() -> String {
+    imds(true)
+}
+
+fn imds(v2: bool) -> String {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap().to_string();
     std::thread::spawn(move || {
@@ -160,8 +165,8 @@ fn fake_imds() -> String {
             let n = s.read(&mut buf).unwrap_or(0);
             let req = String::from_utf8_lossy(&buf[..n]).to_string();
             let body = if req.starts_with("PUT /latest/api/token") {
-                "TOKEN".to_string()
-            } else if !req.contains("X-aws-ec2-metadata-token: TOKEN") {
+                if v2 { "TOKEN" } else { "" }.to_string()
+            } else if v2 && !req.contains("X-aws-ec2-metadata-token: TOKEN") {
                 String::new()
             } else if req.starts_with("GET /latest/dynamic/instance-identity/document") {
                 r#"{"accountId":"123456789012","availabilityZone":"eu-west-1a","imageId":"ami-1","instanceId":"i-0abc","instanceType":"t3.micro","region":"eu-west-1"}"#.to_string()
@@ -191,6 +196,8 @@ fn ec2_detector_reads_the_identity_document() {
         ("host.name", "ip-10-0-0-1.eu-west-1.compute.internal"),
     ];
     assert_eq!(d, want.iter().map(|(k, v)| (k.to_string(), str_value(*v))).collect::<Vec<_>>());
+    let v1 = Endpoints { ec2: imds(false), ..closed() };
+    assert_eq!(detect(&cfg("detectors: [ec2]\ntimeout: 5s\n"), &v1), d);
     // Upstream's `resourceattributes` entry switches three of them off.
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
