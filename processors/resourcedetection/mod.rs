@@ -10,7 +10,7 @@
 //! otherwise only missing ones are added. `refresh_interval` re-runs
 //! detection in the background. Detectors: `env` and `system` (system.rs);
 //! `ec2`, `gcp`, `azure`, `docker` (cloud.rs, "not detected" when their
-//! metadata endpoint does not answer). The other detector names otelcol
+//! metadata endpoint does not answer); `heroku`, `lambda` (envbased.rs). The other detector names otelcol
 //! registers are accepted and detect nothing, with a warning at start.
 //!
 //! Resources are changed in place; every record received is passed on
@@ -18,6 +18,7 @@
 
 mod cloud;
 mod config;
+mod envbased;
 mod system;
 
 #[cfg(test)]
@@ -69,6 +70,7 @@ pub fn detect(cfg: &Arc<ResourceDetectionConfig>, endpoints: &Endpoints) -> Dete
                     found.retain(|(k, _)| cfg.section(&name).enabled(k));
                     found
                 }),
+                "heroku" | "lambda" => Ok(envbased::detect(&name, |k| std::env::var(k).ok())),
                 _ => Err("ferrocol has no such detector; it detects nothing".to_string()),
             };
             let _ = tx.send((i, result));

@@ -222,3 +222,38 @@ fn ec2_detector_reads_the_identity_document() {
         ]
     );
 }
+
+#[test]
+fn heroku_and_lambda_read_their_environment() {
+    let vars = |list: &'static [(&'static str, &'static str)]| {
+        move |k: &str| list.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    };
+    assert_eq!(envbased::detect("heroku", vars(&[("HEROKU_APP_NAME", "x")])), vec![]);
+    let d = envbased::detect(
+        "heroku",
+        vars(&[("HEROKU_DYNO_ID", "d-1"), ("HEROKU_APP_NAME", "shop"), ("HEROKU_RELEASE_VERSION", "v42")]),
+    );
+    let want = [
+        ("cloud.provider", "heroku"),
+        ("service.instance.id", "d-1"),
+        ("service.name", "shop"),
+        ("service.version", "v42"),
+    ];
+    assert_eq!(d, want.iter().map(|(k, v)| (k.to_string(), str_value(*v))).collect::<Vec<_>>());
+    assert_eq!(envbased::detect("lambda", vars(&[])), vec![]);
+    let d = envbased::detect(
+        "lambda",
+        vars(&[
+            ("AWS_LAMBDA_FUNCTION_NAME", "f"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+        ]),
+    );
+    assert_eq!(get(&d, "cloud.platform"), Some(&str_value("aws_lambda")));
+    assert_eq!(get(&d, "faas.name"), Some(&str_value("f")));
+    assert_eq!(get(&d, "cloud.region"), Some(&str_value("eu-west-1")));
+    assert_eq!(
+        get(&d, "faas.max_memory"),
+        Some(&AnyValue { value: Some(crate::event::any_value::Value::IntValue(128)) })
+    );
+}
