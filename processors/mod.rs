@@ -1,8 +1,12 @@
 //! Processors: built once per pipeline; each runs until its input ends, then flushes.
 
+pub mod attributes;
 mod batch;
 pub mod filter;
+pub mod legacy_match;
 pub mod ottl_config;
+pub mod resource;
+pub mod resourcedetection;
 pub mod ssh_alerts;
 pub mod ssh_events;
 pub mod transform;
@@ -11,5 +15,14 @@ use crate::component::ProcessorFactory;
 
 /// Every built-in processor.
 pub fn factories() -> Vec<&'static ProcessorFactory> {
-    vec![&batch::FACTORY, &filter::FACTORY, &transform::FACTORY, &ssh_events::FACTORY, &ssh_alerts::FACTORY]
+    vec![
+        &attributes::FACTORY,
+        &batch::FACTORY,
+        &filter::FACTORY,
+        &transform::FACTORY,
+        &ssh_events::FACTORY,
+        &ssh_alerts::FACTORY,
+        &resource::FACTORY,
+        &resourcedetection::FACTORY,
+    ]
 }

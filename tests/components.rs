@@ -16,11 +16,14 @@ use tokio_util::sync::CancellationToken;
 
 /// Keys a component cannot do without (no default exists upstream either).
 const REQUIRED: &[(&str, &str)] = &[
+    // otelcol: missing required field "actions" / "attributes".
+    ("attributes", "actions: [{key: a, action: delete}]\n"),
     // otelcol checks that the directory exists (or create_directory is set).
     ("file_storage", "directory: /tmp\n"),
     ("filelog", "include: [/var/log/auth.log]\n"),
     ("otlp", "protocols: {http: {}}\n"),
     ("otlphttp", "endpoint: http://127.0.0.1:4318\n"),
+    ("resource", "attributes: [{key: a, action: delete}]\n"),
 ];
 
 fn section(type_name: &str) -> Node {

@@ -4,6 +4,7 @@
 mod journal_util;
 mod util;
 
+mod attribute_processors;
 mod cli;
 mod components;
 #[cfg(target_os = "linux")]

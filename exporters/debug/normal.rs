@@ -15,9 +15,8 @@ pub(crate) fn write_normal(out: &mut String, logs: &[ResourceLogs]) {
         }
         write_attributes_suffix(out, rl.resource.as_ref().map_or(&[], |r| &r.attributes));
         out.push('\n');
-        for sl in &rl.scope_logs {
-            // otelcol numbers scopes with the resource index `i`, not their own.
-            let _ = write!(out, "ScopeLog #{i}");
+        for (j, sl) in rl.scope_logs.iter().enumerate() {
+            let _ = write!(out, "ScopeLog #{j}");
             let scope = sl.scope.as_ref();
             let name = scope.map_or("", |s| s.name.as_str());
             let version = scope.map_or("", |s| s.version.as_str());
@@ -119,13 +118,13 @@ mod tests {
     }
 
     #[test]
-    fn scopes_are_numbered_by_resource() {
+    fn scopes_are_numbered_within_their_resource() {
         let mut logs = one_scope(None, "", vec![]);
         logs[0].scope_logs.push(ScopeLogs::default());
         logs.push(logs[0].clone());
         assert_eq!(
             normal(&logs),
-            "ResourceLog #0\nScopeLog #0\nScopeLog #0\nResourceLog #1\nScopeLog #1\nScopeLog #1\n"
+            "ResourceLog #0\nScopeLog #0\nScopeLog #1\nResourceLog #1\nScopeLog #0\nScopeLog #1\n"
         );
     }
 }

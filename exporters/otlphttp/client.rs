@@ -41,7 +41,8 @@ pub struct TransportError(pub String);
 pub struct Client {
     http: legacy::Client<HttpsConnector<Connector>, Full<Bytes>>,
     url: Uri,
-    headers: HeaderMap,
+    /// Or why no request can be sent: a configured header Go's client refuses.
+    headers: Result<HeaderMap, String>,
     timeout: Option<Duration>,
 }
 
@@ -81,12 +82,9 @@ impl Client {
                 headers.insert(PROXY_AUTHORIZATION, auth.clone());
             }
         }
-        // Configured headers win, as in otelcol (a `Host` header sets the Host).
-        for (name, value) in &cfg.headers.0 {
-            let bad = || StageError::new(format!("headers: invalid header {name:?}"));
-            let mut value = HeaderValue::from_str(value).map_err(|_| bad())?;
-            value.set_sensitive(true);
-            headers.insert(HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?, value);
+        let headers = configured_headers(cfg, headers);
+        if let Err(e) = &headers {
+            tracing::warn!(error = %e, "otlphttp: every request will fail");
         }
         let connector = Connector::new(&url, proxy);
         let https = Self::tls_connector(cfg, &url, connector, load_tls)?;
@@ -148,7 +146,7 @@ impl Client {
     pub async fn post(&self, body: Bytes) -> Result<Reply, TransportError> {
         let exchange = async {
             let mut req = Request::post(self.url.clone()).body(Full::new(body)).map_err(|e| chain(&e))?;
-            *req.headers_mut() = self.headers.clone();
+            *req.headers_mut() = self.headers.clone()?;
             let resp = self.http.request(req).await.map_err(|e| chain(&e))?;
             let (parts, mut body) = resp.into_parts();
             let mut buf = BytesMut::new();
@@ -177,6 +175,22 @@ impl Client {
     }
 }
 
+/// The configured headers on top of `headers` (they win, as in otelcol: a
+/// `Host` header sets the Host). otelcol accepts any name and value in its
+/// config and Go's client refuses invalid ones on every request, with these
+/// messages; the value itself is never shown.
+fn configured_headers(cfg: &OtlpHttpExporterConfig, mut headers: HeaderMap) -> Result<HeaderMap, String> {
+    for (name, value) in &cfg.headers.0 {
+        let name_ok = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("net/http: invalid header field name {name:?}"))?;
+        let mut value =
+            HeaderValue::from_str(value).map_err(|_| format!("net/http: invalid header field value for {name:?}"))?;
+        value.set_sensitive(true);
+        headers.insert(name_ok, value);
+    }
+    Ok(headers)
+}
+
 /// An error and its causes, `outer: inner: root`, without repeats.
 pub fn chain(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();
@@ -203,6 +217,28 @@ mod tests {
         assert!(parse_url("localhost:4318/v1/logs").unwrap_err().contains("scheme"));
         assert!(parse_url("ftp://x/v1/logs").unwrap_err().contains("unsupported scheme \"ftp\""));
         assert!(parse_url("/v1/logs").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_header_go_refuses_fails_each_request_not_the_config() {
+        let cfg = crate::config::de::from_node::<OtlpHttpExporterConfig>(
+            &crate::config::yaml::parse(
+                "t",
+                "endpoint: http://127.0.0.1:9\nheaders: {\"can you have a . here?\": F0000000, header1: \"234\"}\n",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(cfg.validate(), vec![]);
+        let client = Client::new(&cfg, false).unwrap();
+        let e = client.post(Bytes::new()).await.unwrap_err();
+        assert_eq!(e.0, "net/http: invalid header field name \"can you have a . here?\"");
+        let cfg = crate::config::de::from_node::<OtlpHttpExporterConfig>(
+            &crate::config::yaml::parse("t", "endpoint: http://127.0.0.1:9\nheaders: {X-Token: \"a\\nb\"}\n").unwrap(),
+        )
+        .unwrap();
+        let e = Client::new(&cfg, false).unwrap().post(Bytes::new()).await.unwrap_err();
+        assert_eq!(e.0, "net/http: invalid header field value for \"X-Token\"");
     }
 
     #[test]

@@ -85,10 +85,9 @@ fn header_values_are_never_printed() {
     let c = load("endpoint: http://h\nheaders: {Authorization: Bearer s3cret}\n").unwrap();
     let debug = format!("{c:?}");
     assert!(!debug.contains("s3cret") && debug.contains("Authorization"), "{debug}");
-    let e = errors("endpoint: http://h\nheaders: {X-Token: \"bad\\nvalue s3cret\"}\n");
-    assert_eq!(e, [("headers::X-Token".to_string(), "invalid header value (not shown)".to_string())]);
-    let e = errors("endpoint: http://h\nheaders: {'bad name': v}\n");
-    assert_eq!(e[0].1, "invalid header name \"bad name\"");
+    // As in otelcol, names and values are not checked in the config (the
+    // request fails instead: client.rs), so its own test config is valid.
+    assert_eq!(errors("endpoint: http://h\nheaders: {\"can you have a . here?\": F0, X-Token: \"a\\nb\"}\n"), []);
     let c =
         load("endpoint: http://h\ntls: {key_pem: PRIVATE-s3cret}\nproxy_url: http://u:s3cret@proxy:3128\n").unwrap();
     let debug = format!("{c:?}");

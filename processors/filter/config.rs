@@ -5,6 +5,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::ottl::ErrorMode;
+use crate::processors::legacy_match::{Attribute, SeverityNumber, Spec};
 use crate::processors::ottl_config::Entry;
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,19 +65,17 @@ pub struct LogMatchProperties {
     pub bodies: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Attribute {
-    pub key: String,
-    /// Without a value, the key only has to exist.
-    pub value: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SeverityNumber {
-    /// Lowest matching severity: a short name (`INFO`, `warn2`) or a number 1-24.
-    pub min: String,
-    /// Whether records without a severity number match.
-    pub match_undefined: bool,
+impl LogMatchProperties {
+    /// The properties under the filter processor's key names.
+    pub fn spec(&self) -> Spec<'_> {
+        Spec {
+            match_type: &self.match_type,
+            bodies: ("bodies", &self.bodies),
+            severity_texts: ("severity_texts", &self.severity_texts),
+            severity_number: self.severity_number.as_ref().map(|s| ("severity_number", s)),
+            record_attributes: ("record_attributes", &self.record_attributes),
+            resource_attributes: ("resource_attributes", &self.resource_attributes),
+            libraries: &[],
+        }
+    }
 }

@@ -16,7 +16,6 @@
 //! rejected (otelcol returns the error to the receiver and drops the data).
 
 mod config;
-mod legacy;
 
 #[cfg(test)]
 mod tests;
@@ -33,8 +32,8 @@ use crate::processors::ottl_config::{
     compile_condition, compile_conditions, group_context, runs, BatchProgram, Compiled, CondGroup, Run,
 };
 
+use crate::processors::legacy_match::Matcher;
 pub use config::FilterConfig;
-use legacy::Matcher;
 
 pub static FACTORY: ProcessorFactory = Factory {
     type_name: "filter",
@@ -127,12 +126,8 @@ impl Filter {
                 }
             }
         }
-        if let Some(inc) = &logs.include {
-            p.include = Matcher::new(inc, "logs::include", &mut errors);
-        }
-        if let Some(exc) = &logs.exclude {
-            p.exclude = Matcher::new(exc, "logs::exclude", &mut errors);
-        }
+        p.include = logs.include.as_ref().and_then(|m| legacy(m, "logs::include", &mut errors));
+        p.exclude = logs.exclude.as_ref().and_then(|m| legacy(m, "logs::exclude", &mut errors));
         Compiled::new(p, errors)
     }
 }
@@ -152,6 +147,19 @@ impl BatchProgram for Program {
     fn failed_batches(&self) -> &AtomicU64 {
         &self.counters.failed_batches
     }
+}
+
+/// A legacy `include` / `exclude`, compiled.
+fn legacy(m: &config::LogMatchProperties, key: &str, errors: &mut Vec<FieldError>) -> Option<Matcher> {
+    let spec = m.spec();
+    if spec.is_empty() {
+        errors.push(FieldError::new(
+            key,
+            "at least one of record_attributes, resource_attributes, bodies, severity_texts or severity_number must be set",
+        ));
+        return None;
+    }
+    Matcher::new(&spec, key, errors)
 }
 
 fn any_holds(groups: &[CondGroup], ctx: &Ctx<'_>) -> Result<bool, EvalError> {
@@ -209,10 +217,11 @@ impl Program {
                         return true;
                     }
                     let attrs = || resource.as_ref().map_or(&[][..], |r| &r.attributes[..]);
-                    if self.include.as_ref().is_some_and(|inc| !inc.matches(rec, attrs())) {
+                    let lib = scope.as_ref();
+                    if self.include.as_ref().is_some_and(|inc| !inc.matches(rec, attrs(), lib)) {
                         return false;
                     }
-                    if self.exclude.as_ref().is_some_and(|exc| exc.matches(rec, attrs())) {
+                    if self.exclude.as_ref().is_some_and(|exc| exc.matches(rec, attrs(), lib)) {
                         return false;
                     }
                     if self.drop_record.is_empty() && self.keep_record.is_none() {

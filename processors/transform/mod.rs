@@ -66,7 +66,7 @@ pub struct Program {
 
 impl Transform {
     pub fn compile(cfg: &TransformConfig) -> Transform {
-        let mut errors = Vec::new();
+        let mut errors = cfg.other_signal_errors();
         let mut groups = Vec::new();
         for run in runs(&cfg.log_statements) {
             match run {

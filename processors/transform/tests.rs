@@ -215,3 +215,22 @@ fn unknown_error_mode_is_a_parse_error() {
         e.message
     );
 }
+
+#[test]
+fn other_signals_group_contexts_are_checked_as_otelcol_does() {
+    let ok = "trace_statements:\n  - context: Span\n    statements: ['set(attributes[\"a\"], 1)']\n  - 'set(span.name, \"x\")'\n\
+              metric_statements:\n  - {context: datapoint, statements: []}\nprofile_statements:\n  - {context: profile, statements: []}\n";
+    assert_eq!(errors(ok), Vec::<String>::new());
+    assert_eq!(
+        errors("trace_statements:\n  - {context: spam, statements: ['set(name, \"x\")']}\n"),
+        ["trace_statements[0]::context: unknown context spam"]
+    );
+    assert_eq!(
+        errors("trace_statements:\n  - {context: resource, statements: []}\n  - {context: log, statements: []}\n"),
+        ["trace_statements[1]::context: unknown context \"log\" for trace_statements (valid values: resource, scope, span, spanevent)"]
+    );
+    assert_eq!(
+        errors("metric_statements:\n  - {context: span, statements: []}\n"),
+        ["metric_statements[0]::context: unknown context \"span\" for metric_statements (valid values: resource, scope, metric, datapoint)"]
+    );
+}

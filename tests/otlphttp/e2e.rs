@@ -152,9 +152,11 @@ fn config_errors_name_the_key() {
     for e in [
         ":4:15: exporters::otlp_http/backend: endpoint: invalid URL \"ftp://collector/v1/logs\": unsupported scheme \"ftp\"",
         ":5:18: exporters::otlp_http/backend: compression: compression \"snappy\" is not supported by ferrocol",
-        "exporters::otlp_http/backend: headers::Authorization: invalid header value (not shown)",
     ] {
         assert!(stderr.contains(e), "missing {e:?} in:\n{stderr}");
     }
+    // As in otelcol, a header value Go's client refuses is not a config
+    // error: each request fails instead (and the value is never shown).
+    assert!(!stderr.contains("headers"), "{stderr}");
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }

@@ -5,7 +5,8 @@
 //! `.key` and `["key"]` access; string (`"..."`, `'...'`), number, `true`,
 //! `false` and `nil` literals; list literals `[a, b]`; `env("NAME")`;
 //! `==`, `!=`, `<`, `<=`, `>`, `>=`; `matches` (with a literal regex),
-//! `contains`, `startsWith`, `endsWith`, `in`, `not in`; `+` (concatenation
+//! `contains`, `startsWith`, `endsWith`, `in`, and each negated with `not`
+//! (`not matches`, `not in`, ...); `+` (concatenation
 //! or addition); `and`/`&&`, `or`/`||`, `not`/`!`; parentheses. Anything
 //! else is a config error that gives its column.
 
@@ -361,6 +362,11 @@ mod tests {
         );
         assert_eq!(t(r#"body.code in [400, 500] && "msg" in body && "zzz" not in body"#), Ok(true));
         assert_eq!(t(r#"body.code == 500.0"#), Ok(true));
+        assert_eq!(t(r#"body.msg not matches "^WARN:""#), Ok(true));
+        assert_eq!(t(r#"body.msg not matches "^Failed""#), Ok(false));
+        assert_eq!(t(r#"body.msg not contains "root" or body.msg not startsWith "F""#), Ok(false));
+        assert_eq!(t(r#"body.msg not endsWith "x" and body.code not in [400]"#), Ok(true));
+        assert_eq!(t(r#"not body.msg not contains "zzz""#), Ok(false));
         assert_eq!(t(r#"body.msg + "!" == "Failed password for root!""#), Ok(true));
         assert!(t(r#"body.msg > 5"#).unwrap_err().contains("invalid operation"));
         assert!(t(r#"body.code"#).unwrap_err().contains("expected bool"));

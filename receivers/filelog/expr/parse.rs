@@ -181,6 +181,25 @@ impl Parser<'_> {
 
     fn cmp(&mut self) -> Result<Node, String> {
         let left = self.sum()?;
+        // expr-lang's negated operators: `not in`, `not matches`, `not contains`,
+        // `not startsWith`, `not endsWith`.
+        let negated = self.is_word("not")
+            && matches!(self.tokens.get(self.at + 1), Some(Token { kind: Kind::Ident(i), .. })
+                if ["in", "matches", "contains", "startsWith", "endsWith"].contains(&i.as_str()));
+        if !negated {
+            return self.operator(left);
+        }
+        self.at += 1;
+        if self.is_word("in") {
+            self.at += 1;
+            let right = self.sum()?;
+            return Ok(Node::Cmp(CmpOp::NotIn, Box::new(left), Box::new(right)));
+        }
+        Ok(Node::Not(Box::new(self.operator(left)?)))
+    }
+
+    /// A binary operator and its right side after `left`, if one follows.
+    fn operator(&mut self, left: Node) -> Result<Node, String> {
         let Some(t) = self.peek().cloned() else { return Ok(left) };
         let op = match &t.kind {
             Kind::Op("==") => CmpOp::Eq,
@@ -193,15 +212,6 @@ impl Parser<'_> {
             Kind::Ident(w) if w == "startsWith" => CmpOp::StartsWith,
             Kind::Ident(w) if w == "endsWith" => CmpOp::EndsWith,
             Kind::Ident(w) if w == "in" => CmpOp::In,
-            Kind::Ident(w) if w == "not" => {
-                // `x not in [...]`
-                if matches!(self.tokens.get(self.at + 1), Some(Token { kind: Kind::Ident(i), .. }) if i == "in") {
-                    self.at += 1;
-                    CmpOp::NotIn
-                } else {
-                    return Ok(left);
-                }
-            }
             Kind::Ident(w) if w == "matches" => {
                 self.at += 1;
                 let Some(Token { kind: Kind::Str(pattern), pos }) = self.peek().cloned() else {

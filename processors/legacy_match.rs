@@ -1,22 +1,79 @@
-//! The legacy `logs.include` / `logs.exclude` matching of otelcol's filter
-//! processor (`internal/filter/filterlog`): a record matches when every
-//! property given matches — any of `bodies`, any of `severity_texts`, the
-//! `severity_number` minimum, all `record_attributes` and all
-//! `resource_attributes`. `strict` compares exactly; `regexp` is an
-//! unanchored RE2 search.
+//! otelcol's legacy matching of log records (`internal/filter/filterlog`,
+//! `filtermatcher`), shared by the filter processor's `logs.include` /
+//! `logs.exclude` and the attributes processor's `include` / `exclude`: a
+//! record matches when every property given matches — any of the bodies, any
+//! of the severity texts, the severity number minimum, every library, all
+//! record attributes and all resource attributes. `strict` compares exactly;
+//! `regexp` is an unanchored RE2 search. The two processors spell the keys
+//! differently, so a [`Spec`] names each list with its key.
 
 use std::borrow::Cow;
 
 use regex::Regex;
+use serde::Deserialize;
 
-use super::config::{Attribute, LogMatchProperties};
 use crate::config::FieldError;
 use crate::event::any_value::Value as Av;
-use crate::event::{AnyValue, KeyValue, LogRecord};
+use crate::event::{AnyValue, InstrumentationScope, KeyValue, LogRecord};
 use crate::otlp::value::write_as_string;
 use crate::ottl::converters::parse::json_to_any;
 use crate::ottl::regex as goregex;
 use crate::ottl::value::any_equal;
+
+/// `{key, value}`: the key must exist and, when a value is given, match it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Attribute {
+    pub key: String,
+    /// Without a value, the key only has to exist.
+    pub value: Option<serde_json::Value>,
+}
+
+/// `{min, match_undefined}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SeverityNumber {
+    /// Lowest matching severity: a short name (`INFO`, `warn2`) or a number 1-24.
+    pub min: String,
+    /// Whether records without a severity number match.
+    pub match_undefined: bool,
+}
+
+/// An instrumentation scope `{name, version}`: without a version any version
+/// matches; an empty version matches only a scope without one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Library {
+    pub name: String,
+    pub version: Option<String>,
+}
+
+/// The properties to compile, each list with the key it is written under.
+#[derive(Default)]
+pub struct Spec<'a> {
+    pub match_type: &'a str,
+    pub bodies: (&'a str, &'a [String]),
+    pub severity_texts: (&'a str, &'a [String]),
+    pub severity_number: Option<(&'a str, &'a SeverityNumber)>,
+    pub record_attributes: (&'a str, &'a [Attribute]),
+    pub resource_attributes: (&'a str, &'a [Attribute]),
+    pub libraries: &'a [Library],
+}
+
+impl Spec<'_> {
+    /// Nothing to match on (otelcol refuses that, each processor in its words).
+    pub fn is_empty(&self) -> bool {
+        !self.needs_type() && self.severity_number.is_none()
+    }
+
+    fn needs_type(&self) -> bool {
+        !self.bodies.1.is_empty()
+            || !self.severity_texts.1.is_empty()
+            || !self.record_attributes.1.is_empty()
+            || !self.resource_attributes.1.is_empty()
+            || !self.libraries.is_empty()
+    }
+}
 
 /// A set of strings to match: exact, or patterns.
 #[derive(Debug)]
@@ -57,6 +114,8 @@ pub struct Matcher {
     severity: Option<(i32, bool)>,
     record_attributes: Vec<AttrMatcher>,
     resource_attributes: Vec<AttrMatcher>,
+    /// Name, and version when given.
+    libraries: Vec<(StringSet, Option<StringSet>)>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -74,23 +133,13 @@ fn severity_number(s: &str) -> Option<i32> {
 }
 
 impl Matcher {
-    /// Compile the properties at `key` (`logs::include`); problems are pushed to `errors`.
-    pub fn new(p: &LogMatchProperties, key: &str, errors: &mut Vec<FieldError>) -> Option<Matcher> {
-        let needs_type = !p.bodies.is_empty()
-            || !p.severity_texts.is_empty()
-            || !p.record_attributes.is_empty()
-            || !p.resource_attributes.is_empty();
-        if !needs_type && p.severity_number.is_none() {
-            errors.push(FieldError::new(
-                key,
-                "at least one of record_attributes, resource_attributes, bodies, severity_texts or severity_number must be set",
-            ));
-            return None;
-        }
-        let mt = match p.match_type.as_str() {
+    /// Compile the properties at `key` (`logs::include`); problems are pushed
+    /// to `errors`. The caller checks first that the spec is not empty.
+    pub fn new(p: &Spec<'_>, key: &str, errors: &mut Vec<FieldError>) -> Option<Matcher> {
+        let mt = match p.match_type {
             "strict" => MatchType::Strict,
             "regexp" => MatchType::Regexp,
-            _ if !needs_type => MatchType::Strict,
+            _ if !p.needs_type() => MatchType::Strict,
             other => {
                 errors.push(FieldError::new(
                     format!("{key}::match_type"),
@@ -114,35 +163,51 @@ impl Matcher {
                 ),
             })
         };
-        let bodies = set(&p.bodies, "bodies", errors);
-        let severity_texts = set(&p.severity_texts, "severity_texts", errors);
-        let severity = match &p.severity_number {
+        let bodies = set(p.bodies.1, p.bodies.0, errors);
+        let severity_texts = set(p.severity_texts.1, p.severity_texts.0, errors);
+        let severity = match p.severity_number {
             None => None,
-            Some(sn) if sn.min.is_empty() => Some((0, sn.match_undefined)),
-            Some(sn) => match severity_number(&sn.min) {
+            Some((_, sn)) if sn.min.is_empty() => Some((0, sn.match_undefined)),
+            Some((field, sn)) => match severity_number(&sn.min) {
                 Some(n) => Some((n, sn.match_undefined)),
                 None => {
                     errors.push(FieldError::new(
-                        format!("{key}::severity_number::min"),
+                        format!("{key}::{field}::min"),
                         format!("'{}' is not a valid severity: not a valid severity", sn.min),
                     ));
                     None
                 }
             },
         };
-        let record_attributes = attrs(&p.record_attributes, mt, &format!("{key}::record_attributes"), errors);
-        let resource_attributes = attrs(&p.resource_attributes, mt, &format!("{key}::resource_attributes"), errors);
+        let libraries = p
+            .libraries
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let name = set(std::slice::from_ref(&l.name), &format!("libraries[{i}]::name"), errors);
+                let version = l
+                    .version
+                    .as_ref()
+                    .and_then(|v| set(std::slice::from_ref(v), &format!("libraries[{i}]::version"), errors));
+                (name.unwrap_or(StringSet::Strict(Vec::new())), version)
+            })
+            .collect();
+        let (rk, rl) = p.record_attributes;
+        let record_attributes = attrs(rl, mt, &format!("{key}::{rk}"), errors);
+        let (sk, sl) = p.resource_attributes;
+        let resource_attributes = attrs(sl, mt, &format!("{key}::{sk}"), errors);
         (errors.len() == before).then_some(Matcher {
             bodies,
             severity_texts,
             severity,
             record_attributes,
             resource_attributes,
+            libraries,
         })
     }
 
     /// Does the record (with its resource's attributes) match?
-    pub fn matches(&self, rec: &LogRecord, resource_attrs: &[KeyValue]) -> bool {
+    pub fn matches(&self, rec: &LogRecord, resource_attrs: &[KeyValue], scope: Option<&InstrumentationScope>) -> bool {
         if let Some(b) = &self.bodies {
             let body: Cow<str> = match rec.body.as_ref().and_then(|v| v.value.as_ref()) {
                 Some(Av::StringValue(s)) => Cow::Borrowed(s),
@@ -166,6 +231,10 @@ impl Matcher {
             if !ok {
                 return false;
             }
+        }
+        let (name, version) = scope.map_or(("", ""), |s| (s.name.as_str(), s.version.as_str()));
+        if !self.libraries.iter().all(|(n, v)| n.matches(name) && v.as_ref().is_none_or(|v| v.matches(version))) {
+            return false;
         }
         attrs_match(&self.resource_attributes, resource_attrs) && attrs_match(&self.record_attributes, &rec.attributes)
     }
