@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 use crate::config::{ByteSize, Duration, FieldError};
 
+pub use super::grpc_config::GrpcServerConfig;
+
 pub const DEFAULT_ENDPOINT: &str = "localhost:4318";
 pub const DEFAULT_LOGS_URL_PATH: &str = "/v1/logs";
 pub const DEFAULT_TRACES_URL_PATH: &str = "/v1/traces";
@@ -33,9 +35,9 @@ pub struct Protocols {
     /// OTLP/HTTP (protobuf and JSON).
     #[serde(deserialize_with = "crate::config::de::present")]
     pub http: Option<HttpServerConfig>,
-    /// OTLP/gRPC: not supported; accepted only to say so in `validate`.
+    /// OTLP/gRPC.
     #[serde(deserialize_with = "crate::config::de::present")]
-    pub grpc: Option<IgnoredAny>,
+    pub grpc: Option<GrpcServerConfig>,
 }
 
 /// otelcol's `confighttp.ServerConfig` plus the OTLP receiver's URL paths.
@@ -46,9 +48,9 @@ pub struct HttpServerConfig {
     pub endpoint: String,
     /// Path that takes `POST`ed logs; a leading `/` is added when missing.
     pub logs_url_path: String,
-    /// Accepted for compatibility: ferrocol takes logs only, so this path answers 404.
+    /// Path that takes `POST`ed spans.
     pub traces_url_path: String,
-    /// Accepted for compatibility: ferrocol takes logs only, so this path answers 404.
+    /// Path that takes `POST`ed metrics.
     pub metrics_url_path: String,
     /// Largest request body, compressed and again after decompression; 0 = 20 MiB.
     pub max_request_body_size: ByteSize,
@@ -115,19 +117,13 @@ impl Default for HttpServerConfig {
 impl OtlpReceiverConfig {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if self.protocols.grpc.is_some() {
-            errors.push(FieldError::new(
-                "protocols::grpc",
-                "gRPC is not supported: ferrocol's otlp receiver speaks OTLP/HTTP only; \
-                 remove protocols::grpc and send OTLP/HTTP to protocols::http (default port 4318)",
-            ));
+        if let Some(grpc) = &self.protocols.grpc {
+            errors.extend(grpc.validate());
         }
         match &self.protocols.http {
             Some(http) => errors.extend(http.validate()),
-            None if self.protocols.grpc.is_none() => errors.push(FieldError::new(
-                "protocols",
-                "must specify at least one protocol when using the OTLP receiver (ferrocol supports http)",
-            )),
+            None if self.protocols.grpc.is_none() => errors
+                .push(FieldError::new("protocols", "must specify at least one protocol when using the OTLP receiver")),
             None => {}
         }
         errors
@@ -192,6 +188,14 @@ impl HttpServerConfig {
     /// The logs path as served: a leading `/`, no query or fragment.
     pub fn logs_path(&self) -> String {
         sanitize_url_path(&self.logs_url_path).unwrap_or_else(|_| DEFAULT_LOGS_URL_PATH.to_string())
+    }
+
+    pub fn traces_path(&self) -> String {
+        sanitize_url_path(&self.traces_url_path).unwrap_or_else(|_| DEFAULT_TRACES_URL_PATH.to_string())
+    }
+
+    pub fn metrics_path(&self) -> String {
+        sanitize_url_path(&self.metrics_url_path).unwrap_or_else(|_| DEFAULT_METRICS_URL_PATH.to_string())
     }
 
     pub fn max_body_size(&self) -> usize {
@@ -294,12 +298,14 @@ mod tests {
     }
 
     #[test]
-    fn grpc_and_missing_protocols_are_errors() {
-        let e = errors("protocols: {grpc:, http:}");
-        assert_eq!(e.len(), 1);
-        assert_eq!(e[0].0, "protocols::grpc");
-        assert!(e[0].1.starts_with("gRPC is not supported: ferrocol's otlp receiver speaks OTLP/HTTP only"));
-        assert_eq!(errors("protocols:\n  grpc:\n    endpoint: localhost:4317\n")[0].0, "protocols::grpc");
+    fn grpc_is_configured_as_otelcol_and_missing_protocols_are_errors() {
+        assert!(errors("protocols: {grpc:, http:}").is_empty());
+        let cfg: OtlpReceiverConfig = from_node(&parse("c", "protocols: {grpc:}").unwrap()).unwrap();
+        let grpc = cfg.protocols.grpc.as_ref().unwrap();
+        assert_eq!((grpc.endpoint.as_str(), grpc.max_recv_msg_size()), ("localhost:4317", 4 << 20));
+        let e = errors("protocols:\n  grpc:\n    endpoint: localhost\n    transport: unix\n    tls: {}\n");
+        let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["protocols::grpc::endpoint", "protocols::grpc::transport", "protocols::grpc::tls"]);
         for yaml in ["", "protocols: {}"] {
             let e = errors(yaml);
             assert_eq!(e.len(), 1);

@@ -1,9 +1,9 @@
-//! One request: route, check the media type and encoding, read the body within
-//! the size limit, decode, hand the records to the pipeline and answer once
-//! they are delivered.
+//! One OTLP/HTTP request: route by path to its signal, check the media type and
+//! encoding, read the body within the size limit, decode, hand the data to the
+//! pipelines and answer once it is delivered.
 
 use std::io::Read;
-use std::sync::RwLock;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,11 +13,11 @@ use hyper::header::{HeaderMap, CONTENT_ENCODING};
 use hyper::{Method, Request, Response, StatusCode};
 use prost::Message as _;
 
+use super::pipelines::{Delivery, Pipelines, Routed};
 use super::response::{self as resp, Body, Encoding};
-use crate::ack::{Ack, Acks, Outcome};
-use crate::event::{count_records, LogBatch};
-use crate::otlp::json::{decode_logs_request, ExportLogsServiceRequest};
-use crate::topology::{Fanout, TrySendError};
+use crate::event::LogBatch;
+use crate::otlp::signals::OtlpSignal;
+use crate::signal::{MetricBatch, Signal, TraceBatch};
 
 /// Bodies at least this large are decompressed and decoded on a blocking thread.
 const BLOCKING_DECODE_BYTES: usize = 64 * 1024;
@@ -26,6 +26,8 @@ const BLOCKING_DECODE_BYTES: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Settings {
     pub logs_path: String,
+    pub traces_path: String,
+    pub metrics_path: String,
     pub max_body_size: usize,
     /// Accepted `Content-Encoding` values besides none.
     pub encodings: Vec<String>,
@@ -36,8 +38,7 @@ pub struct Settings {
 /// Shared by every connection of one receiver.
 pub struct Handler {
     settings: Settings,
-    /// `None` once shutdown began: taken then so that the pipelines drain.
-    output: RwLock<Option<Fanout>>,
+    pipelines: Arc<Pipelines>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,15 +79,8 @@ impl BodyError {
 }
 
 impl Handler {
-    pub fn new(settings: Settings, output: Fanout) -> Self {
-        Handler { settings, output: RwLock::new(Some(output)) }
-    }
-
-    /// Drop the pipeline senders: requests still reading their body will answer
-    /// 503, and the downstream stages can drain and settle pending acks.
-    pub fn close_output(&self) {
-        let taken = self.output.write().unwrap_or_else(|p| p.into_inner()).take();
-        drop(taken);
+    pub fn new(settings: Settings, pipelines: Arc<Pipelines>) -> Self {
+        Handler { settings, pipelines }
     }
 
     pub async fn handle(&self, req: Request<Incoming>) -> Response<Body> {
@@ -97,10 +91,21 @@ impl Handler {
         response
     }
 
+    /// The signal a path takes, if a pipeline of that signal lists this receiver.
+    fn signal(&self, path: &str) -> Option<Signal> {
+        let s = &self.settings;
+        let signal =
+            [(&s.logs_path, Signal::Logs), (&s.traces_path, Signal::Traces), (&s.metrics_path, Signal::Metrics)]
+                .into_iter()
+                .find(|(p, _)| p.as_str() == path)?
+                .1;
+        self.pipelines.takes(signal).then_some(signal)
+    }
+
     async fn route(&self, req: Request<Incoming>) -> Response<Body> {
-        if req.uri().path() != self.settings.logs_path {
+        let Some(signal) = self.signal(req.uri().path()) else {
             return resp::not_found();
-        }
+        };
         if req.method() != Method::POST {
             return resp::method_not_allowed();
         }
@@ -111,14 +116,30 @@ impl Handler {
             Ok(c) => c,
             Err(msg) => return resp::bad_request(enc, msg),
         };
-        let request = match self.read(req.into_body(), compression, enc).await {
+        let body = req.into_body();
+        match signal {
+            Signal::Logs => self.export::<LogBatch>(body, compression, enc).await,
+            Signal::Traces => self.export::<TraceBatch>(body, compression, enc).await,
+            Signal::Metrics => self.export::<MetricBatch>(body, compression, enc).await,
+        }
+    }
+
+    /// Read and decode a request of signal `B`, deliver it, answer.
+    async fn export<B: Routed + OtlpSignal>(
+        &self,
+        body: Incoming,
+        compression: Compression,
+        enc: Encoding,
+    ) -> Response<Body> {
+        let request = match self.read::<B>(body, compression, enc).await {
             Ok(r) => r,
             Err(e) => return e.into_response(enc),
         };
-        if count_records(&request.resource_logs) == 0 {
-            return resp::success(enc);
+        match self.pipelines.deliver::<B>(B::from_request(request)).await {
+            Delivery::Delivered => resp::success(enc),
+            Delivery::Rejected => resp::bad_request(enc, Delivery::Rejected.message()),
+            other => resp::unavailable(enc, other.message()),
         }
-        self.export(request, enc).await
     }
 
     /// The `Content-Encoding`, if accepted; otherwise otelcol's error message.
@@ -138,12 +159,12 @@ impl Handler {
     }
 
     /// Read, decompress and decode the body, each step within `max_body_size`.
-    async fn read(
+    async fn read<B: OtlpSignal>(
         &self,
         body: Incoming,
         compression: Compression,
         enc: Encoding,
-    ) -> Result<ExportLogsServiceRequest, BodyError> {
+    ) -> Result<B::Request, BodyError> {
         let limit = self.settings.max_body_size;
         let declared = body_length(&body);
         if declared.is_some_and(|n| n > limit as u64) {
@@ -160,36 +181,11 @@ impl Handler {
             Err(e) => return Err(BodyError::Invalid(format!("reading the request body: {e}"))),
         };
         if raw.len() < BLOCKING_DECODE_BYTES && compression == Compression::None {
-            return decode(raw, compression, enc, limit);
+            return decode::<B>(raw, compression, enc, limit);
         }
-        tokio::task::spawn_blocking(move || decode(raw, compression, enc, limit))
+        tokio::task::spawn_blocking(move || decode::<B>(raw, compression, enc, limit))
             .await
             .map_err(|e| BodyError::Internal(format!("decoding the request failed: {e}")))?
-    }
-
-    /// Send the records on and wait until every exporter has settled them.
-    async fn export(&self, request: ExportLogsServiceRequest, enc: Encoding) -> Response<Body> {
-        let (ack, waiter) = Ack::new();
-        let batch = LogBatch::new(request.resource_logs, Acks::one(ack));
-        let sent = match &*self.output.read().unwrap_or_else(|p| p.into_inner()) {
-            Some(out) => out.try_send(batch),
-            None => Err(TrySendError::Closed(batch)),
-        };
-        match sent {
-            Ok(()) => {}
-            // Nobody waits on these acks any more: the client is told to send again.
-            Err(TrySendError::Full(_)) => return resp::unavailable(enc, "the pipeline is busy; retry later"),
-            Err(TrySendError::Closed(_)) => {
-                return resp::unavailable(enc, "the receiver is shutting down; retry later")
-            }
-        }
-        match waiter.wait().await {
-            Outcome::Delivered => resp::success(enc),
-            Outcome::Rejected => resp::bad_request(enc, "data was permanently rejected by an exporter"),
-            Outcome::Abandoned => {
-                resp::unavailable(enc, "the collector stopped before the data was delivered; retry later")
-            }
-        }
     }
 }
 
@@ -203,16 +199,16 @@ fn too_large(what: &str, limit: usize) -> BodyError {
 }
 
 /// Decompress (bounded) and decode a body.
-fn decode(
+fn decode<B: OtlpSignal>(
     raw: Bytes,
     compression: Compression,
     enc: Encoding,
     limit: usize,
-) -> Result<ExportLogsServiceRequest, BodyError> {
+) -> Result<B::Request, BodyError> {
     let body = decompress(raw, compression, limit)?;
     match enc {
-        Encoding::Protobuf => ExportLogsServiceRequest::decode(body).map_err(|e| BodyError::Invalid(e.to_string())),
-        Encoding::Json => decode_logs_request(&body).map_err(BodyError::Invalid),
+        Encoding::Protobuf => B::Request::decode(body).map_err(|e| BodyError::Invalid(e.to_string())),
+        Encoding::Json => B::decode_json(&body).map_err(BodyError::Invalid),
     }
 }
 

@@ -16,7 +16,10 @@
 //! let in-flight requests get their answer, for at most [`server::SHUTDOWN_GRACE`].
 
 mod config;
+mod grpc;
+mod grpc_config;
 mod handler;
+mod pipelines;
 mod response;
 mod server;
 
@@ -30,6 +33,8 @@ use tracing::warn;
 
 use crate::component::{Factory, ReceiverConfig, ReceiverContext, ReceiverFactory, Stability, StageError, StageTask};
 use crate::config::FieldError;
+use crate::signal::Signal;
+use pipelines::{Outputs, Pipelines};
 
 pub use config::{HttpServerConfig, OtlpReceiverConfig};
 
@@ -45,32 +50,77 @@ impl ReceiverConfig for OtlpReceiverConfig {
         OtlpReceiverConfig::validate(self)
     }
 
-    /// Binds the port in start mode; the task serves it.
+    fn signals(&self) -> &'static [Signal] {
+        &Signal::ALL
+    }
+
+    /// Binds the ports in start mode; the task serves them.
     fn build(&self, cx: ReceiverContext) -> Result<StageTask, StageError> {
-        let http = self.protocols.http.as_ref().ok_or_else(|| StageError::new("protocols::http is required"))?;
-        for w in http.warnings() {
-            warn!(component_id = %cx.id, "{w}");
-        }
-        let settings = handler::Settings {
-            logs_path: http.logs_path(),
-            max_body_size: http.max_body_size(),
-            encodings: http.decoded_encodings(),
-            response_headers: response_headers(http)?,
-            read_timeout: nonzero(http.read_timeout),
+        let http = match &self.protocols.http {
+            Some(http) => {
+                for w in http.warnings() {
+                    warn!(component_id = %cx.id, "{w}");
+                }
+                let settings = handler::Settings {
+                    logs_path: http.logs_path(),
+                    traces_path: http.traces_path(),
+                    metrics_path: http.metrics_path(),
+                    max_body_size: http.max_body_size(),
+                    encodings: http.decoded_encodings(),
+                    response_headers: response_headers(http)?,
+                    read_timeout: nonzero(http.read_timeout),
+                };
+                let opts = crate::http_server::Options {
+                    read_header_timeout: nonzero(http.read_header_timeout),
+                    keep_alive: http.keep_alives_enabled,
+                    grace: server::SHUTDOWN_GRACE,
+                };
+                let listener = cx.startup.listen(&http.endpoint).map_err(|e| e.at("protocols::http::endpoint"))?;
+                Some((listener, settings, opts))
+            }
+            None => None,
         };
-        let opts = crate::http_server::Options {
-            read_header_timeout: nonzero(http.read_header_timeout),
-            keep_alive: http.keep_alives_enabled,
-            grace: server::SHUTDOWN_GRACE,
+        let grpc = match &self.protocols.grpc {
+            Some(grpc) => {
+                let listener = cx.startup.listen(&grpc.endpoint).map_err(|e| e.at("protocols::grpc::endpoint"))?;
+                Some((listener, grpc::Settings::new(grpc)))
+            }
+            None => None,
         };
-        let listener = cx.startup.listen(&http.endpoint).map_err(|e| e.at("protocols::http::endpoint"))?;
-        let ReceiverContext { output, shutdown, .. } = cx;
+        let ReceiverContext { output, traces, metrics, shutdown, .. } = cx;
+        let pipelines = Arc::new(Pipelines::new(Outputs { logs: output, traces, metrics }));
         Ok(Box::pin(async move {
-            let listener = listener.into_tokio()?;
-            let handler = Arc::new(handler::Handler::new(settings, output));
-            server::serve(listener, handler, opts, shutdown).await;
+            let http = match http {
+                Some((listener, settings, opts)) => {
+                    let handler = Arc::new(handler::Handler::new(settings, pipelines.clone()));
+                    Some(server::serve(listener.into_tokio()?, handler, opts, shutdown.clone()))
+                }
+                None => None,
+            };
+            let grpc = match grpc {
+                Some((listener, settings)) => {
+                    Some(grpc::serve(listener.into_tokio()?, pipelines.clone(), settings, shutdown.clone()))
+                }
+                None => None,
+            };
+            // Requests already handed to the pipelines wait for their acks, which
+            // the stages downstream settle as they drain; they drain only once
+            // every sender is gone, so drop ours when shutdown begins rather than
+            // when the last connection closes.
+            let close = async {
+                shutdown.cancelled().await;
+                pipelines.close();
+            };
+            tokio::join!(close, optional(http), optional(grpc));
             Ok(())
         }))
+    }
+}
+
+/// Run `f` if there is one.
+async fn optional(f: Option<impl std::future::Future<Output = ()>>) {
+    if let Some(f) = f {
+        f.await
     }
 }
 
