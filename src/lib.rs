@@ -10,6 +10,7 @@
 //! - [`tail`]: the file-tailing engine (globs, rotation, offsets) behind `filelog` and `teleport`.
 //! - [`anyvalue`]: JSON text straight into `AnyValue`, and key/value helpers.
 //! - [`audit`]: the Linux audit record parser (`ssh_events`, OTTL's `ParseLinuxAudit`).
+//! - [`export`]: queue, retries, TLS and counters shared by the network exporters.
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
 //! - [`ottl`]: the OpenTelemetry Transformation Language engine behind `filter` and `transform`.
 //! - [`gotime`]: Go's text forms of times and durations, where output must match otelcol's.
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod component;
 pub mod config;
 pub mod event;
+pub mod export;
 pub mod gotime;
 pub mod http_server;
 pub mod metrics;
