@@ -14,6 +14,7 @@ mod filelog;
 #[cfg(target_os = "linux")]
 mod journald;
 mod metrics;
+mod otlp_grpc;
 mod otlp_receiver;
 mod otlphttp;
 mod ottl_processors;
