@@ -13,22 +13,17 @@
 //! the process's minus the producer's and the sink's.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bench_common::{arg, drive, template, thread_cpu};
+use bench_common::{arg, drive, start_sink, template};
 use bytes::Bytes;
 use ferrocol::otlp::json::ExportLogsServiceRequest;
-use http_body_util::BodyExt;
 use hyper::body::{Body, Frame};
 use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
-use hyper::service::service_fn;
 use hyper::Response;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use prost::Message as _;
 
 #[path = "bench_common/mod.rs"]
@@ -55,57 +50,18 @@ impl Body for GrpcOk {
     }
 }
 
-/// The sink: address, bytes received, its thread's CPU time (ns).
-fn start_sink() -> (SocketAddr, Arc<AtomicU64>, Arc<AtomicU64>) {
-    let bytes = Arc::new(AtomicU64::new(0));
-    let cpu_ns = Arc::new(AtomicU64::new(0));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let (b, c) = (bytes.clone(), cpu_ns.clone());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            tokio::spawn(async move {
-                loop {
-                    c.store(thread_cpu().as_nanos() as u64, Ordering::Relaxed);
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-            });
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                stream.set_nodelay(true).unwrap();
-                let b = b.clone();
-                tokio::spawn(async move {
-                    let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                        let b = b.clone();
-                        async move {
-                            let mut body = req.into_body();
-                            while let Some(Ok(frame)) = body.frame().await {
-                                if let Some(data) = frame.data_ref() {
-                                    b.fetch_add(data.len() as u64, Ordering::Relaxed);
-                                }
-                            }
-                            let mut resp = Response::new(GrpcOk(0));
-                            resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
-                            Ok::<_, Infallible>(resp)
-                        }
-                    });
-                    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
-    });
-    (rx.recv().unwrap(), bytes, cpu_ns)
+/// The sink's answer: `application/grpc`, an empty response, status OK.
+fn grpc_ok() -> Response<GrpcOk> {
+    let mut resp = Response::new(GrpcOk(0));
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+    resp
 }
 
 fn main() {
     let records = arg("--records", 1_000_000);
     let batch = arg("--batch", 8192);
     let records = records / batch * batch;
-    let (sink, sink_bytes, sink_cpu) = start_sink();
+    let (sink, sink_bytes, sink_cpu) = start_sink(true, grpc_ok);
     let per_record = ExportLogsServiceRequest { resource_logs: template(batch) }.encoded_len() as f64 / batch as f64;
     println!(
         "otlp (gRPC) exporter: {records} records in batches of {batch}; {per_record:.0} B/record protobuf; {} CPUs",

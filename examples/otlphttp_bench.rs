@@ -18,68 +18,19 @@
 //! sink's threads, wherever it ran; "records per CPU-second" is the rate one
 //! core would sustain.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use bench_common::{arg, drive, template, thread_cpu};
+use bench_common::{arg, drive, start_sink, template};
 use bytes::Bytes;
 use ferrocol::otlp::json::{encode_logs_request, ExportLogsServiceRequest};
-use http_body_util::{BodyExt, Full};
-use hyper::service::service_fn;
+use http_body_util::Full;
 use hyper::Response;
-use hyper_util::rt::TokioIo;
 use prost::Message as _;
 
 #[path = "bench_common/mod.rs"]
 mod bench_common;
-
-/// The sink: its own thread and single-threaded runtime; returns its address,
-/// and the counters of bytes received and the thread's CPU time (in ns).
-fn start_sink() -> (SocketAddr, Arc<AtomicU64>, Arc<AtomicU64>) {
-    let bytes = Arc::new(AtomicU64::new(0));
-    let cpu_ns = Arc::new(AtomicU64::new(0));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let (b, c) = (bytes.clone(), cpu_ns.clone());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            let cpu = c.clone();
-            // Publish this thread's CPU time now and then.
-            tokio::spawn(async move {
-                loop {
-                    cpu.store(thread_cpu().as_nanos() as u64, Ordering::Relaxed);
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-            });
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let b = b.clone();
-                tokio::spawn(async move {
-                    let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                        let b = b.clone();
-                        async move {
-                            let mut body = req.into_body();
-                            while let Some(Ok(frame)) = body.frame().await {
-                                if let Some(data) = frame.data_ref() {
-                                    b.fetch_add(data.len() as u64, Ordering::Relaxed);
-                                }
-                            }
-                            Ok::<_, Infallible>(Response::new(Full::new(Bytes::new())))
-                        }
-                    });
-                    let _ =
-                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
-                });
-            }
-        });
-    });
-    (rx.recv().unwrap(), bytes, cpu_ns)
-}
 
 struct Run {
     encoding: &'static str,
@@ -125,7 +76,7 @@ fn main() {
     let records = arg("--records", 1_000_000);
     let batch = arg("--batch", 8192);
     let records = records / batch * batch;
-    let (sink, sink_bytes, sink_cpu) = start_sink();
+    let (sink, sink_bytes, sink_cpu) = start_sink(false, || Response::new(Full::new(Bytes::new())));
     let sample = template(batch);
     let proto_per_record =
         ExportLogsServiceRequest { resource_logs: sample.clone() }.encoded_len() as f64 / batch as f64;

@@ -1,13 +1,24 @@
 //! What the exporter benchmarks share (included with `#[path]`): CPU clocks,
 //! realistic SSH-login batches, and a run of an exporter built from YAML
-//! through the registry, fed by a producer thread, every ack checked.
+//! through the registry, fed by a producer thread, every ack checked, and a
+//! loopback sink that reads and discards what it is sent.
 
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use ferrocol::ack::{Ack, Acks};
 use ferrocol::component::ExporterContext;
 use ferrocol::config::ComponentId;
 use ferrocol::event::*;
+use http_body_util::BodyExt;
+use hyper::body::Body;
+use hyper::service::service_fn;
+use hyper::Response;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::mpsc;
 
 /// CPU time of the calling thread.
@@ -129,4 +140,58 @@ pub fn drive(type_name: &str, yaml: &str, records: usize, batch: usize) -> Drive
 pub fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The sink: its own thread and single-threaded runtime, HTTP/1.1 or HTTP/2
+/// (prior knowledge); each request's body is read and counted, then `respond`
+/// answers. Returns its address, the bytes received and its thread's CPU time (ns).
+pub fn start_sink<B>(http2: bool, respond: fn() -> Response<B>) -> (SocketAddr, Arc<AtomicU64>, Arc<AtomicU64>)
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let bytes = Arc::new(AtomicU64::new(0));
+    let cpu_ns = Arc::new(AtomicU64::new(0));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (b, c) = (bytes.clone(), cpu_ns.clone());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            // Publish this thread's CPU time now and then.
+            tokio::spawn(async move {
+                loop {
+                    c.store(thread_cpu().as_nanos() as u64, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            });
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                let b = b.clone();
+                tokio::spawn(async move {
+                    let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let b = b.clone();
+                        async move {
+                            let mut body = req.into_body();
+                            while let Some(Ok(frame)) = body.frame().await {
+                                if let Some(data) = frame.data_ref() {
+                                    b.fetch_add(data.len() as u64, Ordering::Relaxed);
+                                }
+                            }
+                            Ok::<_, Infallible>(respond())
+                        }
+                    });
+                    let io = TokioIo::new(stream);
+                    let _ = if http2 {
+                        hyper::server::conn::http2::Builder::new(TokioExecutor::new()).serve_connection(io, svc).await
+                    } else {
+                        hyper::server::conn::http1::Builder::new().serve_connection(io, svc).await
+                    };
+                });
+            }
+        });
+    });
+    (rx.recv().unwrap(), bytes, cpu_ns)
 }

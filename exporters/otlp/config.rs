@@ -199,16 +199,11 @@ impl OtlpExporterConfig {
             ));
         }
         errors.extend(self.sending_queue.validate());
-        if self.auth.is_some() {
-            errors.push(FieldError::new(
-                "auth",
-                "auth extensions are not supported by ferrocol; send credentials with headers \
-                 (for example authorization: \"Bearer ${env:TOKEN}\")",
-            ));
-        }
-        if !self.middlewares.is_empty() {
-            errors.push(FieldError::new("middlewares", "middlewares are not supported by ferrocol"));
-        }
+        errors.extend(crate::export::refuse_extensions(
+            self.auth.is_some(),
+            !self.middlewares.is_empty(),
+            "authorization: \"Bearer ${env:TOKEN}\"",
+        ));
         errors
     }
 

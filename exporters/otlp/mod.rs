@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
-use tracing::{error, warn};
+use tracing::warn;
 
 use crate::component::{ExporterConfig, ExporterContext, ExporterFactory, Factory, Stability, StageError, StageTask};
 use crate::config::FieldError;
@@ -127,21 +127,13 @@ impl queue::Export for Export {
         let body = logs_request(&resource_logs);
         drop(resource_logs);
         let size = body.len();
-        let stats = &self.stats;
         match self.send(body, records).await {
             Ok(rejected) => {
-                stats.sent_records.add(records);
-                stats.sent_requests.add(1);
-                stats.sent_bytes.add(size);
-                stats.encoded_bytes.add(size);
-                if rejected > 0 {
-                    stats.partially_rejected_records.add(rejected as usize);
-                }
+                self.stats.delivered(records, size, size, rejected);
                 acks.deliver();
             }
             Err(reason) => {
-                let total = stats.rejected_records.add(records);
-                error!(error = %reason, dropped_items = records, rejected_records_total = total, "Exporting failed. Dropping data.");
+                self.stats.rejected(records, &reason);
                 acks.reject();
             }
         }

@@ -66,19 +66,10 @@ impl queue::Export for Export {
                 Piece::Body(body) => {
                     let (n, wire, encoded) = (body.records, body.bytes.len(), body.encoded_size);
                     match self.sender.send(body.bytes, n).await {
-                        Outcome::Delivered { rejected } => {
-                            stats.sent_records.add(n);
-                            stats.sent_requests.add(1);
-                            stats.sent_bytes.add(wire);
-                            stats.encoded_bytes.add(encoded);
-                            if rejected > 0 {
-                                stats.partially_rejected_records.add(rejected as usize);
-                            }
-                        }
+                        Outcome::Delivered { rejected } => stats.delivered(n, wire, encoded, rejected),
                         Outcome::Rejected(reason) => {
                             all_delivered = false;
-                            let total = stats.rejected_records.add(n);
-                            error!(error = %reason, dropped_items = n, rejected_records_total = total, "Exporting failed. Dropping data.");
+                            stats.rejected(n, &reason);
                         }
                     }
                 }

@@ -38,16 +38,11 @@ impl OtlpHttpExporterConfig {
         if self.max_request_size.0 == 0 {
             errors.push(FieldError::new("max_request_size", "max_request_size must be positive"));
         }
-        if self.auth.is_some() {
-            errors.push(FieldError::new(
-                "auth",
-                "auth extensions are not supported by ferrocol; send credentials with headers \
-                 (for example Authorization: \"Bearer ${env:TOKEN}\")",
-            ));
-        }
-        if !self.middlewares.is_empty() {
-            errors.push(FieldError::new("middlewares", "middlewares are not supported by ferrocol"));
-        }
+        errors.extend(crate::export::refuse_extensions(
+            self.auth.is_some(),
+            !self.middlewares.is_empty(),
+            "Authorization: \"Bearer ${env:TOKEN}\"",
+        ));
         errors
     }
 

@@ -12,6 +12,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::config::FieldError;
+
 /// Header names and values added to every request; `Debug` shows the names only
 /// (values are often credentials).
 #[derive(Clone, Default, Deserialize)]
@@ -36,4 +38,22 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     msg
+}
+
+/// `auth` (an authenticator extension) and `middlewares` are refused: credentials
+/// go in `headers` (`example` shows one).
+pub fn refuse_extensions(auth: bool, middlewares: bool, example: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if auth {
+        errors.push(FieldError::new(
+            "auth",
+            format!(
+                "auth extensions are not supported by ferrocol; send credentials with headers (for example {example})"
+            ),
+        ));
+    }
+    if middlewares {
+        errors.push(FieldError::new("middlewares", "middlewares are not supported by ferrocol"));
+    }
+    errors
 }

@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use tracing::info;
+use tracing::{error, info};
 
 use crate::config::ComponentId;
 use crate::metrics::counter;
@@ -89,6 +89,24 @@ impl Stats {
             stopped: names.stopped,
             ..Stats::default()
         }
+    }
+
+    /// A request the server accepted: `wire` bytes sent for `encoded` encoded,
+    /// `rejected` records refused in a partial success.
+    pub fn delivered(&self, records: usize, wire: usize, encoded: usize, rejected: i64) {
+        self.sent_records.add(records);
+        self.sent_requests.add(1);
+        self.sent_bytes.add(wire);
+        self.encoded_bytes.add(encoded);
+        if rejected > 0 {
+            self.partially_rejected_records.add(rejected as usize);
+        }
+    }
+
+    /// Records refused for good: logged as otelcol does, and counted.
+    pub fn rejected(&self, records: usize, reason: &str) {
+        let total = self.rejected_records.add(records);
+        error!(error = %reason, dropped_items = records, rejected_records_total = total, "Exporting failed. Dropping data.");
     }
 
     /// The summary line logged when the exporter stops.
