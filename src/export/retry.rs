@@ -133,7 +133,7 @@ where
         if !retry.enabled {
             return Err(format!("{error} (retry_on_failure is disabled)"));
         }
-        let delay = backoff.next().max(wish.unwrap_or_default());
+        let delay = backoff.next_interval().max(wish.unwrap_or_default());
         let max_elapsed = retry.max_elapsed_time.0;
         if !max_elapsed.is_zero() && start.elapsed() + delay > max_elapsed {
             return Err(format!("no more retries left (max_elapsed_time {max_elapsed:?}): {error}"));
@@ -164,7 +164,7 @@ impl Backoff {
         }
     }
 
-    pub fn next(&mut self) -> StdDuration {
+    pub fn next_interval(&mut self) -> StdDuration {
         let interval = self.current.as_secs_f64();
         let delta = self.randomization * interval;
         let next = (interval - delta) + random_unit() * (2.0 * delta);
@@ -210,12 +210,12 @@ mod tests {
         let mut b = Backoff::new(&cfg);
         // Centres 1, 1.5, 2.25, 3.375, then 4 for ever; each ± 50%.
         for centre in [1.0, 1.5, 2.25, 3.375, 4.0, 4.0, 4.0] {
-            let d = b.next().as_secs_f64();
+            let d = b.next_interval().as_secs_f64();
             assert!(d >= centre * 0.5 - 1e-9 && d <= centre * 1.5 + 1e-9, "{d} for {centre}");
         }
         let mut exact = Backoff::new(&RetryConfig { randomization_factor: 0.0, ..cfg });
-        assert_eq!(exact.next(), StdDuration::from_secs(1));
-        assert_eq!(exact.next(), StdDuration::from_millis(1500));
+        assert_eq!(exact.next_interval(), StdDuration::from_secs(1));
+        assert_eq!(exact.next_interval(), StdDuration::from_millis(1500));
         let spread: Vec<f64> = (0..100).map(|_| random_unit()).collect();
         assert!(spread.iter().all(|x| (0.0..1.0).contains(x)));
         assert!(spread.iter().any(|x| *x < 0.3) && spread.iter().any(|x| *x > 0.7));

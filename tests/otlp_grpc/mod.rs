@@ -107,7 +107,7 @@ async fn unavailable_with_retry_info_then_ok_is_retried_after_the_delay_and_deli
     let calls = peer.calls();
     let statuses: Vec<&str> = calls.iter().map(|c| c.status.as_str()).collect();
     assert_eq!(statuses, ["UNAVAILABLE", "UNAVAILABLE", "OK"]);
-    assert!(calls.iter().all(|c| c.resource_logs == sent), "the same request each time");
+    assert!(calls.iter().all(|c| c.resource_logs == sent && c.records == 5), "the same request each time");
     // The backoff alone waits ~20-100 ms; the server's RetryInfo asked for 700.
     for pair in calls.windows(2) {
         let gap = pair[1].time - pair[0].time;
