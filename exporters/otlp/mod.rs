@@ -120,10 +120,6 @@ impl queue::Export for Export {
     async fn export(self: Arc<Self>, batch: LogBatch) {
         let LogBatch { resource_logs, acks } = batch;
         let records = count_records(&resource_logs);
-        if records == 0 {
-            acks.deliver();
-            return;
-        }
         let body = logs_request(&resource_logs);
         drop(resource_logs);
         let size = body.len();

@@ -31,10 +31,6 @@ impl queue::Export for Export {
     async fn export(self: Arc<Self>, batch: LogBatch) {
         let LogBatch { resource_logs, acks } = batch;
         let records = count_records(&resource_logs);
-        if records == 0 {
-            acks.deliver();
-            return;
-        }
         let pieces = if records >= BLOCKING_ENCODE_RECORDS {
             let this = self.clone();
             match tokio::task::spawn_blocking(move || this.encoder.encode(resource_logs)).await {

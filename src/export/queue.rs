@@ -118,8 +118,8 @@ impl QueueConfig {
 
 /// One exporter's way of sending a batch, run by the queue's consumers.
 pub trait Export: Send + Sync + 'static {
-    /// Send `batch` and settle its acks: delivered only once the server
-    /// accepted it, rejected when it refused it for good.
+    /// Send `batch` (never empty) and settle its acks: delivered only once the
+    /// server accepted it, rejected when it refused it for good.
     fn export(self: Arc<Self>, batch: LogBatch) -> impl Future<Output = ()> + Send;
 
     /// The exporter's counters (the queue counts drops and logs the summary).
@@ -190,6 +190,8 @@ impl<E: Export> Queue<E> {
             tokio::select! {
                 batch = input.recv(), if want_input => match batch {
                     None => input_open = false,
+                    // Nothing to send: delivered as it is.
+                    Some(batch) if batch.is_empty() => batch.acks.deliver(),
                     Some(batch) => {
                         let job = Job { size: self.size_of(&batch.resource_logs), batch };
                         if queue.is_empty() || queued_size + job.size <= capacity || blocks {
