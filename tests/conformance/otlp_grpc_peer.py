@@ -7,6 +7,7 @@ time, the metadata, and the request re-serialized by the official code (hex),
 which the Rust test compares field by field with what it sent.
 
   --port N              bind 127.0.0.1:N (0: any free port, written to --port-file)
+  --unix PATH           listen on this unix socket instead
   --tls CERT KEY        serve TLS with this certificate and key (PEM files)
   --fail-first N        answer the first N calls UNAVAILABLE ...
   --retry-delay-ms MS   ... with a google.rpc.RetryInfo asking for this delay
@@ -102,6 +103,7 @@ def main():
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--port-file", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--unix")
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--retry-delay-ms", type=int, default=0)
@@ -114,14 +116,14 @@ def main():
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=options)
     with open(args.out, "a", encoding="utf-8") as out:
         logs_service_pb2_grpc.add_LogsServiceServicer_to_server(Logs(args, out), server)
-        address = f"127.0.0.1:{args.port}"
+        address = f"unix:{args.unix}" if args.unix else f"127.0.0.1:{args.port}"
         if args.tls:
             with open(args.tls[0], "rb") as c, open(args.tls[1], "rb") as k:
                 creds = grpc.ssl_server_credentials([(k.read(), c.read())])
             port = server.add_secure_port(address, creds)
         else:
             port = server.add_insecure_port(address)
-        if port == 0:
+        if port == 0 and not args.unix:
             sys.exit(f"cannot bind {address}")
         server.start()
         with open(args.port_file + ".tmp", "w", encoding="utf-8") as f:

@@ -2,7 +2,7 @@
 //! the official opentelemetry-proto package, see peer.rs): TLS with a CA made
 //! here, gzip really sent, UNAVAILABLE with a RetryInfo then OK (retried after
 //! the delay, delivered once), a partial success, and a server that is down
-//! (backpressure, nothing lost, delivered when it comes up).
+//! (backpressure, nothing lost, delivered when it comes up); a unix socket.
 //!
 //! They need the peer's venv: `make otlp-grpc-peer` runs them (they are
 //! ignored by a plain `cargo test`).
@@ -162,4 +162,17 @@ async fn a_server_that_is_down_holds_the_pipeline_back_and_loses_nothing() {
     received.sort();
     sent.sort();
     assert_eq!(received, sent);
+}
+
+#[tokio::test]
+#[ignore = "needs the grpcio peer: make otlp-grpc-peer"]
+async fn a_unix_socket_endpoint() {
+    let files = Files::new();
+    let socket = files.dir.path().join("otlp.sock").to_string_lossy().into_owned();
+    let peer = Peer::start(files.dir.path(), 0, &["--unix", &socket]);
+    let exporter = start(&format!("endpoint: unix://{socket}\ntls: {{insecure: true}}\n"));
+    let sent = simple("uds", 2);
+    assert_eq!(outcome(exporter.send(sent.clone()).await, T).await, Outcome::Delivered);
+    exporter.finish(T).await;
+    assert_eq!(peer.accepted()[0].resource_logs, sent);
 }
