@@ -9,6 +9,7 @@ which the Rust test compares field by field with what it sent.
   --port N              bind 127.0.0.1:N (0: any free port, written to --port-file)
   --unix PATH           listen on this unix socket instead
   --tls CERT KEY        serve TLS with this certificate and key (PEM files)
+  --client-ca FILE      with --tls: require a client certificate signed by this CA
   --fail-first N        answer the first N calls UNAVAILABLE ...
   --retry-delay-ms MS   ... with a google.rpc.RetryInfo asking for this delay
   --identity-only       accept uncompressed requests only (gzip is refused)
@@ -105,6 +106,7 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--unix")
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--client-ca")
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--retry-delay-ms", type=int, default=0)
     p.add_argument("--identity-only", action="store_true")
@@ -119,7 +121,12 @@ def main():
         address = f"unix:{args.unix}" if args.unix else f"127.0.0.1:{args.port}"
         if args.tls:
             with open(args.tls[0], "rb") as c, open(args.tls[1], "rb") as k:
-                creds = grpc.ssl_server_credentials([(k.read(), c.read())])
+                pair = [(k.read(), c.read())]
+            if args.client_ca:
+                with open(args.client_ca, "rb") as ca:
+                    creds = grpc.ssl_server_credentials(pair, root_certificates=ca.read(), require_client_auth=True)
+            else:
+                creds = grpc.ssl_server_credentials(pair)
             port = server.add_secure_port(address, creds)
         else:
             port = server.add_insecure_port(address)
