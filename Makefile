@@ -62,6 +62,7 @@ test: deps
 	$(CARGO) build --release --bin ferrocol
 	$(CARGO) test --all-targets --no-fail-fast -- --test-threads=2
 	$(MAKE) --no-print-directory conformance
+	$(MAKE) --no-print-directory otlp-grpc-peer
 
 # OTLP/JSON checked by an independent decoder: the official opentelemetry-proto
 # Python package (from PyPI, in a venv under target/) parses what the otlp_http
@@ -72,6 +73,16 @@ conformance: build
 	@$(CONFORMANCE_VENV)/bin/python -c 'import opentelemetry.proto' 2>/dev/null || \
 		$(CONFORMANCE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check opentelemetry-proto
 	$(CONFORMANCE_VENV)/bin/python tests/conformance/check_otlp_json.py target/debug/ferrocol
+
+# The otlp exporter against a gRPC server that is not ferrocol: grpcio and the
+# official opentelemetry-proto package (from PyPI, in a venv under target/).
+# See tests/otlp_grpc/ and tests/conformance/otlp_grpc_peer.py.
+GRPC_PEER_VENV := target/grpc-peer-venv
+otlp-grpc-peer: deps
+	@[ -x $(GRPC_PEER_VENV)/bin/python ] || python3 -m venv $(GRPC_PEER_VENV)
+	@$(GRPC_PEER_VENV)/bin/python -c 'import grpc, opentelemetry.proto' 2>/dev/null || \
+		$(GRPC_PEER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check grpcio opentelemetry-proto
+	FERROCOL_GRPC_PEER_PYTHON=$(CURDIR)/$(GRPC_PEER_VENV)/bin/python $(CARGO) test --test integration otlp_grpc:: -- --ignored --test-threads=2
 
 # Records/s, MB/s and CPU per record of the otlp_http exporter into a local sink.
 bench-otlphttp: deps

@@ -14,6 +14,7 @@
 //! - [`tail`]: the file-tailing engine (globs, rotation, offsets) behind `filelog` and `teleport`.
 //! - [`anyvalue`]: JSON text straight into `AnyValue`, and key/value helpers.
 //! - [`audit`]: the Linux audit record parser (`ssh_events`, OTTL's `ParseLinuxAudit`).
+//! - [`export`]: queue, retries, TLS and counters shared by the network exporters.
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
 //! - [`ottl`]: the OpenTelemetry Transformation Language engine behind `filter` and `transform`.
 //! - [`time`]: time parsing and printing with otelcol's semantics (Go layouts, strptime, tz
@@ -29,6 +30,7 @@ pub mod cli;
 pub mod component;
 pub mod config;
 pub mod event;
+pub mod export;
 pub mod http_server;
 pub mod metrics;
 pub mod net;

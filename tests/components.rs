@@ -14,10 +14,12 @@ use ferrocol::topology::Fanout;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-/// Keys a component cannot do without (no default exists upstream either).
+/// Keys a component cannot do without (no default exists upstream either), by
+/// type name, or `kind/type` where a receiver and an exporter share a name.
 const REQUIRED: &[(&str, &str)] = &[
     // otelcol: missing required field "actions" / "attributes".
     ("attributes", "actions: [{key: a, action: delete}]\n"),
+    ("exporter/otlp", "endpoint: 127.0.0.1:4317\n"),
     // otelcol checks that the directory exists (or create_directory is set).
     ("file_storage", "directory: /tmp\n"),
     ("filelog", "include: [/var/log/auth.log]\n"),
@@ -26,8 +28,10 @@ const REQUIRED: &[(&str, &str)] = &[
     ("resource", "attributes: [{key: a, action: delete}]\n"),
 ];
 
-fn section(type_name: &str) -> Node {
-    let text = REQUIRED.iter().find(|(t, _)| *t == type_name).map_or("{}\n", |(_, y)| y);
+fn section(kind: &str, type_name: &str) -> Node {
+    let qualified = format!("{kind}/{type_name}");
+    let find = |name: &str| REQUIRED.iter().find(|(t, _)| *t == name).map(|(_, y)| *y);
+    let text = find(&qualified).or_else(|| find(type_name)).unwrap_or("{}\n");
     parse("test.yaml", text).unwrap()
 }
 
@@ -44,7 +48,7 @@ fn each<T: ?Sized>(kind: &str, factories: &[&'static Factory<T>], mut f: impl Fn
         let text = std::fs::read_to_string(&readme).unwrap_or_else(|e| panic!("{}: {e}", readme.display()));
         assert!(text.contains(&format!("`{name}`")), "{} does not name `{name}`", readme.display());
         assert!(!factory.stability.as_str().is_empty());
-        let node = section(name);
+        let node = section(kind, name);
         (factory.parse)(&Node::empty_map(node.pos.clone()))
             .unwrap_or_else(|e| panic!("{kind} {name}: the default config does not parse: {}", e.message));
         f(factory, &node);

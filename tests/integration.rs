@@ -17,6 +17,7 @@ mod first_screen;
 #[cfg(target_os = "linux")]
 mod journald;
 mod metrics;
+mod otlp_grpc;
 mod otlp_receiver;
 mod otlphttp;
 mod ottl_processors;

@@ -16,8 +16,9 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::config::OtlpHttpExporterConfig;
 use super::proxy::{proxy_for, Connector};
-use super::tls;
 use crate::component::StageError;
+use crate::export::error_chain as chain;
+use crate::export::tls;
 
 /// `User-Agent` of every request.
 pub const USER_AGENT_VALUE: &str = concat!("ferrocol/", env!("CARGO_PKG_VERSION"));
@@ -189,21 +190,6 @@ fn configured_headers(cfg: &OtlpHttpExporterConfig, mut headers: HeaderMap) -> R
         headers.insert(name_ok, value);
     }
     Ok(headers)
-}
-
-/// An error and its causes, `outer: inner: root`, without repeats.
-pub fn chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !msg.contains(&text) {
-            msg.push_str(": ");
-            msg.push_str(&text);
-        }
-        source = s.source();
-    }
-    msg
 }
 
 #[cfg(test)]

@@ -8,15 +8,16 @@ use std::fmt;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::tls::TlsClientConfig;
 use crate::config::{ByteSize, Duration};
+pub use crate::export::queue::QueueConfig;
+pub use crate::export::retry::RetryConfig;
+use crate::export::tls::TlsClientConfig;
+pub use crate::export::Headers;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_REQUEST_SIZE: u64 = 8 * 1024 * 1024;
 pub const DEFAULT_IDLE_CONN_TIMEOUT: Duration = Duration::from_secs(90);
 pub const DEFAULT_HTTP2_PING_TIMEOUT: Duration = Duration::from_secs(15);
-/// The statuses OTLP says a client may retry.
-pub const DEFAULT_RETRYABLE_STATUSES: [u16; 4] = [429, 502, 503, 504];
 
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -179,16 +180,6 @@ pub struct CompressionParams {
     pub level: i64,
 }
 
-/// Header names and values; `Debug` shows the names only.
-#[derive(Clone, Default, Deserialize)]
-pub struct Headers(pub BTreeMap<String, String>);
-
-impl fmt::Debug for Headers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.keys().map(|k| (k, "<redacted>"))).finish()
-    }
-}
-
 /// `proxy_url`; `Debug` leaves out the credentials it may hold.
 #[derive(Clone, Default, Deserialize)]
 pub struct ProxyUrl(pub String);
@@ -200,100 +191,6 @@ impl fmt::Debug for ProxyUrl {
             None => write!(f, "{:?}", self.0),
         }
     }
-}
-
-/// `retry_on_failure` (otelcol's `configretry` plus the exporter's `retryable_statuses`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RetryConfig {
-    /// Retry transient failures; when false, a failed request rejects its batch.
-    pub enabled: bool,
-    /// Wait after the first failure.
-    pub initial_interval: Duration,
-    /// Each wait is the interval ± this fraction of it, at random (0 to 1).
-    pub randomization_factor: f64,
-    /// Factor by which the interval grows after each retry.
-    pub multiplier: f64,
-    /// Largest interval.
-    pub max_interval: Duration,
-    /// Give up (and reject the batch) when the next retry would start after this
-    /// much time since the first attempt; 0 = retry forever.
-    pub max_elapsed_time: Duration,
-    /// HTTP statuses that are retried; every other non-2xx status rejects.
-    pub retryable_statuses: Vec<u16>,
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        RetryConfig {
-            enabled: true,
-            initial_interval: Duration::from_secs(5),
-            randomization_factor: 0.5,
-            multiplier: 1.5,
-            max_interval: Duration::from_secs(30),
-            max_elapsed_time: Duration::from_secs(300),
-            retryable_statuses: DEFAULT_RETRYABLE_STATUSES.to_vec(),
-        }
-    }
-}
-
-/// `sending_queue`: batches waiting for a free consumer.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct QueueConfig {
-    /// When false, one request at a time, straight from the input.
-    pub enabled: bool,
-    /// Requests in flight at once.
-    pub num_consumers: usize,
-    /// Capacity, in `sizer` units.
-    pub queue_size: u64,
-    /// What `queue_size` counts: `requests` (batches), `items` (records) or `bytes`
-    /// (encoded protobuf size).
-    pub sizer: Sizer,
-    /// *Default differs from otelcol.* When full, stop reading the input (the
-    /// pipeline and its receivers slow down) instead of dropping the batch.
-    pub block_on_overflow: bool,
-    /// Deprecated otelcol name of `block_on_overflow`; wins when set.
-    pub blocking: Option<bool>,
-    /// Accepted; no effect: a batch's ack already waits for its delivery.
-    pub wait_for_result: bool,
-    /// Accepted with a warning: the queue is in memory; durable receivers re-read
-    /// what was not delivered after a restart.
-    pub storage: Option<String>,
-    /// Accepted with a warning: use the `batch` processor.
-    pub batch: Option<BTreeMap<String, serde_json::Value>>,
-}
-
-impl Default for QueueConfig {
-    fn default() -> Self {
-        QueueConfig {
-            enabled: true,
-            num_consumers: 10,
-            queue_size: 1000,
-            sizer: Sizer::Requests,
-            block_on_overflow: true,
-            blocking: None,
-            wait_for_result: false,
-            storage: None,
-            batch: None,
-        }
-    }
-}
-
-impl QueueConfig {
-    /// Whether a full queue blocks the input (ferrocol's default) or drops.
-    pub fn blocks(&self) -> bool {
-        self.blocking.unwrap_or(self.block_on_overflow)
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sizer {
-    #[default]
-    Requests,
-    Items,
-    Bytes,
 }
 
 impl OtlpHttpExporterConfig {

@@ -3,6 +3,7 @@
 use super::config::*;
 use crate::config::de::{from_node, DeError};
 use crate::config::yaml::parse;
+use crate::export::queue::Sizer;
 
 fn load(yaml: &str) -> Result<OtlpHttpExporterConfig, DeError> {
     from_node(&parse("c", yaml).unwrap())
@@ -27,7 +28,7 @@ fn defaults_are_otelcols_except_blocking() {
         (5, 30, 300)
     );
     assert_eq!((r.multiplier, r.randomization_factor), (1.5, 0.5));
-    assert_eq!(r.retryable_statuses, [429, 502, 503, 504]);
+    assert_eq!(r.retryable_statuses(), [429, 502, 503, 504]);
     let q = &c.sending_queue;
     assert!(q.enabled);
     assert_eq!((q.num_consumers, q.queue_size, q.sizer), (10, 1000, Sizer::Requests));
@@ -74,7 +75,7 @@ fn both_type_names_and_every_otelcol_key_are_accepted() {
     assert_eq!((c.encoding, c.compression, c.compression_params.level), (Encoding::Json, Compression::Zstd, 3));
     assert_eq!(c.max_request_size.0, 4 << 20);
     assert!(c.retry_on_failure.max_elapsed_time.is_zero());
-    assert_eq!(c.retry_on_failure.retryable_statuses, [500, 503]);
+    assert_eq!(c.retry_on_failure.retryable_statuses(), [500, 503]);
     assert!(!c.sending_queue.blocks());
     assert_eq!(c.sending_queue.sizer, Sizer::Items);
     assert_eq!(c.tls.server_name_override, "otlp.internal");

@@ -7,9 +7,9 @@ use std::io::Write as _;
 use bytes::Bytes;
 
 use super::config::{Compression, Encoding, OtlpHttpExporterConfig};
-use super::protobuf;
 use crate::event::{count_records, take_records, ResourceLogs};
 use crate::otlp::json::encode_logs_request;
+use crate::otlp::protobuf;
 
 /// One request body, ready to send.
 #[derive(Debug)]

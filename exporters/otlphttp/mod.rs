@@ -13,19 +13,17 @@
 //! receivers (whose sources are durable) slow down instead of data being
 //! dropped; `block_on_overflow: false` restores dropping.
 //!
-//! Layout: [`config`] and [`tls`] (settings), [`client`] and [`proxy`] (HTTP),
-//! [`encode`] and [`protobuf`] (bodies, split under `max_request_size`), [`sender`] (retries),
-//! [`queue`] (consumers, acks), [`stats`] (counters and metrics).
+//! Layout: [`config`] (settings), [`client`] and [`proxy`] (HTTP), [`encode`]
+//! (bodies, split under `max_request_size`), [`sender`]
+//! (statuses, retries), [`export`] (one batch, its acks); the queue, retries,
+//! TLS settings and counters are shared with `otlp` ([`crate::export`]).
 
 mod client;
 mod config;
 mod encode;
-mod protobuf;
+mod export;
 mod proxy;
-mod queue;
 mod sender;
-mod stats;
-mod tls;
 mod validate;
 
 #[cfg(test)]
@@ -37,6 +35,8 @@ use tracing::warn;
 
 use crate::component::{ExporterConfig, ExporterContext, ExporterFactory, Factory, Stability, StageError, StageTask};
 use crate::config::FieldError;
+use crate::export::queue::Queue;
+use crate::export::stats::{Names, Stats};
 
 pub use config::OtlpHttpExporterConfig;
 
@@ -45,6 +45,14 @@ pub static FACTORY: ExporterFactory = Factory {
     aliases: &["otlp_http"],
     stability: Stability::Beta,
     parse: |n| Ok(Box::new(crate::config::de::from_node::<OtlpHttpExporterConfig>(n)?)),
+};
+
+static STATS: Names = Names {
+    requests: "ferrocol_otlphttp_requests_total",
+    sent_bytes: ("ferrocol_otlphttp_sent_bytes_total", "Request body bytes sent and accepted, after compression."),
+    partially_rejected: "ferrocol_otlphttp_partial_success_rejected_log_records_total",
+    retries: "ferrocol_otlphttp_retries_total",
+    stopped: "otlphttp exporter stopped",
 };
 
 impl ExporterConfig for OtlpHttpExporterConfig {
@@ -58,9 +66,10 @@ impl ExporterConfig for OtlpHttpExporterConfig {
             warn!(component_id = %cx.id, "{w}");
         }
         let client = client::Client::new(self, cx.startup.is_start())?;
-        let sender = sender::Sender { client, retry: self.retry_on_failure.clone(), stats: stats::Stats::new(&cx.id) };
-        let export = queue::Export { encoder: encode::Encoder::new(self), sender };
-        let queue = queue::Queue { config: self.sending_queue.clone(), export: Arc::new(export) };
+        let stats = Stats::new(&cx.id, &STATS);
+        let sender = sender::Sender { client, retry: self.retry_on_failure.clone(), stats };
+        let export = export::Export { encoder: encode::Encoder::new(self), sender };
+        let queue = Queue { config: self.sending_queue.clone(), export: Arc::new(export) };
         Ok(Box::pin(queue.run(cx.input)))
     }
 }

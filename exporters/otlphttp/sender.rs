@@ -6,20 +6,17 @@
 //! `retryable_statuses` (429, 502, 503, 504) and transport errors are retried;
 //! every other status is permanent.
 
-use std::cell::Cell;
-use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use hyper::header::{HeaderMap, RETRY_AFTER};
 use hyper::StatusCode;
 use prost::Message as _;
-use tokio::time::Instant;
-use tracing::{info, warn};
+use tracing::warn;
 
 use super::client::{Client, Reply};
-use super::config::RetryConfig;
-use super::stats::Stats;
+use crate::export::retry::{with_retries, Attempt, RetryConfig};
+use crate::export::stats::Stats;
 use crate::otlp::json::{decode_logs_response, ExportLogsServiceResponse};
 use crate::otlp::status::Status;
 use crate::otlp::Encoding;
@@ -48,36 +45,28 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// Send `body` until it is delivered or rejected. Waits between retries do
-    /// not end early: at shutdown, the topology's deadline stops them.
+    /// Send `body` until it is delivered or rejected.
     pub async fn send(&self, body: Bytes, records: usize) -> Outcome {
-        let start = Instant::now();
-        let mut backoff = Backoff::new(&self.retry);
-        loop {
-            let (error, retry_after) = match self.client.post(body.clone()).await {
+        let attempt = || async {
+            match self.client.post(body.clone()).await {
                 Ok(reply) => match self.verdict(&reply) {
-                    Verdict::Success { rejected } => return Outcome::Delivered { rejected },
-                    Verdict::Permanent(msg) => return Outcome::Rejected(format!("not retryable error: {msg}")),
-                    Verdict::Retry { error, retry_after } => (error, retry_after),
+                    Verdict::Success { rejected } => Attempt::Done(rejected),
+                    Verdict::Permanent(msg) => Attempt::Permanent(msg),
+                    Verdict::Retry { error, retry_after } => Attempt::Retry { error, delay: retry_after },
                 },
-                Err(e) => (format!("request to {} failed: {}", self.client.url(), e.0), None),
-            };
-            if !self.retry.enabled {
-                return Outcome::Rejected(format!("{error} (retry_on_failure is disabled)"));
+                Err(e) => {
+                    Attempt::Retry { error: format!("request to {} failed: {}", self.client.url(), e.0), delay: None }
+                }
             }
-            let delay = backoff.next().max(retry_after.unwrap_or_default());
-            let max_elapsed = self.retry.max_elapsed_time.0;
-            if !max_elapsed.is_zero() && start.elapsed() + delay > max_elapsed {
-                return Outcome::Rejected(format!("no more retries left (max_elapsed_time {max_elapsed:?}): {error}"));
-            }
-            info!(error = %error, interval = ?delay, records, "Exporting failed. Will retry the request after interval.");
-            tokio::time::sleep(delay).await;
-            self.stats.retries.add(1);
+        };
+        match with_retries(&self.retry, &self.stats.retries, records, attempt).await {
+            Ok(rejected) => Outcome::Delivered { rejected },
+            Err(reason) => Outcome::Rejected(reason),
         }
     }
 
     fn verdict(&self, reply: &Reply) -> Verdict {
-        verdict(reply, &self.retry.retryable_statuses, &self.client.url().to_string())
+        verdict(reply, self.retry.retryable_statuses(), &self.client.url().to_string())
     }
 }
 
@@ -164,62 +153,9 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(at.duration_since(SystemTime::now()).unwrap_or_default())
 }
 
-/// Exponential backoff as otelcol's (cenkalti/backoff): each interval is
-/// randomized by ± `randomization_factor`, then grows by `multiplier` up to
-/// `max_interval`.
-pub struct Backoff {
-    current: Duration,
-    max: Duration,
-    multiplier: f64,
-    randomization: f64,
-}
-
-impl Backoff {
-    pub fn new(cfg: &RetryConfig) -> Backoff {
-        Backoff {
-            current: cfg.initial_interval.0,
-            max: cfg.max_interval.0,
-            multiplier: cfg.multiplier,
-            randomization: cfg.randomization_factor,
-        }
-    }
-
-    pub fn next(&mut self) -> Duration {
-        let interval = self.current.as_secs_f64();
-        let delta = self.randomization * interval;
-        let next = (interval - delta) + random_unit() * (2.0 * delta);
-        self.current = if interval >= self.max.as_secs_f64() / self.multiplier {
-            self.max
-        } else {
-            self.current.mul_f64(self.multiplier)
-        };
-        Duration::from_secs_f64(next.max(0.0))
-    }
-}
-
-/// A number in [0, 1) from a per-thread xorshift generator; jitter needs no more.
-fn random_unit() -> f64 {
-    thread_local! {
-        static STATE: Cell<u64> = Cell::new({
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u64(1);
-            h.finish() | 1
-        });
-    }
-    STATE.with(|s| {
-        let mut x = s.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        s.set(x);
-        (x >> 11) as f64 / (1u64 << 53) as f64
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Duration as ConfigDuration;
     use hyper::header::{HeaderValue, CONTENT_TYPE};
 
     fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {
@@ -297,26 +233,5 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
-    }
-
-    #[test]
-    fn backoff_grows_randomized_and_caps() {
-        let cfg = RetryConfig {
-            initial_interval: ConfigDuration::from_secs(1),
-            max_interval: ConfigDuration::from_secs(4),
-            ..RetryConfig::default()
-        };
-        let mut b = Backoff::new(&cfg);
-        // Centres 1, 1.5, 2.25, 3.375, then 4 for ever; each ± 50%.
-        for centre in [1.0, 1.5, 2.25, 3.375, 4.0, 4.0, 4.0] {
-            let d = b.next().as_secs_f64();
-            assert!(d >= centre * 0.5 - 1e-9 && d <= centre * 1.5 + 1e-9, "{d} for {centre}");
-        }
-        let mut exact = Backoff::new(&RetryConfig { randomization_factor: 0.0, ..cfg });
-        assert_eq!(exact.next(), Duration::from_secs(1));
-        assert_eq!(exact.next(), Duration::from_millis(1500));
-        let spread: Vec<f64> = (0..100).map(|_| random_unit()).collect();
-        assert!(spread.iter().all(|x| (0.0..1.0).contains(x)));
-        assert!(spread.iter().any(|x| *x < 0.3) && spread.iter().any(|x| *x > 0.7));
     }
 }

@@ -25,21 +25,16 @@ impl OtlpHttpExporterConfig {
         // a header Go's client refuses fails each request (see client.rs).
         errors.extend(self.validate_compression());
         errors.extend(self.tls.validate());
-        errors.extend(self.validate_retry());
-        errors.extend(self.validate_queue());
+        errors.extend(self.retry_on_failure.validate());
+        errors.extend(self.sending_queue.validate());
         if self.max_request_size.0 == 0 {
             errors.push(FieldError::new("max_request_size", "max_request_size must be positive"));
         }
-        if self.auth.is_some() {
-            errors.push(FieldError::new(
-                "auth",
-                "auth extensions are not supported by ferrocol; send credentials with headers \
-                 (for example Authorization: \"Bearer ${env:TOKEN}\")",
-            ));
-        }
-        if !self.middlewares.is_empty() {
-            errors.push(FieldError::new("middlewares", "middlewares are not supported by ferrocol"));
-        }
+        errors.extend(crate::export::refuse_extensions(
+            self.auth.is_some(),
+            !self.middlewares.is_empty(),
+            "Authorization: \"Bearer ${env:TOKEN}\"",
+        ));
         errors
     }
 
@@ -71,59 +66,6 @@ impl OtlpHttpExporterConfig {
         self.compression.content_encoding().unwrap_or("none")
     }
 
-    fn validate_retry(&self) -> Vec<FieldError> {
-        let r = &self.retry_on_failure;
-        let key = |k: &str| format!("retry_on_failure::{k}");
-        let mut errors = Vec::new();
-        for (i, code) in r.retryable_statuses.iter().enumerate() {
-            if !(100..=599).contains(code) {
-                errors.push(FieldError::new(
-                    format!("retry_on_failure::retryable_statuses[{i}]"),
-                    format!("invalid HTTP status code {code} (must be in 100-599)"),
-                ));
-            }
-        }
-        if !r.enabled {
-            return errors;
-        }
-        if !(0.0..=1.0).contains(&r.randomization_factor) {
-            errors.push(FieldError::new(key("randomization_factor"), "'randomization_factor' must be within [0, 1]"));
-        }
-        if r.multiplier < 0.0 || !r.multiplier.is_finite() {
-            errors.push(FieldError::new(key("multiplier"), "'multiplier' must be non-negative"));
-        }
-        if !r.max_elapsed_time.is_zero() {
-            if r.max_elapsed_time < r.initial_interval {
-                errors.push(FieldError::new(
-                    key("max_elapsed_time"),
-                    "'max_elapsed_time' must not be less than 'initial_interval'",
-                ));
-            }
-            if r.max_elapsed_time < r.max_interval {
-                errors.push(FieldError::new(
-                    key("max_elapsed_time"),
-                    "'max_elapsed_time' must not be less than 'max_interval'",
-                ));
-            }
-        }
-        errors
-    }
-
-    fn validate_queue(&self) -> Vec<FieldError> {
-        let q = &self.sending_queue;
-        let mut errors = Vec::new();
-        if !q.enabled {
-            return errors;
-        }
-        if q.num_consumers == 0 {
-            errors.push(FieldError::new("sending_queue::num_consumers", "`num_consumers` must be positive"));
-        }
-        if q.queue_size == 0 {
-            errors.push(FieldError::new("sending_queue::queue_size", "`queue_size` must be positive"));
-        }
-        errors
-    }
-
     /// Settings that are accepted but change nothing, to log at build time.
     pub fn warnings(&self) -> Vec<String> {
         let mut w = self.tls.warnings();
@@ -134,20 +76,7 @@ impl OtlpHttpExporterConfig {
                     .into(),
             );
         }
-        let q = &self.sending_queue;
-        if q.storage.is_some() {
-            w.push(
-                "sending_queue::storage is ignored: ferrocol's queue is in memory, and receivers with a durable \
-                 source checkpoint only delivered data, so what was queued is read again after a restart"
-                    .into(),
-            );
-        }
-        if q.batch.is_some() {
-            w.push("sending_queue::batch is ignored: use the batch processor".into());
-        }
-        if q.blocking.is_some() {
-            w.push("sending_queue::blocking is deprecated: use block_on_overflow".into());
-        }
+        w.extend(self.sending_queue.warnings());
         if self.cookies.as_ref().and_then(|c| c.get("enabled")).and_then(|e| e.as_bool()) == Some(true) {
             w.push("cookies are not supported by ferrocol; responses' cookies are not sent back".into());
         }

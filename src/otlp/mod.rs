@@ -2,6 +2,7 @@
 //! pdata's text forms of values ([`value`]).
 
 pub mod json;
+pub mod protobuf;
 pub mod signals;
 pub mod status;
 pub mod value;

@@ -23,14 +23,19 @@ pub fn start(yaml: &str) -> Exporter {
 
 /// The same with an input channel of `capacity` batches.
 pub fn start_with_capacity(yaml: &str, capacity: usize) -> Exporter {
+    start_type("otlp_http", yaml, capacity)
+}
+
+/// An exporter of type `type_name` (`otlp_http`, `otlp`), input channel of `capacity` batches.
+pub fn start_type(type_name: &str, yaml: &str, capacity: usize) -> Exporter {
     let node = ferrocol::config::yaml::parse("test.yaml", yaml).unwrap();
     let registry = Registry::builtin();
-    let factory = registry.exporters.iter().find(|f| f.accepts("otlp_http")).expect("otlp_http is registered");
+    let factory = registry.exporters.iter().find(|f| f.accepts(type_name)).expect("the exporter is registered");
     let config = (factory.parse)(&node).unwrap_or_else(|e| panic!("{}: {}", e.path, e.message));
     let errors = config.validate();
     assert!(errors.is_empty(), "{errors:?}");
     let (tx, input) = mpsc::channel(capacity);
-    let id = ComponentId::new("otlp_http", None);
+    let id = ComponentId::new(type_name, None);
     let task = config.build(ExporterContext::new(id, input)).unwrap();
     Exporter { tx: Some(tx), task: tokio::spawn(task) }
 }

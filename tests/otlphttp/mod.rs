@@ -3,9 +3,9 @@
 
 mod bodies;
 mod e2e;
-mod harness;
+pub mod harness;
 mod logs;
 mod proxy;
 mod retries;
 mod server;
-mod tls;
+pub mod tls;

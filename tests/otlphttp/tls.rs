@@ -20,31 +20,31 @@ use super::server::Server;
 const T: Duration = Duration::from_secs(20);
 
 /// A CA, and certificates it signs.
-struct Ca {
+pub struct Ca {
     issuer: CertifiedIssuer<'static, KeyPair>,
 }
 
 /// A certificate and its key, as DER and PEM.
-struct Leaf {
-    der: CertificateDer<'static>,
-    key: PrivatePkcs8KeyDer<'static>,
-    cert_pem: String,
-    key_pem: String,
+pub struct Leaf {
+    pub der: CertificateDer<'static>,
+    pub key: PrivatePkcs8KeyDer<'static>,
+    pub cert_pem: String,
+    pub key_pem: String,
 }
 
 impl Ca {
-    fn new(name: &str) -> Ca {
+    pub fn new(name: &str) -> Ca {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.distinguished_name.push(DnType::CommonName, name);
         Ca { issuer: CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap() }
     }
 
-    fn pem(&self) -> String {
+    pub fn pem(&self) -> String {
         self.issuer.pem()
     }
 
-    fn leaf(&self, names: &[&str]) -> Leaf {
+    pub fn leaf(&self, names: &[&str]) -> Leaf {
         let key = KeyPair::generate().unwrap();
         let params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
         let cert = params.signed_by(&key, &self.issuer).unwrap();
@@ -85,16 +85,16 @@ async fn tls_server(
 
 const BOTH: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12, &rustls::version::TLS13];
 
-struct Files {
-    dir: tempfile::TempDir,
+pub struct Files {
+    pub dir: tempfile::TempDir,
 }
 
 impl Files {
-    fn new() -> Files {
+    pub fn new() -> Files {
         Files { dir: tempfile::tempdir().unwrap() }
     }
 
-    fn write(&self, name: &str, text: &str) -> String {
+    pub fn write(&self, name: &str, text: &str) -> String {
         let path = self.dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path.to_string_lossy().into_owned()

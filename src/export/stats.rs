@@ -1,5 +1,5 @@
-//! What the exporter did: counted for the summary logged when it stops, and
-//! mirrored in ferrocol's metrics under the exporter's id. Records sent and
+//! What a network exporter did: counted for the summary logged when it stops,
+//! and mirrored in ferrocol's metrics under the exporter's id. Records sent and
 //! failed are counted by the topology from the acks
 //! (`otelcol_exporter_sent_log_records`, `otelcol_exporter_send_failed_log_records`);
 //! these are the rest.
@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use tracing::info;
+use tracing::{error, info};
 
 use crate::config::ComponentId;
 use crate::metrics::counter;
@@ -53,38 +53,60 @@ pub struct Stats {
     pub partially_rejected_records: Count,
     /// Requests sent again after a transient failure.
     pub retries: Count,
+    stopped: &'static str,
+}
+
+/// The names of one exporter's own metrics, and of its summary line.
+pub struct Names {
+    /// Requests the server accepted.
+    pub requests: &'static str,
+    /// Bytes of accepted requests, and what they count.
+    pub sent_bytes: (&'static str, &'static str),
+    /// Records the server reported as rejected in partial-success answers.
+    pub partially_rejected: &'static str,
+    /// Requests sent again after a transient failure.
+    pub retries: &'static str,
+    /// The message logged when the exporter stops.
+    pub stopped: &'static str,
 }
 
 impl Stats {
-    pub fn new(id: &ComponentId) -> Stats {
+    pub fn new(id: &ComponentId, names: &'static Names) -> Stats {
         Stats {
-            sent_requests: Count::metric(
-                "ferrocol_otlphttp_requests_total",
-                "OTLP/HTTP requests answered with a 2xx status.",
-                id,
-            ),
-            sent_bytes: Count::metric(
-                "ferrocol_otlphttp_sent_bytes_total",
-                "Request body bytes sent and accepted, after compression.",
-                id,
-            ),
+            sent_requests: Count::metric(names.requests, "Requests the server accepted.", id),
+            sent_bytes: Count::metric(names.sent_bytes.0, names.sent_bytes.1, id),
             dropped_records: Count::metric(
                 "otelcol_exporter_enqueue_failed_log_records_total",
                 "Number of log records failed to be added to the sending queue.",
                 id,
             ),
             partially_rejected_records: Count::metric(
-                "ferrocol_otlphttp_partial_success_rejected_log_records_total",
+                names.partially_rejected,
                 "Log records the server reported as rejected in partial-success answers.",
                 id,
             ),
-            retries: Count::metric(
-                "ferrocol_otlphttp_retries_total",
-                "Requests sent again after a retryable status or a transport error.",
-                id,
-            ),
+            retries: Count::metric(names.retries, "Requests sent again after a retryable failure.", id),
+            stopped: names.stopped,
             ..Stats::default()
         }
+    }
+
+    /// A request the server accepted: `wire` bytes sent for `encoded` encoded,
+    /// `rejected` records refused in a partial success.
+    pub fn delivered(&self, records: usize, wire: usize, encoded: usize, rejected: i64) {
+        self.sent_records.add(records);
+        self.sent_requests.add(1);
+        self.sent_bytes.add(wire);
+        self.encoded_bytes.add(encoded);
+        if rejected > 0 {
+            self.partially_rejected_records.add(rejected as usize);
+        }
+    }
+
+    /// Records refused for good: logged as otelcol does, and counted.
+    pub fn rejected(&self, records: usize, reason: &str) {
+        let total = self.rejected_records.add(records);
+        error!(error = %reason, dropped_items = records, rejected_records_total = total, "Exporting failed. Dropping data.");
     }
 
     /// The summary line logged when the exporter stops.
@@ -98,7 +120,8 @@ impl Stats {
             dropped_records = self.dropped_records.get(),
             partially_rejected_records = self.partially_rejected_records.get(),
             retries = self.retries.get(),
-            "otlphttp exporter stopped"
+            "{}",
+            self.stopped
         );
     }
 }

@@ -1,7 +1,7 @@
 //! `tls`: otelcol's `configtls.ClientConfig` keys, turned into a rustls client
-//! config. Certificates are verified by default: against the system roots, or
-//! against `ca_file`/`ca_pem` alone (plus the system roots with
-//! `include_system_ca_certs_pool`), as otelcol does.
+//! config for the otlphttp and otlp exporters. Certificates are verified by
+//! default: against the system roots, or against `ca_file`/`ca_pem` alone (plus
+//! the system roots with `include_system_ca_certs_pool`), as otelcol does.
 
 use std::sync::Arc;
 
@@ -18,8 +18,9 @@ use crate::config::{Duration, FieldError};
 #[derive(Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TlsClientConfig {
-    /// Accepted for compatibility: as in otelcol's HTTP client, the endpoint's
-    /// scheme decides (`http://` is plain text, `https://` is TLS).
+    /// otlphttp: accepted for compatibility; as in otelcol's HTTP client, the
+    /// endpoint's scheme decides (`http://` is plain text, `https://` is TLS).
+    /// otlp (gRPC): plain text, unless the endpoint is `https://` or a CA is set.
     pub insecure: bool,
     /// Use TLS but accept any server certificate. For tests only.
     pub insecure_skip_verify: bool,

@@ -1,0 +1,80 @@
+//! One export: encode a batch into bodies, send every piece, settle the
+//! batch's acks.
+
+use std::sync::Arc;
+
+use tracing::error;
+
+use super::encode::{Encoder, Piece};
+use super::sender::{Outcome, Sender};
+use crate::event::{count_records, LogBatch};
+use crate::export::queue;
+use crate::export::stats::Stats;
+
+/// Batches with at least this many records are encoded on a blocking thread,
+/// so that compressing them does not hold up other tasks.
+const BLOCKING_ENCODE_RECORDS: usize = 1024;
+
+/// Everything one export needs; shared by the consumers.
+pub struct Export {
+    pub encoder: Encoder,
+    pub sender: Sender,
+}
+
+impl queue::Export for Export {
+    fn stats(&self) -> &Stats {
+        &self.sender.stats
+    }
+
+    /// Encode and send one batch, then settle its acks: delivered when every
+    /// piece was (a partial success included), rejected otherwise.
+    async fn export(self: Arc<Self>, batch: LogBatch) {
+        let LogBatch { resource_logs, acks } = batch;
+        let records = count_records(&resource_logs);
+        let pieces = if records >= BLOCKING_ENCODE_RECORDS {
+            let this = self.clone();
+            match tokio::task::spawn_blocking(move || this.encoder.encode(resource_logs)).await {
+                Ok(p) => p,
+                Err(e) => {
+                    // A bug: the acks are dropped unsettled, so the batch is abandoned
+                    // (read again after a restart) rather than called delivered.
+                    error!(error = %e, records, "encoding a batch failed");
+                    return;
+                }
+            }
+        } else {
+            self.encoder.encode(resource_logs)
+        };
+        let stats = &self.sender.stats;
+        let mut all_delivered = true;
+        for piece in pieces {
+            match piece {
+                Piece::TooLarge { size } => {
+                    all_delivered = false;
+                    let total = stats.rejected_records.add(1);
+                    error!(
+                        size,
+                        max_request_size = self.encoder.max_request_size,
+                        rejected_records_total = total,
+                        "a log record is larger than max_request_size on its own; dropping it"
+                    );
+                }
+                Piece::Body(body) => {
+                    let (n, wire, encoded) = (body.records, body.bytes.len(), body.encoded_size);
+                    match self.sender.send(body.bytes, n).await {
+                        Outcome::Delivered { rejected } => stats.delivered(n, wire, encoded, rejected),
+                        Outcome::Rejected(reason) => {
+                            all_delivered = false;
+                            stats.rejected(n, &reason);
+                        }
+                    }
+                }
+            }
+        }
+        if all_delivered {
+            acks.deliver();
+        } else {
+            acks.reject();
+        }
+    }
+}
