@@ -2,6 +2,7 @@
 
 mod batch;
 pub mod filter;
+mod memory_limiter;
 pub mod ottl_config;
 pub mod ssh_events;
 pub mod transform;
@@ -10,5 +11,5 @@ use crate::component::ProcessorFactory;
 
 /// Every built-in processor.
 pub fn factories() -> Vec<&'static ProcessorFactory> {
-    vec![&batch::FACTORY, &filter::FACTORY, &transform::FACTORY, &ssh_events::FACTORY]
+    vec![&batch::FACTORY, &memory_limiter::FACTORY, &filter::FACTORY, &transform::FACTORY, &ssh_events::FACTORY]
 }

@@ -19,6 +19,7 @@ const REQUIRED: &[(&str, &str)] = &[
     // otelcol checks that the directory exists (or create_directory is set).
     ("file_storage", "directory: /tmp\n"),
     ("filelog", "include: [/var/log/auth.log]\n"),
+    ("memory_limiter", "check_interval: 1s\nlimit_mib: 400\nspike_limit_mib: 50\n"),
     ("otlp", "protocols: {http: {}}\n"),
     ("otlphttp", "endpoint: http://127.0.0.1:4318\n"),
 ];

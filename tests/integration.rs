@@ -13,6 +13,7 @@ mod extensions;
 mod filelog;
 #[cfg(target_os = "linux")]
 mod journald;
+mod memory_limiter;
 mod metrics;
 mod otlp_receiver;
 mod otlphttp;
