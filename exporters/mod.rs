@@ -2,11 +2,12 @@
 //! settles the ack of every batch it receives: delivered or rejected.
 
 mod debug;
+mod file;
 mod otlphttp;
 
 use crate::component::ExporterFactory;
 
 /// Every built-in exporter.
 pub fn factories() -> Vec<&'static ExporterFactory> {
-    vec![&debug::FACTORY, &otlphttp::FACTORY]
+    vec![&debug::FACTORY, &file::FACTORY, &otlphttp::FACTORY]
 }

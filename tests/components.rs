@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 const REQUIRED: &[(&str, &str)] = &[
     // otelcol checks that the directory exists (or create_directory is set).
     ("file_storage", "directory: /tmp\n"),
+    ("file", "path: /tmp/ferrocol-components-file.json\n"),
     ("filelog", "include: [/var/log/auth.log]\n"),
     ("memory_limiter", "check_interval: 1s\nlimit_mib: 400\nspike_limit_mib: 50\n"),
     ("otlp", "protocols: {http: {}}\n"),
