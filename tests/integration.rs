@@ -19,6 +19,7 @@ mod otlp_receiver;
 mod otlphttp;
 mod ottl_processors;
 mod pipeline;
+mod pprof_extension;
 mod real_configs;
 mod reload;
 mod ssh_events;

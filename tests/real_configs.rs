@@ -48,11 +48,10 @@ fn assert_errors(name: &str, expected: &[(&str, String)]) {
 
 #[test]
 fn otelcol_contrib_default_config() {
-    let ext = "file_storage health_check";
+    let ext = "file_storage health_check pprof";
     assert_errors(
         "otelcol-contrib-default.yaml",
         &[
-            ("10:3", not_provided("extension", "pprof", ext)),
             ("12:3", not_provided("extension", "zpages", ext)),
             ("18:7", GRPC.to_string()),
             ("22:3", not_provided("receiver", "jaeger", RECEIVERS)),
