@@ -10,6 +10,7 @@ mod components;
 mod container;
 mod debug_exporter;
 mod extensions;
+mod file_exporter;
 mod filelog;
 #[cfg(target_os = "linux")]
 mod journald;
