@@ -2,6 +2,7 @@
 //! settles the ack of every batch it receives: delivered or rejected.
 
 mod debug;
+mod file;
 mod otlp;
 mod otlphttp;
 
@@ -9,5 +10,5 @@ use crate::component::ExporterFactory;
 
 /// Every built-in exporter.
 pub fn factories() -> Vec<&'static ExporterFactory> {
-    vec![&debug::FACTORY, &otlp::FACTORY, &otlphttp::FACTORY]
+    vec![&debug::FACTORY, &file::FACTORY, &otlp::FACTORY, &otlphttp::FACTORY]
 }

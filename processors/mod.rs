@@ -4,6 +4,7 @@ pub mod attributes;
 mod batch;
 pub mod filter;
 pub mod legacy_match;
+mod memory_limiter;
 pub mod ottl_config;
 pub mod resource;
 pub mod resourcedetection;
@@ -18,6 +19,7 @@ pub fn factories() -> Vec<&'static ProcessorFactory> {
     vec![
         &attributes::FACTORY,
         &batch::FACTORY,
+        &memory_limiter::FACTORY,
         &filter::FACTORY,
         &transform::FACTORY,
         &ssh_events::FACTORY,

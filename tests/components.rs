@@ -22,7 +22,9 @@ const REQUIRED: &[(&str, &str)] = &[
     ("exporter/otlp", "endpoint: 127.0.0.1:4317\n"),
     // otelcol checks that the directory exists (or create_directory is set).
     ("file_storage", "directory: /tmp\n"),
+    ("file", "path: /tmp/ferrocol-components-file.json\n"),
     ("filelog", "include: [/var/log/auth.log]\n"),
+    ("memory_limiter", "check_interval: 1s\nlimit_mib: 400\nspike_limit_mib: 50\n"),
     ("otlp", "protocols: {http: {}}\n"),
     ("otlphttp", "endpoint: http://127.0.0.1:4318\n"),
     ("resource", "attributes: [{key: a, action: delete}]\n"),

@@ -11,11 +11,13 @@ mod components;
 mod container;
 mod debug_exporter;
 mod extensions;
+mod file_exporter;
 mod filelog;
 #[cfg(target_os = "linux")]
 mod first_screen;
 #[cfg(target_os = "linux")]
 mod journald;
+mod memory_limiter;
 mod metrics;
 mod otlp_grpc;
 mod otlp_receiver;
@@ -24,6 +26,8 @@ mod ottl_processors;
 #[cfg(target_os = "linux")]
 mod package;
 mod pipeline;
+mod pprof_extension;
+mod real_configs;
 mod reload;
 mod ssh_alerts;
 mod ssh_events;

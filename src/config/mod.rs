@@ -3,6 +3,7 @@
 //! graph checks. Every problem is collected; nothing starts unless there are none.
 
 pub mod de;
+mod elsewhere;
 mod error;
 pub mod expand;
 mod id;
@@ -276,17 +277,16 @@ fn parse_kind<T: ?Sized>(
             let mut valid: Vec<&str> =
                 factories.iter().flat_map(|f| std::iter::once(f.type_name).chain(f.aliases.iter().copied())).collect();
             valid.sort();
-            errors.at(
-                &key,
-                &scope,
-                "",
+            let singular = kind.strip_suffix('s').unwrap_or(kind);
+            let message = elsewhere::not_provided(singular, &id.type_name, &valid).unwrap_or_else(|| {
                 format!(
                     "unknown type: {:?} for id: {:?} (valid values: [{}])",
                     id.type_name,
                     id.to_string(),
                     valid.join(" ")
-                ),
-            );
+                )
+            });
+            errors.at(&key, &scope, "", message);
             continue;
         };
         match (factory.parse)(&body) {

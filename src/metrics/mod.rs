@@ -99,14 +99,19 @@ fn format_labels(labels: &Labels) -> String {
     format!("{{{}}}", inner.join(","))
 }
 
+/// Resident set size of this process, from `/proc/self/statm` (also what the
+/// memory_limiter processor measures).
+pub fn rss_bytes() -> Option<u64> {
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * page)
+}
+
 /// otelcol's process metrics, read from /proc.
 fn process_metrics(out: &mut String) {
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    let rss = std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
-        .map(|pages| pages * page);
+    let rss = rss_bytes();
     // Fields 14 and 15 (utime, stime) come after the parenthesised command name.
     let cpu = std::fs::read_to_string("/proc/self/stat").ok().and_then(|s| {
         let rest = s.rsplit_once(')')?.1;

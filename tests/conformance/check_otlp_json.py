@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""OTLP/JSON conformance of ferrocol's otlphttp exporter, checked by an
+"""OTLP/JSON conformance of ferrocol's otlphttp and file exporters, checked by an
 independent implementation: the official `opentelemetry-proto` Python package.
 
 A request covering every field and AnyValue type is built here with the
@@ -212,19 +212,14 @@ def wait_port(port, proc, timeout=30):
     fail(f"ferrocol did not listen on {port}")
 
 
-def export_through_ferrocol(binary, request):
-    """Post `request` as protobuf; return (path, headers, body) of what ferrocol exported."""
-    sink = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
-    threading.Thread(target=sink.serve_forever, daemon=True).start()
+def run_ferrocol(binary, exporter_yaml, exporter_name, request):
+    """Post `request` as protobuf to an otlp receiver feeding `exporter_yaml`; stop ferrocol."""
     port = free_port()
     config = f"""
 receivers: {{otlp: {{protocols: {{http: {{endpoint: "127.0.0.1:{port}"}}}}}}}}
 exporters:
-  otlp_http:
-    endpoint: http://127.0.0.1:{sink.server_address[1]}
-    encoding: json
-    compression: none
-service: {{pipelines: {{logs: {{receivers: [otlp], exporters: [otlp_http]}}}}}}
+{exporter_yaml}
+service: {{pipelines: {{logs: {{receivers: [otlp], exporters: [{exporter_name}]}}}}}}
 """
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
         f.write(config)
@@ -247,10 +242,50 @@ service: {{pipelines: {{logs: {{receivers: [otlp], exporters: [otlp_http]}}}}}}
         if proc.poll() is None:
             proc.kill()
         os.unlink(f.name)
+
+
+def export_through_ferrocol(binary, request):
+    """The otlp_http exporter: return (path, headers, body) of what it posted."""
+    sink = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    exporter = f"""  otlp_http:
+    endpoint: http://127.0.0.1:{sink.server_address[1]}
+    encoding: json
+    compression: none"""
+    try:
+        run_ferrocol(binary, exporter, "otlp_http", request)
+    finally:
         sink.shutdown()
     if len(Sink.received) != 1:
         fail(f"expected one exported request, got {len(Sink.received)}")
     return Sink.received[0]
+
+
+def write_through_file_exporter(binary, request):
+    """The file exporter: return the one line it wrote."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "out.json")
+        run_ferrocol(binary, f"  file:\n    path: {path}", "file", request)
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")
+    if len(lines) != 2 or lines[1] != b"":
+        fail(f"expected one newline-terminated line in the file, got {len(lines) - 1}")
+    return lines[0]
+
+
+def check_document(body, sent, what):
+    """`body` follows the OTLP/JSON rules and parses into `sent`."""
+    document = json.loads(body)
+    check_rules(document)
+    ids_to_base64(document)
+    got = ExportLogsServiceRequest()
+    try:
+        json_format.Parse(json.dumps(document), got, ignore_unknown_fields=False)
+    except json_format.ParseError as e:
+        fail(f"{what}: json_format.Parse: {e}")
+    if got != sent:
+        fail(f"{what}: parsed request differs from the one sent:\n--- sent\n{sent}\n--- parsed\n{got}")
+    return got
 
 
 def main():
@@ -266,16 +301,10 @@ def main():
     if not headers.get("user-agent", "").startswith("ferrocol/"):
         fail(f"User-Agent {headers.get('user-agent')!r}")
 
-    document = json.loads(body)
-    check_rules(document)
-    ids_to_base64(document)
-    got = ExportLogsServiceRequest()
-    try:
-        json_format.Parse(json.dumps(document), got, ignore_unknown_fields=False)
-    except json_format.ParseError as e:
-        fail(f"json_format.Parse: {e}")
-    if got != sent:
-        fail(f"parsed request differs from the one sent:\n--- sent\n{sent}\n--- parsed\n{got}")
+    got = check_document(body, sent, "otlp_http")
+    line = write_through_file_exporter(sys.argv[1], sent)
+    check_document(line, sent, "file exporter")
+    print(f"file exporter: OK ({len(line)} bytes on one line) parsed into the request that was sent")
 
     # Spot checks that say what was compared, for the log.
     record = got.resource_logs[0].scope_logs[0].log_records[0]
