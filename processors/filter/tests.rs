@@ -302,24 +302,14 @@ mod journal_fixture {
 
     const PATTERN: &str = "USER_START.*op=PAM:session_open";
 
-    /// `../shared/fixtures/journal` beside the repository (as CI lays it out), or
-    /// `/work/shared/...` for a worktree elsewhere.
-    fn fixture_dir() -> Result<String, String> {
-        let beside = format!("{}/../shared/fixtures/journal", env!("CARGO_MANIFEST_DIR"));
-        let found = [beside.as_str(), "/work/shared/fixtures/journal"]
-            .into_iter()
-            .find(|d| std::path::Path::new(&format!("{d}/ssh-logins.export")).exists())
-            .map(str::to_string);
-        found.ok_or_else(|| format!("the journal fixture is missing ({beside})"))
-    }
-
-    /// Build the journal from the export file.
+    /// Build the journal from the repository's export (`samples/journal`) with
+    /// `scripts/build-journal.sh`.
     fn journal_dir(dir: &std::path::Path) -> Result<std::path::PathBuf, String> {
-        let fixture = fixture_dir()?;
-        let export = format!("{fixture}/ssh-logins.export");
+        let repo = env!("CARGO_MANIFEST_DIR");
+        let export = format!("{repo}/samples/journal/ssh-logins.export");
         let out = dir.join("journal");
         let st = Command::new("sh")
-            .arg(format!("{fixture}/build-journal.sh"))
+            .arg(format!("{repo}/scripts/build-journal.sh"))
             .arg(&export)
             .arg(&out)
             .output()

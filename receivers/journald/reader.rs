@@ -10,7 +10,7 @@
 //! has no more entries, or once its first entry is [`MAX_BATCH_AGE`] old. Each
 //! batch carries an ack whose position is the cursor of its last entry.
 //!
-//! Pitfalls handled (../shared/reference/sources.md, Fluent Bit's in_systemd):
+//! Pitfalls handled (the team's journal format notes, Fluent Bit's in_systemd):
 //! `sd_journal_restart_data` after every `sd_journal_next`; start at the end with
 //! `seek_tail` + `previous` (then `next` moves past the newest entry instead of
 //! returning the last entries of each file, systemd#9934); resume with
