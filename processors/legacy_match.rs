@@ -232,11 +232,57 @@ impl Matcher {
                 return false;
             }
         }
+        self.matches_attributes(&rec.attributes, resource_attrs, scope)
+    }
+
+    /// The properties every signal shares: libraries, resource attributes and
+    /// the item's own attributes (otelcol's `filtermatcher.PropertiesMatcher`).
+    pub fn matches_attributes(
+        &self,
+        attributes: &[KeyValue],
+        resource_attrs: &[KeyValue],
+        scope: Option<&InstrumentationScope>,
+    ) -> bool {
         let (name, version) = scope.map_or(("", ""), |s| (s.name.as_str(), s.version.as_str()));
         if !self.libraries.iter().all(|(n, v)| n.matches(name) && v.as_ref().is_none_or(|v| v.matches(version))) {
             return false;
         }
-        attrs_match(&self.resource_attributes, resource_attrs) && attrs_match(&self.record_attributes, &rec.attributes)
+        attrs_match(&self.resource_attributes, resource_attrs) && attrs_match(&self.record_attributes, attributes)
+    }
+}
+
+/// A list of names matched exactly (`strict`) or as unanchored patterns
+/// (`regexp`): `services`, `span_names`, `span_kinds`, `metric_names`.
+#[derive(Debug)]
+pub struct NameSet(StringSet);
+
+impl NameSet {
+    /// `None` for an empty list, or when something is wrong (pushed to `errors`).
+    pub fn new(list: &[String], match_type: &str, key: &str, errors: &mut Vec<FieldError>) -> Option<NameSet> {
+        if list.is_empty() {
+            return None;
+        }
+        match match_type {
+            "strict" => Some(NameSet(StringSet::Strict(list.to_vec()))),
+            "regexp" => {
+                let before = errors.len();
+                let set: Vec<Regex> =
+                    list.iter().enumerate().filter_map(|(i, s)| compile(s, &format!("{key}[{i}]"), errors)).collect();
+                (errors.len() == before).then_some(NameSet(StringSet::Regexp(set)))
+            }
+            other => {
+                let at = key.rsplit_once("::").map_or(String::new(), |(parent, _)| format!("{parent}::"));
+                errors.push(FieldError::new(
+                    format!("{at}match_type"),
+                    format!("unrecognized match_type: '{other}', valid types are: [regexp strict]"),
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn matches(&self, s: &str) -> bool {
+        self.0.matches(s)
     }
 }
 

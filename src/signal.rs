@@ -12,7 +12,7 @@ pub use opentelemetry_proto::tonic::metrics::v1::{metric, Metric, ResourceMetric
 pub use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 
 use crate::ack::Acks;
-use crate::event::{LogBatch, ResourceLogs};
+use crate::event::{LogBatch, Resource, ResourceLogs};
 
 /// A pipeline's signal: `logs`, `traces` or `metrics` in `service::pipelines`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,7 +56,7 @@ impl fmt::Display for Signal {
 /// A batch of one signal on its way through a pipeline.
 pub trait Batch: Clone + fmt::Debug + Default + Send + Sync + 'static {
     /// `ResourceLogs`, `ResourceSpans` or `ResourceMetrics`.
-    type Resource: Clone + fmt::Debug + Send + Sync + 'static;
+    type Resource: Clone + fmt::Debug + Send + Sync + HasResource + 'static;
     const SIGNAL: Signal;
 
     fn from_parts(data: Vec<Self::Resource>, acks: Acks) -> Self;
@@ -68,6 +68,7 @@ pub trait Batch: Clone + fmt::Debug + Default + Send + Sync + 'static {
     /// resource and scope (and metric); what remains stays in `data`.
     fn take(data: &mut Vec<Self::Resource>, n: usize) -> Vec<Self::Resource>;
     fn data(&self) -> &[Self::Resource];
+    fn data_mut(&mut self) -> &mut Vec<Self::Resource>;
 
     fn item_count(&self) -> usize {
         Self::count(self.data())
@@ -95,6 +96,32 @@ impl Batch for LogBatch {
     }
     fn data(&self) -> &[ResourceLogs] {
         &self.resource_logs
+    }
+    fn data_mut(&mut self) -> &mut Vec<ResourceLogs> {
+        &mut self.resource_logs
+    }
+}
+
+/// The top-level item of a signal, which carries the resource.
+pub trait HasResource {
+    fn resource_mut(&mut self) -> &mut Option<Resource>;
+}
+
+impl HasResource for ResourceLogs {
+    fn resource_mut(&mut self) -> &mut Option<Resource> {
+        &mut self.resource
+    }
+}
+
+impl HasResource for ResourceSpans {
+    fn resource_mut(&mut self) -> &mut Option<Resource> {
+        &mut self.resource
+    }
+}
+
+impl HasResource for ResourceMetrics {
+    fn resource_mut(&mut self) -> &mut Option<Resource> {
+        &mut self.resource
     }
 }
 
@@ -126,6 +153,9 @@ impl Batch for TraceBatch {
     }
     fn data(&self) -> &[ResourceSpans] {
         &self.resource_spans
+    }
+    fn data_mut(&mut self) -> &mut Vec<ResourceSpans> {
+        &mut self.resource_spans
     }
 }
 
@@ -197,6 +227,9 @@ impl Batch for MetricBatch {
     }
     fn data(&self) -> &[ResourceMetrics] {
         &self.resource_metrics
+    }
+    fn data_mut(&mut self) -> &mut Vec<ResourceMetrics> {
+        &mut self.resource_metrics
     }
 }
 

@@ -29,6 +29,7 @@ mod pipeline;
 mod pprof_extension;
 mod real_configs;
 mod reload;
+mod signal_processors;
 mod ssh_alerts;
 mod ssh_events;
 mod teleport;

@@ -70,9 +70,8 @@ fn helm_chart_default_agent_config() {
             ("31:3", not_provided("receiver", "prometheus", RECEIVERS)),
             ("39:3", not_provided("receiver", "zipkin", RECEIVERS)),
             ("55:9", logs_only("metrics", "exporters", "exporter", "debug")),
-            ("57:9", logs_only("metrics", "processors", "processor", "memory_limiter")),
             ("64:9", logs_only("traces", "exporters", "exporter", "debug")),
-            ("66:9", logs_only("traces", "processors", "processor", "memory_limiter")),
         ],
     );
 }
+

@@ -31,6 +31,10 @@ pub struct FileExporterConfig {
     pub create_directory: bool,
     /// Octal, such as `0755`; only with `create_directory`.
     pub directory_permissions: String,
+    /// The files, shared by the exporter's signals (as otelcol shares one
+    /// exporter between the pipelines of all signals).
+    #[serde(skip)]
+    pub shared: std::sync::Mutex<std::sync::Weak<std::sync::Mutex<super::FileExporter>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +71,7 @@ impl Default for FileExporterConfig {
             group_by: GroupBy::default(),
             create_directory: false,
             directory_permissions: String::new(),
+            shared: Default::default(),
         }
     }
 }

@@ -1,9 +1,11 @@
-//! The `file` exporter: writes every batch to a file as otelcol-contrib's file
-//! exporter does.
+//! The `file` exporter: writes every batch of logs, traces or metrics to a
+//! file as otelcol-contrib's file exporter does.
 //!
-//! - `format: json`: one OTLP/JSON `ExportLogsServiceRequest` per line (the
-//!   encoding of [`crate::otlp::json`]); `format: proto`: the protobuf request
-//!   preceded by its length as a 4-byte big-endian integer. With
+//! - `format: json`: one OTLP/JSON export request per line
+//!   (`ExportLogsServiceRequest`, `ExportTraceServiceRequest`,
+//!   `ExportMetricsServiceRequest`, encoded as [`OtlpSignal`] does);
+//!   `format: proto`: the protobuf request preceded by its length as a 4-byte
+//!   big-endian integer. With
 //!   `compression: zstd` each request is one zstd frame, length-prefixed, in
 //!   both formats (otelcol's default framing).
 //! - `rotation` (see [`writer`]), `append`, `flush_interval` (1s by default).
@@ -11,6 +13,9 @@
 //!   replaced by it; resources without the attribute are dropped (as otelcol
 //!   does); at most `max_open_files` files stay open (the least recently used
 //!   is closed, and appended to when it is needed again).
+//!
+//! One exporter used by pipelines of several signals writes them all to the
+//! same files (otelcol shares the exporter the same way).
 //!
 //! Delivery: a batch is delivered once its bytes are in the file — for a
 //! buffered file, after the flush that follows it (every `flush_interval`, and
@@ -22,14 +27,15 @@ mod writer;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use prost::Message;
 
 use crate::ack::Acks;
 use crate::component::{ExporterConfig, ExporterContext, ExporterFactory, Factory, Stability, StageError, StageTask};
 use crate::config::FieldError;
-use crate::event::ResourceLogs;
-use crate::otlp::json::ExportLogsServiceRequest;
+use crate::otlp::signals::OtlpSignal;
+use crate::signal::{HasResource, MetricBatch, Signal, TraceBatch};
 use crate::topology::ExporterInput;
 
 pub use config::FileExporterConfig;
@@ -43,11 +49,43 @@ pub static FACTORY: ExporterFactory = Factory {
 };
 
 impl ExporterConfig for FileExporterConfig {
+    fn signals(&self) -> &'static [Signal] {
+        &Signal::ALL
+    }
+
     fn validate(&self) -> Vec<FieldError> {
         FileExporterConfig::validate(self)
     }
 
     fn build(&self, cx: ExporterContext) -> Result<StageTask, StageError> {
+        self.start(cx)
+    }
+
+    fn build_traces(&self, cx: ExporterContext<TraceBatch>) -> Result<StageTask, StageError> {
+        self.start(cx)
+    }
+
+    fn build_metrics(&self, cx: ExporterContext<MetricBatch>) -> Result<StageTask, StageError> {
+        self.start(cx)
+    }
+}
+
+impl FileExporterConfig {
+    /// The task for one signal; the files are shared with the other signals' tasks.
+    fn start<B: OtlpSignal>(&self, cx: ExporterContext<B>) -> Result<StageTask, StageError> {
+        let mut slot = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        let shared = match slot.upgrade() {
+            Some(s) => s,
+            None => {
+                let s = Arc::new(Mutex::new(self.exporter(cx.startup.is_start())?));
+                *slot = Arc::downgrade(&s);
+                s
+            }
+        };
+        Ok(Box::pin(run(shared, cx.input, self.flush_every())))
+    }
+
+    fn exporter(&self, start: bool) -> Result<FileExporter, StageError> {
         let group = self.group_by.enabled.then(|| {
             let (prefix, suffix) = self.path.split_once('*').expect("validated: one *");
             Group {
@@ -70,11 +108,11 @@ impl ExporterConfig for FileExporterConfig {
             tick: 0,
             pending: Acks::none(),
         };
-        if cx.startup.is_start() && exporter.group.is_none() {
+        if start && exporter.group.is_none() {
             // Open (create, truncate) the file now, so a bad path fails the start.
             exporter.writer(Path::new(&self.path)).map_err(|e| StageError::new(e).at("path"))?;
         }
-        Ok(Box::pin(exporter.run(cx.input, self.flush_every())))
+        Ok(exporter)
     }
 }
 
@@ -85,7 +123,7 @@ struct Group {
     max_open: usize,
 }
 
-struct FileExporter {
+pub struct FileExporter {
     /// `path` as configured (the pattern with `*` when grouping).
     path: PathBuf,
     json: bool,
@@ -104,37 +142,52 @@ struct FileExporter {
     pending: Acks,
 }
 
-impl FileExporter {
-    async fn run(mut self, mut input: ExporterInput, flush_every: std::time::Duration) -> Result<(), StageError> {
-        // otelcol accepts any positive interval; below a millisecond the timer would only spin.
-        let every = flush_every.max(std::time::Duration::from_millis(1));
-        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                batch = input.recv() => match batch {
-                    Some(batch) => self.export(batch.resource_logs, batch.acks),
-                    None => break,
-                },
-                _ = ticker.tick() => self.flush(),
-            }
+/// One signal's loop: write each batch, flush every `flush_every` and at the end.
+async fn run<B: OtlpSignal>(
+    shared: Arc<Mutex<FileExporter>>,
+    mut input: ExporterInput<B>,
+    flush_every: std::time::Duration,
+) -> Result<(), StageError> {
+    let lock = || shared.lock().unwrap_or_else(|p| p.into_inner());
+    // otelcol accepts any positive interval; below a millisecond the timer would only spin.
+    let every = flush_every.max(std::time::Duration::from_millis(1));
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            batch = input.recv() => match batch {
+                Some(batch) => {
+                    let (data, acks) = batch.into_parts();
+                    lock().export::<B>(data, acks)
+                }
+                None => break,
+            },
+            _ = ticker.tick() => lock().flush(),
         }
-        self.flush();
-        Ok(())
     }
+    lock().flush();
+    Ok(())
+}
 
-    fn export(&mut self, resource_logs: Vec<ResourceLogs>, acks: Acks) {
+impl std::fmt::Debug for FileExporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileExporter").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl FileExporter {
+    fn export<B: OtlpSignal>(&mut self, data: Vec<B::Resource>, acks: Acks) {
         let groups = match &self.group {
-            None => vec![(None, resource_logs)],
-            Some(g) => group(resource_logs, &g.attribute).into_iter().map(|(k, v)| (Some(k), v)).collect(),
+            None => vec![(None, data)],
+            Some(g) => group(data, &g.attribute).into_iter().map(|(k, v)| (Some(k), v)).collect(),
         };
         let mut buffered = false;
-        for (segment, logs) in groups {
+        for (segment, part) in groups {
             let path = match (&self.group, segment) {
                 (Some(g), Some(seg)) => full_path(g, &seg),
                 _ => self.path.clone(),
             };
-            let msg = self.frame(logs);
+            let msg = self.frame::<B>(part);
             let written = self.writer(&path).and_then(|w| {
                 w.write(&msg).map_err(|e| format!("writing {}: {e}", path.display()))?;
                 Ok(w.is_buffered())
@@ -156,12 +209,8 @@ impl FileExporter {
     }
 
     /// Encode, compress and frame one request.
-    fn frame(&self, resource_logs: Vec<ResourceLogs>) -> Vec<u8> {
-        let body = if self.json {
-            crate::otlp::json::encode_logs_request(&resource_logs)
-        } else {
-            ExportLogsServiceRequest { resource_logs }.encode_to_vec()
-        };
+    fn frame<B: OtlpSignal>(&self, data: Vec<B::Resource>) -> Vec<u8> {
+        let body = if self.json { B::encode_json(&data) } else { B::into_request(data).encode_to_vec() };
         let body = if self.zstd { zstd::bulk::compress(&body, 0).expect("zstd compresses any input") } else { body };
         if self.json && !self.zstd {
             let mut line = body;
@@ -230,10 +279,10 @@ impl FileExporter {
 }
 
 /// Resources by the string value of `attribute`; the others are dropped (as otelcol does).
-fn group(resource_logs: Vec<ResourceLogs>, attribute: &str) -> Vec<(String, Vec<ResourceLogs>)> {
-    let mut groups: Vec<(String, Vec<ResourceLogs>)> = Vec::new();
-    for rl in resource_logs {
-        let value = rl.resource.as_ref().and_then(|r| r.attributes.iter().find(|kv| kv.key == attribute));
+fn group<R: HasResource>(data: Vec<R>, attribute: &str) -> Vec<(String, Vec<R>)> {
+    let mut groups: Vec<(String, Vec<R>)> = Vec::new();
+    for mut rl in data {
+        let value = rl.resource_mut().as_ref().and_then(|r| r.attributes.iter().find(|kv| kv.key == attribute));
         let Some(crate::event::any_value::Value::StringValue(seg)) =
             value.and_then(|kv| kv.value.as_ref()?.value.as_ref())
         else {

@@ -7,7 +7,8 @@ use crate::ack::{Ack, AckWaiter, Outcome};
 use crate::config::yaml::parse;
 use crate::config::ComponentId;
 use crate::event::Resource;
-use crate::event::{kv, str_value, LogBatch, LogRecord, ScopeLogs};
+use crate::event::{kv, str_value, LogBatch, LogRecord, ResourceLogs, ScopeLogs};
+use crate::otlp::json::ExportLogsServiceRequest;
 
 fn section(id: &str) -> Result<FileExporterConfig, String> {
     let root = parse("config.yaml", include_str!("testdata/config.yaml")).unwrap();

@@ -50,7 +50,41 @@ pub struct MatchProperties {
 /// otelcol's `ErrMissingRequiredLogField`.
 pub const MISSING_LOG_FIELD: &str = "at least one of \"attributes\", \"libraries\", \"span_kinds\", \"resources\", \"log_bodies\", \"log_severity_texts\" or \"log_severity_number\" field must be specified";
 
+/// otelcol's `errMissingRequiredSpanField`.
+pub const MISSING_SPAN_FIELD: &str = "at least one of \"services\", \"span_names\", \"span_kinds\", \"attributes\", \"libraries\" or \"resources\" field must be specified";
+
 impl MatchProperties {
+    /// What is wrong with these properties for spans (`ValidateForSpans`).
+    pub fn span_error(&self) -> Option<&'static str> {
+        if !self.log_bodies.is_empty() {
+            return Some("log_bodies should not be specified for trace spans");
+        }
+        if !self.log_severity_texts.is_empty() {
+            return Some("log_severity_texts should not be specified for trace spans");
+        }
+        if self.log_severity_number.is_some() {
+            return Some("log_severity_number should not be specified for trace spans");
+        }
+        let none = self.services.is_empty()
+            && self.span_names.is_empty()
+            && self.attributes.is_empty()
+            && self.libraries.is_empty()
+            && self.resources.is_empty()
+            && self.span_kinds.is_empty();
+        none.then_some(MISSING_SPAN_FIELD)
+    }
+
+    /// The properties spans share with log records (attributes, resources, libraries).
+    pub fn shared_spec(&self) -> Spec<'_> {
+        Spec {
+            match_type: &self.match_type,
+            record_attributes: ("attributes", &self.attributes),
+            resource_attributes: ("resources", &self.resources),
+            libraries: &self.libraries,
+            ..Spec::default()
+        }
+    }
+
     /// What is wrong with these properties for log records (`ValidateForLogs`).
     pub fn log_error(&self) -> Option<&'static str> {
         if !self.span_names.is_empty() || !self.services.is_empty() || !self.span_kinds.is_empty() {

@@ -1,19 +1,22 @@
-//! The `attributes` processor: changes log record attributes with otelcol's
-//! actions (`insert`, `update`, `upsert`, `delete`, `hash`, `extract`,
-//! `convert`), on the records its `include` / `exclude` properties select, as
-//! otelcol-contrib's attributes processor does.
+//! The `attributes` processor: changes the attributes of log records, spans
+//! and metric data points with otelcol's actions (`insert`, `update`,
+//! `upsert`, `delete`, `hash`, `extract`, `convert`), on the items its
+//! `include` / `exclude` properties select, as otelcol-contrib's attributes
+//! processor does.
 //!
-//! Match properties follow `internal/filter/filterlog`: a record is acted on
+//! Match properties follow otelcol's `internal/filter`: an item is acted on
 //! when it matches `include` (if given) and does not match `exclude` (if
-//! given). The span-only keys (`services`, `span_names`, `span_kinds`) are
-//! accepted by the config and refused when the processor is built for logs, as
-//! otelcol refuses them when it creates a logs processor.
+//! given). Each signal refuses the keys of the others when the processor is
+//! built for it, as otelcol refuses them when it creates that processor: the
+//! span-only keys (`services`, `span_names`, `span_kinds`) for logs, the log
+//! keys for spans; metrics select by `metric_names` only (see [`signals`]).
 //!
-//! Records are changed in place and never dropped: every record received is
+//! Items are changed in place and never dropped: everything received is
 //! passed on (delivery is the next stage's).
 
 pub mod actions;
 mod config;
+mod signals;
 
 #[cfg(test)]
 mod tests;
@@ -25,12 +28,14 @@ use crate::component::{
 };
 use crate::config::FieldError;
 use crate::event::{InstrumentationScope, LogRecord, ResourceLogs};
-use crate::processors::legacy_match::Matcher;
+use crate::processors::legacy_match::{Matcher, NameSet};
+use crate::signal::{MetricBatch, Signal, TraceBatch};
 use crate::topology::run_function;
 
 pub use actions::{ActionConfig, Actions, ClientInfo};
 pub use config::AttributesConfig;
 use config::MatchProperties;
+use signals::{Selection, SpanMatcher};
 
 pub static FACTORY: ProcessorFactory = Factory {
     type_name: "attributes",
@@ -50,6 +55,10 @@ pub struct Attributes {
     errors: Vec<FieldError>,
     /// What otelcol refuses when it creates the processor for logs.
     log_error: Option<(String, &'static str)>,
+    /// The selections for spans and metrics, or what otelcol refuses when it
+    /// creates the processor for that signal.
+    spans: Arc<Selection<SpanMatcher>>,
+    metrics: Arc<Selection<NameSet>>,
 }
 
 #[derive(Debug, Default)]
@@ -76,7 +85,24 @@ impl Attributes {
         };
         let include = matcher(&cfg.include, "include");
         let exclude = matcher(&cfg.exclude, "exclude");
-        Attributes { program: Arc::new(Program { actions, include, exclude }), errors, log_error }
+        Attributes {
+            program: Arc::new(Program { actions, include, exclude }),
+            errors,
+            log_error,
+            spans: Arc::new(signals::span_selection(&cfg.include, &cfg.exclude)),
+            metrics: Arc::new(signals::metric_selection(&cfg.include, &cfg.exclude)),
+        }
+    }
+
+    /// The program and the selection for spans or metrics, when valid for that signal.
+    fn for_signal<T>(&self, selection: &Arc<Selection<T>>) -> Result<Arc<Program>, StageError> {
+        if !self.errors.is_empty() {
+            return Err(StageError::new("invalid configuration"));
+        }
+        match &**selection {
+            Err((key, e)) => Err(StageError::new(e.clone()).at(key)),
+            Ok(_) => Ok(self.program.clone()),
+        }
     }
 
     /// The program, when the config is valid for logs.
@@ -119,8 +145,36 @@ impl Program {
 }
 
 impl ProcessorConfig for Attributes {
+    fn signals(&self) -> &'static [Signal] {
+        &Signal::ALL
+    }
+
     fn validate(&self) -> Vec<FieldError> {
         self.errors.clone()
+    }
+
+    fn build_traces(&self, cx: ProcessorContext<TraceBatch>) -> Result<StageTask, StageError> {
+        let program = self.for_signal(&self.spans)?;
+        let selection = self.spans.clone();
+        let client = ClientInfo::default();
+        Ok(run_function(cx.input, cx.output, move |batch: &mut TraceBatch| {
+            if let Ok(s) = &*selection {
+                signals::apply_spans(&program.actions, s, &mut batch.resource_spans, &client);
+            }
+            Ok(())
+        }))
+    }
+
+    fn build_metrics(&self, cx: ProcessorContext<MetricBatch>) -> Result<StageTask, StageError> {
+        let program = self.for_signal(&self.metrics)?;
+        let selection = self.metrics.clone();
+        let client = ClientInfo::default();
+        Ok(run_function(cx.input, cx.output, move |batch: &mut MetricBatch| {
+            if let Ok(s) = &*selection {
+                signals::apply_metrics(&program.actions, s, &mut batch.resource_metrics, &client);
+            }
+            Ok(())
+        }))
     }
 
     fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {

@@ -32,7 +32,7 @@ use crate::component::{
     Factory, ProcessorConfig, ProcessorContext, ProcessorFactory, Stability, StageError, StageTask,
 };
 use crate::config::FieldError;
-use crate::event::LogBatch;
+use crate::signal::{Batch, MetricBatch, Signal, TraceBatch};
 use crate::topology::Fanout;
 
 pub use config::{Limits, MemoryLimiterConfig};
@@ -49,7 +49,34 @@ impl ProcessorConfig for MemoryLimiterConfig {
         MemoryLimiterConfig::validate(self)
     }
 
+    fn signals(&self) -> &'static [Signal] {
+        &Signal::ALL
+    }
+
     fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
+        self.limiter(cx)
+    }
+
+    fn build_traces(&self, cx: ProcessorContext<TraceBatch>) -> Result<StageTask, StageError> {
+        self.limiter(cx)
+    }
+
+    fn build_metrics(&self, cx: ProcessorContext<MetricBatch>) -> Result<StageTask, StageError> {
+        self.limiter(cx)
+    }
+}
+
+/// otelcol's refusal counters, one per signal.
+fn refused_counter(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Logs => "otelcol_processor_refused_log_records_total",
+        Signal::Traces => "otelcol_processor_refused_spans_total",
+        Signal::Metrics => "otelcol_processor_refused_metric_points_total",
+    }
+}
+
+impl MemoryLimiterConfig {
+    fn limiter<B: Batch>(&self, cx: ProcessorContext<B>) -> Result<StageTask, StageError> {
         let limits = self.limits(memory::total_bytes).map_err(|e| StageError::new(e).at("limit_percentage"))?;
         let limiter = Limiter {
             limits,
@@ -64,8 +91,8 @@ impl ProcessorConfig for MemoryLimiterConfig {
             last_used: 0,
             limited: false,
             refused: crate::metrics::counter(
-                "otelcol_processor_refused_log_records_total",
-                "Log records otelcol's memory_limiter would have refused: ferrocol held them until memory was available.",
+                refused_counter(B::SIGNAL),
+                "Items otelcol's memory_limiter would have refused: ferrocol held them until memory was available.",
                 vec![("processor", cx.id.to_string())],
             ),
             out: cx.output,
@@ -86,7 +113,7 @@ struct GcIntervals {
     hard: Duration,
 }
 
-struct Limiter {
+struct Limiter<B> {
     limits: Limits,
     check_interval: Duration,
     gc: Option<GcIntervals>,
@@ -99,16 +126,16 @@ struct Limiter {
     last_used: u64,
     limited: bool,
     refused: Arc<AtomicU64>,
-    out: Fanout,
+    out: Fanout<B>,
 }
 
-impl Limiter {
-    async fn run(mut self, mut input: mpsc::Receiver<LogBatch>) -> Result<(), StageError> {
+impl<B: Batch> Limiter<B> {
+    async fn run(mut self, mut input: mpsc::Receiver<B>) -> Result<(), StageError> {
         while let Some(mut batch) = input.recv().await {
             // Reading /proc/self/statm costs microseconds: measure for every batch, so
             // that nothing enters between two checks.
             if self.above_soft_limit() {
-                self.refused.fetch_add(batch.record_count() as u64, Ordering::Relaxed);
+                self.refused.fetch_add(batch.item_count() as u64, Ordering::Relaxed);
                 while self.anything_in_flight() {
                     tokio::time::sleep(self.check_interval).await;
                     if !self.above_soft_limit() {
@@ -117,7 +144,7 @@ impl Limiter {
                 }
             }
             let (ack, waiter) = Ack::new();
-            batch.acks.merge(Acks::one(ack));
+            batch.acks_mut().merge(Acks::one(ack));
             self.forget_settled();
             self.in_flight.push_back(waiter);
             self.out.send(batch).await.map_err(|_| StageError::new("downstream stopped"))?;

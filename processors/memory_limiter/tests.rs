@@ -3,7 +3,7 @@ use std::sync::atomic::AtomicBool;
 use super::*;
 use crate::config::yaml::parse;
 use crate::config::ComponentId;
-use crate::event::{str_value, LogRecord, ResourceLogs, ScopeLogs};
+use crate::event::{str_value, LogBatch, LogRecord, ResourceLogs, ScopeLogs};
 
 fn cfg(yaml: &str) -> Result<MemoryLimiterConfig, String> {
     let node = parse("test.yaml", yaml).unwrap();

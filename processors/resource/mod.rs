@@ -1,8 +1,9 @@
-//! The `resource` processor: changes resource attributes with otelcol's
-//! attribute actions (`insert`, `update`, `upsert`, `delete`, `hash`,
-//! `extract`, `convert`), as otelcol-contrib's resource processor does. The
-//! actions are the attributes processor's ([`crate::processors::attributes::actions`]),
-//! applied to each resource of a batch.
+//! The `resource` processor: changes the resource attributes of logs, traces
+//! and metrics with otelcol's attribute actions (`insert`, `update`, `upsert`,
+//! `delete`, `hash`, `extract`, `convert`), as otelcol-contrib's resource
+//! processor does. The actions are the attributes processor's
+//! ([`crate::processors::attributes::actions`]), applied to each resource of a
+//! batch.
 //!
 //! Resources are changed in place; every record received is passed on
 //! (delivery is the next stage's).
@@ -18,8 +19,9 @@ use crate::component::{
     Factory, ProcessorConfig, ProcessorContext, ProcessorFactory, Stability, StageError, StageTask,
 };
 use crate::config::FieldError;
-use crate::event::{Resource, ResourceLogs};
+use crate::event::Resource;
 use crate::processors::attributes::{ActionConfig, Actions, ClientInfo};
+use crate::signal::{Batch, HasResource, MetricBatch, Signal, TraceBatch};
 use crate::topology::run_function;
 
 pub static FACTORY: ProcessorFactory = Factory {
@@ -59,27 +61,45 @@ impl ResourceProcessor {
 
 /// Apply the actions to every resource of the batch (a missing resource is
 /// created empty first, as pdata always has one).
-pub fn apply(actions: &Actions, resource_logs: &mut [ResourceLogs], client: &ClientInfo) {
-    for rl in resource_logs {
-        let resource = rl.resource.get_or_insert_with(Resource::default);
+pub fn apply<R: HasResource>(actions: &Actions, data: &mut [R], client: &ClientInfo) {
+    for r in data {
+        let resource = r.resource_mut().get_or_insert_with(Resource::default);
         actions.apply(&mut resource.attributes, client);
     }
 }
 
-impl ProcessorConfig for ResourceProcessor {
-    fn validate(&self) -> Vec<FieldError> {
-        self.errors.clone()
-    }
-
-    fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
+impl ResourceProcessor {
+    fn run<B: Batch>(&self, cx: ProcessorContext<B>) -> Result<StageTask, StageError> {
         if !self.errors.is_empty() {
             return Err(StageError::new("invalid configuration"));
         }
         let actions = self.actions.clone();
         let client = ClientInfo::default();
-        Ok(run_function(cx.input, cx.output, move |batch| {
-            apply(&actions, &mut batch.resource_logs, &client);
+        Ok(run_function(cx.input, cx.output, move |batch: &mut B| {
+            apply(&actions, batch.data_mut(), &client);
             Ok(())
         }))
+    }
+}
+
+impl ProcessorConfig for ResourceProcessor {
+    fn signals(&self) -> &'static [Signal] {
+        &Signal::ALL
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        self.errors.clone()
+    }
+
+    fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
+        self.run(cx)
+    }
+
+    fn build_traces(&self, cx: ProcessorContext<TraceBatch>) -> Result<StageTask, StageError> {
+        self.run(cx)
+    }
+
+    fn build_metrics(&self, cx: ProcessorContext<MetricBatch>) -> Result<StageTask, StageError> {
+        self.run(cx)
     }
 }

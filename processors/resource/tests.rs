@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::config::yaml::{parse, Node};
-use crate::event::{kv, str_value, ScopeLogs};
+use crate::event::{kv, str_value, ResourceLogs, ScopeLogs};
 
 fn compile_node(n: &Node) -> ResourceProcessor {
     let cfg = crate::config::de::from_node::<ResourceConfig>(n).unwrap_or_else(|e| panic!("{}", e.message));

@@ -11,22 +11,24 @@ pub use fanout::{Closed, Counters, Fanout, TrySendError};
 pub use observe::ExporterInput;
 pub use run::{run, RunResult};
 
+use crate::ack::Acks;
 use crate::component::{StageError, StageTask};
-use crate::event::LogBatch;
+use crate::signal::Batch;
 use tokio::sync::mpsc;
 
 /// The loop the topology runs for synchronous processors (filter, transform):
 /// transform each batch, send what is left, and stop when the input ends.
 /// A batch whose records were all dropped on purpose counts as delivered.
-pub fn run_function<F>(mut input: mpsc::Receiver<LogBatch>, output: Fanout, mut f: F) -> StageTask
+pub fn run_function<B, F>(mut input: mpsc::Receiver<B>, output: Fanout<B>, mut f: F) -> StageTask
 where
-    F: FnMut(&mut LogBatch) -> Result<(), StageError> + Send + 'static,
+    B: Batch,
+    F: FnMut(&mut B) -> Result<(), StageError> + Send + 'static,
 {
     Box::pin(async move {
         while let Some(mut batch) = input.recv().await {
             f(&mut batch)?;
-            if batch.is_empty() {
-                batch.acks.deliver();
+            if batch.item_count() == 0 {
+                std::mem::replace(batch.acks_mut(), Acks::none()).deliver();
                 continue;
             }
             output.send(batch).await.map_err(|_| StageError::new("downstream stopped"))?;

@@ -10,6 +10,7 @@ use super::*;
 use crate::ack::{Ack, Acks};
 use crate::component::*;
 use crate::config::{self, de, Source};
+use crate::event::LogBatch;
 use crate::event::{str_value, LogRecord, ResourceLogs, ScopeLogs};
 use crate::registry::Registry;
 
