@@ -88,7 +88,11 @@ pub fn main(cli: Cli) -> ExitCode {
     };
     let telemetry = &config.service.telemetry;
     crate::telemetry::register_secrets(&config.secrets);
-    crate::telemetry::init_logs(&telemetry.log_level, telemetry.log_encoding == "json");
+    if let Err(e) = crate::telemetry::init_logs(&telemetry.log_level, telemetry.log_encoding == "json", &telemetry.logs)
+    {
+        eprintln!("ferrocol: {e}");
+        return ExitCode::from(1);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

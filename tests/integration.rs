@@ -32,4 +32,5 @@ mod reload;
 mod signal_processors;
 mod ssh_alerts;
 mod ssh_events;
+mod telemetry_logs;
 mod teleport;

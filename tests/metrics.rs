@@ -110,14 +110,117 @@ fn legacy_address_level_none_and_periodic_readers() {
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "level: none serves nothing");
     r.stop();
 
-    let periodic =
-        write(dir.path(), "c.yaml", &format!("{base}  telemetry: {{metrics: {{readers: [{{periodic: {{}}}}]}}}}\n"));
+    // A periodic reader without a protocol is refused as otelcol refuses it.
+    let periodic = write(
+        dir.path(),
+        "c.yaml",
+        &format!("{base}  telemetry: {{metrics: {{readers: [{{periodic: {{exporter: {{otlp: {{}}}}}}}}]}}}}\n"),
+    );
     let (code, _, err) = util::run(&["validate", "--config", &periodic]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("telemetry::metrics::readers[0]::periodic: ferrocol serves its metrics through a pull"),
+        err.contains("telemetry::metrics::readers[0]::periodic::exporter::otlp: no valid metric exporter"),
         "{err}"
     );
+}
+
+/// The numbers in an OTLP/JSON metrics line: `name{attr=value,...}` -> value of each data point.
+fn pushed_points(json: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in json.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for rm in v["resourceMetrics"].as_array().into_iter().flatten() {
+            for sm in rm["scopeMetrics"].as_array().into_iter().flatten() {
+                for m in sm["metrics"].as_array().into_iter().flatten() {
+                    let data = ["sum", "gauge"].iter().find_map(|k| m.get(*k)).unwrap();
+                    for p in data["dataPoints"].as_array().into_iter().flatten() {
+                        let mut attrs: Vec<String> = p["attributes"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .map(|a| format!("{}={}", a["key"].as_str().unwrap(), a["value"]["stringValue"]))
+                            .collect();
+                        attrs.sort();
+                        let value = p.get("asInt").or(p.get("asDouble")).map(|v| v.to_string()).unwrap_or_default();
+                        out.push((format!("{}{{{}}}", m["name"].as_str().unwrap(), attrs.join(",")), value));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Periodic readers push the self-metrics over OTLP (HTTP/protobuf,
+/// cumulative; gRPC, delta) to ferrocol's own otlp receivers, whose metrics
+/// pipelines write them to files: the names and values are otelcol's, with
+/// its resource.
+#[test]
+fn periodic_readers_push_self_metrics_over_otlp() {
+    let dir = util::tempdir();
+    let (http, grpc) = (util::free_port(), util::free_port());
+    let (via_http, via_grpc) = (dir.path().join("http.json"), dir.path().join("grpc.json"));
+    let cfg = write(
+        dir.path(),
+        "push.yaml",
+        &format!(
+            "receivers:\n  otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{http}}}}}}}\n  \
+             otlp/g: {{protocols: {{grpc: {{endpoint: 127.0.0.1:{grpc}}}}}}}\n\
+             exporters:\n  debug: {{use_internal_logger: false}}\n  \
+             file/http: {{path: {}, flush_interval: 10ms}}\n  file/grpc: {{path: {}, flush_interval: 10ms}}\n\
+             service:\n  pipelines:\n    logs: {{receivers: [otlp], exporters: [debug]}}\n    \
+             metrics/http: {{receivers: [otlp], exporters: [file/http]}}\n    \
+             metrics/grpc: {{receivers: [otlp/g], exporters: [file/grpc]}}\n  \
+             telemetry:\n    resource: {{service.name: my-collector, deployment.environment: test}}\n    \
+             metrics:\n      readers:\n        \
+             - periodic: {{interval: 100, exporter: {{otlp: {{protocol: http/protobuf, endpoint: 'http://127.0.0.1:{http}', headers: [{{name: x-test, value: a}}]}}}}}}\n        \
+             - periodic: {{interval: 100, exporter: {{otlp: {{protocol: grpc, endpoint: '127.0.0.1:{grpc}', insecure: true, temporality_preference: delta}}}}}}\n",
+            via_http.display(),
+            via_grpc.display()
+        ),
+    );
+    let mut r = Running::start(&["--config", &cfg]);
+    util::wait_port(http, Duration::from_secs(20));
+    post_abc(http);
+    let accepted = "otelcol_receiver_accepted_log_records{receiver=\"otlp\"}";
+    let read = |path: &std::path::Path| {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        // A line still being written is left for the next read.
+        let whole: Vec<&str> = text.lines().filter(|l| l.ends_with('}')).collect();
+        (whole.join("\n"), pushed_points(&whole.join("\n")))
+    };
+    let values = |points: &[(String, String)]| -> Vec<u64> {
+        points.iter().filter(|(n, _)| n == accepted).map(|(_, v)| v.trim_matches('"').parse().unwrap()).collect()
+    };
+    let (mut text, mut cumulative, mut delta) = (String::new(), Vec::new(), Vec::new());
+    for _ in 0..400 {
+        let (t, points) = read(&via_http);
+        (text, cumulative, delta) = (t, values(&points), values(&read(&via_grpc).1));
+        if cumulative.contains(&3) && delta.iter().sum::<u64>() == 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    r.stop();
+    assert!(cumulative.contains(&3), "{cumulative:?}");
+    // Delta: each export carries what was counted since the previous one.
+    assert_eq!(delta.iter().sum::<u64>(), 3, "{delta:?}");
+    let points = pushed_points(&text);
+    let names = [
+        "otelcol_process_uptime{}",
+        "otelcol_process_memory_rss{}",
+        "otelcol_exporter_sent_log_records{exporter=\"debug\"}",
+    ];
+    for name in names {
+        assert!(points.iter().any(|(n, _)| n == name), "{name} not in {points:#?}");
+    }
+    // The resource: the configured service.name replaces otelcol's default, the rest is kept.
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let attrs = first["resourceMetrics"][0]["resource"]["attributes"].to_string();
+    for want in ["my-collector", "deployment.environment", "service.instance.id", "service.version"] {
+        assert!(attrs.contains(want), "{want} not in {attrs}");
+    }
+    assert!(!attrs.contains("\"ferrocol\""), "{attrs}");
 }
 
 #[test]

@@ -75,3 +75,20 @@ fn helm_chart_default_agent_config() {
     );
 }
 
+/// The opentelemetry-demo's internal telemetry: self-metrics pushed with a
+/// periodic OTLP reader (accepted and pushed), its logs pushed over OTLP
+/// (accepted with a warning: ferrocol's own logs go to `output_paths`).
+#[test]
+fn demo_internal_telemetry_validates() {
+    let path = repo("tests/fixtures/real-configs/demo-telemetry.yaml");
+    let out = Command::new(BIN)
+        .args(["validate", "--config", path.to_str().unwrap()])
+        .env("OTEL_COLLECTOR_HOST", "127.0.0.1")
+        .env("OTEL_COLLECTOR_PORT_HTTP", "4318")
+        .env_remove("FERROCOL_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("service::telemetry::logs::processors: ferrocol does not push its own logs"), "{stderr}");
+}

@@ -8,6 +8,7 @@ mod error;
 pub mod expand;
 mod id;
 mod service;
+mod telemetry;
 pub mod types;
 pub mod yaml;
 
@@ -15,7 +16,8 @@ use std::collections::BTreeMap;
 
 pub use error::{ConfigError, Errors, FieldError};
 pub use id::ComponentId;
-pub use service::{Pipeline, Service, Telemetry};
+pub use service::{Pipeline, Service};
+pub use telemetry::{LogSettings, OtlpMetricExporter, PeriodicReader, Sampling, Telemetry};
 pub use types::{ByteSize, Duration};
 
 use crate::component::{ExporterConfig, ExtensionConfig, Factory, ProcessorConfig, ReceiverConfig};

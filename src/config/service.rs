@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::de::from_node;
 use super::error::{ConfigError, Errors};
 use super::id::ComponentId;
+use super::telemetry::{RawTelemetry, Telemetry};
 use super::types::Duration;
 use super::yaml::Node;
 use crate::signal::Signal;
@@ -27,18 +27,6 @@ pub struct Pipeline {
     pub receivers: Vec<ComponentId>,
     pub processors: Vec<ComponentId>,
     pub exporters: Vec<ComponentId>,
-}
-
-/// `service::telemetry`.
-#[derive(Clone, Debug)]
-pub struct Telemetry {
-    /// `logs::level`: debug, info, warn or error.
-    pub log_level: String,
-    /// `logs::encoding`: console or json.
-    pub log_encoding: String,
-    /// Where ferrocol serves its own metrics (Prometheus text on `/metrics`);
-    /// empty with `metrics::level: none`.
-    pub metrics_endpoints: Vec<String>,
 }
 
 /// The checked `service` section.
@@ -83,153 +71,6 @@ struct RawPipeline {
     exporters: Vec<String>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct RawTelemetry {
-    logs: RawLogs,
-    metrics: RawMetrics,
-    traces: Option<IgnoredAny>,
-    resource: Option<IgnoredAny>,
-}
-
-/// otelcol's `service::telemetry::metrics`: a level, the legacy `address`, or
-/// `readers: [{pull: {exporter: {prometheus: {host, port}}}}]`.
-#[derive(Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct RawMetrics {
-    level: String,
-    address: String,
-    readers: Vec<RawReader>,
-    views: Option<IgnoredAny>,
-}
-
-impl Default for RawMetrics {
-    fn default() -> Self {
-        RawMetrics { level: "normal".into(), address: String::new(), readers: Vec::new(), views: None }
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct RawReader {
-    pull: Option<RawPull>,
-    periodic: Option<IgnoredAny>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct RawPull {
-    exporter: RawPullExporter,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct RawPullExporter {
-    prometheus: RawPrometheus,
-}
-
-#[derive(Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct RawPrometheus {
-    host: String,
-    port: u16,
-    without_units: bool,
-    without_type_suffix: bool,
-    without_scope_info: bool,
-    with_resource_constant_labels: Option<IgnoredAny>,
-}
-
-impl Default for RawPrometheus {
-    fn default() -> Self {
-        RawPrometheus {
-            host: "localhost".into(),
-            port: DEFAULT_METRICS_PORT,
-            without_units: false,
-            without_type_suffix: false,
-            without_scope_info: false,
-            with_resource_constant_labels: None,
-        }
-    }
-}
-
-/// otelcol's default self-metrics port.
-pub const DEFAULT_METRICS_PORT: u16 = 8888;
-
-/// Where to serve self-metrics, from `service::telemetry::metrics`.
-fn metrics_endpoints(node: &Node, m: &RawMetrics, errors: &mut Errors) -> Vec<String> {
-    one_of(
-        node,
-        "telemetry::metrics::level",
-        &m.level,
-        &["none", "basic", "normal", "detailed"],
-        "none, basic, normal, detailed",
-        errors,
-    );
-    if m.level == "none" {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for (i, r) in m.readers.iter().enumerate() {
-        let key = format!("telemetry::metrics::readers[{i}]");
-        if r.periodic.is_some() {
-            let at = node.lookup(&format!("{key}::periodic"));
-            errors.at(
-                at,
-                SCOPE,
-                format!("{key}::periodic"),
-                "ferrocol serves its metrics through a pull (Prometheus) reader only",
-            );
-        }
-        if let Some(p) = &r.pull {
-            let host = if p.exporter.prometheus.host.contains(':') {
-                format!("[{}]", p.exporter.prometheus.host)
-            } else {
-                p.exporter.prometheus.host.clone()
-            };
-            out.push(format!("{host}:{}", p.exporter.prometheus.port));
-        }
-    }
-    if m.readers.is_empty() {
-        let address =
-            if m.address.is_empty() { format!("localhost:{DEFAULT_METRICS_PORT}") } else { m.address.clone() };
-        out.push(address);
-    }
-    out
-}
-
-/// otelcol's `service::telemetry::logs` keys; only `level` and `encoding` change anything here.
-#[derive(Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct RawLogs {
-    level: String,
-    encoding: String,
-    development: bool,
-    disable_caller: bool,
-    disable_stacktrace: bool,
-    sampling: Option<IgnoredAny>,
-    output_paths: Option<IgnoredAny>,
-    error_output_paths: Option<IgnoredAny>,
-    initial_fields: Option<IgnoredAny>,
-    processors: Option<IgnoredAny>,
-}
-
-impl Default for RawLogs {
-    fn default() -> Self {
-        RawLogs {
-            level: "info".into(),
-            encoding: "console".into(),
-            development: false,
-            disable_caller: false,
-            disable_stacktrace: false,
-            sampling: None,
-            output_paths: None,
-            error_output_paths: None,
-            initial_fields: None,
-            processors: None,
-        }
-    }
-}
-
 /// The ids configured in each section, for reference checks.
 pub struct Known {
     /// Each configured component with the signals it supports.
@@ -257,14 +98,7 @@ pub fn parse(node: Option<&Node>, root: &Node, known: &Known, errors: &mut Error
         }
     };
 
-    let telemetry = Telemetry {
-        log_level: raw.telemetry.logs.level.to_ascii_lowercase(),
-        log_encoding: raw.telemetry.logs.encoding.clone(),
-        metrics_endpoints: metrics_endpoints(node, &raw.telemetry.metrics, errors),
-    };
-    let levels = ["debug", "info", "warn", "error", "dpanic", "panic", "fatal"];
-    one_of(node, "telemetry::logs::level", &telemetry.log_level, &levels, "debug, info, warn, error", errors);
-    one_of(node, "telemetry::logs::encoding", &telemetry.log_encoding, &["console", "json"], "console, json", errors);
+    let telemetry = super::telemetry::parse(node, raw.telemetry, errors);
     if raw.channel_capacity == 0 {
         errors.at(node.lookup("channel_capacity"), SCOPE, "channel_capacity", "must be at least 1");
     }
@@ -293,14 +127,6 @@ pub fn parse(node: Option<&Node>, root: &Node, known: &Known, errors: &mut Error
         shutdown_timeout: raw.shutdown_timeout,
         channel_capacity: raw.channel_capacity,
     })
-}
-
-/// An error at `key` unless `value` is one of `valid`.
-fn one_of(node: &Node, key: &str, value: &str, valid: &[&str], shown: &str, errors: &mut Errors) {
-    if !valid.contains(&value) {
-        let what = key.rsplit("::").next().unwrap_or(key);
-        errors.at(node.lookup(key), SCOPE, key, format!("unknown {what} {value:?} (valid: {shown})"));
-    }
 }
 
 fn check_pipeline(

@@ -26,7 +26,7 @@ enum Kind {
     Gauge,
 }
 
-struct Family {
+struct Series {
     kind: Kind,
     help: &'static str,
     series: BTreeMap<Labels, Arc<AtomicU64>>,
@@ -34,7 +34,7 @@ struct Family {
 
 #[derive(Default)]
 struct Registry {
-    families: BTreeMap<&'static str, Family>,
+    families: BTreeMap<&'static str, Series>,
 }
 
 fn registry() -> &'static Mutex<Registry> {
@@ -50,8 +50,63 @@ fn started() -> Instant {
 fn series(name: &'static str, kind: Kind, help: &'static str, labels: Labels) -> Arc<AtomicU64> {
     started();
     let mut r = registry().lock().unwrap_or_else(|p| p.into_inner());
-    let family = r.families.entry(name).or_insert_with(|| Family { kind, help, series: BTreeMap::new() });
-    family.series.entry(labels).or_default().clone()
+    let new = !r.families.contains_key(name);
+    let family = r.families.entry(name).or_insert_with(|| Series { kind, help, series: BTreeMap::new() });
+    let counter = family.series.entry(labels).or_default().clone();
+    drop(r);
+    if new {
+        let info = Family { name, counter: kind == Kind::Counter, help };
+        hooks().lock().unwrap_or_else(|p| p.into_inner()).iter().for_each(|(_, h)| h(&info));
+    }
+    counter
+}
+
+/// What a hook learns of a family (a metric name).
+pub struct Family {
+    pub name: &'static str,
+    /// A counter, or else a gauge.
+    pub counter: bool,
+    pub help: &'static str,
+}
+
+type Hook = Box<dyn Fn(&Family) + Send + Sync>;
+
+fn hooks() -> &'static Mutex<Vec<(u64, Hook)>> {
+    static H: OnceLock<Mutex<Vec<(u64, Hook)>>> = OnceLock::new();
+    H.get_or_init(Default::default)
+}
+
+/// Removes its hook when dropped.
+pub struct HookGuard(u64);
+
+impl Drop for HookGuard {
+    fn drop(&mut self) {
+        hooks().lock().unwrap_or_else(|p| p.into_inner()).retain(|(id, _)| *id != self.0);
+    }
+}
+
+/// Call `hook` for every family now, and for each new one until the guard is
+/// dropped (the OTLP push registers an instrument per family this way).
+pub fn on_new_family(hook: Hook) -> HookGuard {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut hooks = hooks().lock().unwrap_or_else(|p| p.into_inner());
+    {
+        let r = registry().lock().unwrap_or_else(|p| p.into_inner());
+        for (name, f) in &r.families {
+            hook(&Family { name, counter: f.kind == Kind::Counter, help: f.help });
+        }
+    }
+    hooks.push((id, hook));
+    HookGuard(id)
+}
+
+/// Call `f` with the labels and value of each series of family `name`.
+pub fn each(name: &str, mut f: impl FnMut(&Labels, u64)) {
+    let r = registry().lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(family) = r.families.get(name) {
+        family.series.iter().for_each(|(labels, v)| f(labels, v.load(Ordering::Relaxed)));
+    }
 }
 
 /// A monotonically increasing count; the same name and labels give the same counter
@@ -108,26 +163,39 @@ pub fn rss_bytes() -> Option<u64> {
     Some(pages * page)
 }
 
-/// otelcol's process metrics, read from /proc.
-fn process_metrics(out: &mut String) {
+/// The process figures otelcol reports.
+pub struct Process {
+    pub rss: Option<u64>,
+    /// User + system CPU seconds.
+    pub cpu: Option<f64>,
+    pub uptime: f64,
+}
+
+/// Measure the process now, from /proc.
+pub fn process() -> Process {
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    let rss = rss_bytes();
     // Fields 14 and 15 (utime, stime) come after the parenthesised command name.
     let cpu = std::fs::read_to_string("/proc/self/stat").ok().and_then(|s| {
         let rest = s.rsplit_once(')')?.1;
         let f: Vec<&str> = rest.split_whitespace().collect();
         Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / ticks)
     });
-    if let Some(rss) = rss {
+    Process { rss: rss_bytes(), cpu, uptime: started().elapsed().as_secs_f64() }
+}
+
+/// otelcol's process metrics in Prometheus text.
+fn process_metrics(out: &mut String) {
+    let p = process();
+    if let Some(rss) = p.rss {
         let _ = writeln!(out, "# HELP otelcol_process_memory_rss_bytes Total physical memory (resident set size).");
         let _ = writeln!(out, "# TYPE otelcol_process_memory_rss_bytes gauge\notelcol_process_memory_rss_bytes {rss}");
     }
-    if let Some(cpu) = cpu {
+    if let Some(cpu) = p.cpu {
         let _ = writeln!(out, "# HELP otelcol_process_cpu_seconds_total Total CPU user and system time in seconds.");
         let _ =
             writeln!(out, "# TYPE otelcol_process_cpu_seconds_total counter\notelcol_process_cpu_seconds_total {cpu}");
     }
-    let up = started().elapsed().as_secs_f64();
+    let up = p.uptime;
     let _ = writeln!(out, "# HELP otelcol_process_uptime_seconds_total Uptime of the process.");
     let _ =
         writeln!(out, "# TYPE otelcol_process_uptime_seconds_total counter\notelcol_process_uptime_seconds_total {up}");

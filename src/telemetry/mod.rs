@@ -1,25 +1,13 @@
-//! ferrocol's own logs: `tracing` to stderr, level from `service::telemetry::logs::level`.
+//! ferrocol's own telemetry: its logs (`tracing`, configured by
+//! `service::telemetry::logs`, see [`logs`]), the redaction of secrets from
+//! them, and its metrics pushed over OTLP ([`push`]).
 
-use std::io::{IsTerminal, Write};
+mod logs;
+pub mod push;
+
 use std::sync::{OnceLock, RwLock};
 
-use tracing_subscriber::EnvFilter;
-
-/// Install the global subscriber. `FERROCOL_LOG` (an `EnvFilter` directive)
-/// overrides the configured level, for debugging.
-pub fn init_logs(level: &str, json: bool) {
-    let level = match level {
-        "dpanic" | "panic" | "fatal" => "error",
-        l => l,
-    };
-    let filter = EnvFilter::try_from_env("FERROCOL_LOG").unwrap_or_else(|_| EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(|| Redacting(Vec::new()))
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
-}
+pub use logs::init_logs;
 
 /// Values that came from `${...}` in the configuration: never written to the logs.
 fn secrets() -> &'static RwLock<Vec<String>> {
@@ -47,27 +35,6 @@ pub fn register_secrets(values: &[String]) {
 pub fn redact(line: &str) -> String {
     let s = secrets().read().unwrap_or_else(|p| p.into_inner());
     s.iter().fold(line.to_string(), |l, secret| l.replace(secret.as_str(), "***"))
-}
-
-/// Buffers one formatted log event and writes it, redacted, to stderr when dropped.
-struct Redacting(Vec<u8>);
-
-impl Write for Redacting {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for Redacting {
-    fn drop(&mut self) {
-        let line = redact(&String::from_utf8_lossy(&self.0));
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Building extensions (storage first of all) and the self-metrics endpoint.
+//! Building extensions (storage first of all), the self-metrics endpoint and
+//! the self-metrics push.
 
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -42,6 +43,27 @@ pub(super) fn build(w: &mut Wiring<'_>, ready: watch::Receiver<bool>, stop: &Can
                 task: crate::metrics::serve(listener, stop.clone()),
             }),
             Err(e) => warn!(%endpoint, error = %e, "cannot serve self-metrics; continuing without them"),
+        }
+    }
+    // Self-metrics pushed over OTLP (periodic readers): the same choice.
+    let telemetry = &w.config.service.telemetry;
+    if !telemetry.metric_readers.is_empty() && w.startup.is_start() {
+        match crate::telemetry::push::Pusher::start(&telemetry.metric_readers, &telemetry.resource) {
+            Ok(pusher) => {
+                let stop = stop.clone();
+                stages.push(Stage {
+                    kind: Kind::Extension,
+                    id: ComponentId::new("telemetry", Some("metrics_push")),
+                    pipeline: None,
+                    task: Box::pin(async move {
+                        stop.cancelled().await;
+                        // The last export blocks (up to the exporters' timeouts).
+                        let _ = tokio::task::spawn_blocking(move || pusher.shutdown()).await;
+                        Ok(())
+                    }),
+                })
+            }
+            Err(e) => warn!(error = %e, "cannot push self-metrics; continuing without them"),
         }
     }
     stages
