@@ -55,8 +55,6 @@ fn otelcol_contrib_default_config() {
             ("12:3", not_provided("extension", "zpages", ext)),
             ("22:3", not_provided("receiver", "jaeger", RECEIVERS)),
             ("32:3", not_provided("receiver", "zipkin", RECEIVERS)),
-            ("53:19", logs_only("traces", "exporters", "exporter", "debug")),
-            ("58:19", logs_only("metrics", "exporters", "exporter", "debug")),
         ],
     );
 }
@@ -69,9 +67,7 @@ fn helm_chart_default_agent_config() {
             ("17:3", not_provided("receiver", "jaeger", RECEIVERS)),
             ("31:3", not_provided("receiver", "prometheus", RECEIVERS)),
             ("39:3", not_provided("receiver", "zipkin", RECEIVERS)),
-            ("55:9", logs_only("metrics", "exporters", "exporter", "debug")),
             ("57:9", logs_only("metrics", "processors", "processor", "memory_limiter")),
-            ("64:9", logs_only("traces", "exporters", "exporter", "debug")),
             ("66:9", logs_only("traces", "processors", "processor", "memory_limiter")),
         ],
     );
