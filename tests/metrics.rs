@@ -17,6 +17,20 @@ fn post_abc(otlp: u16) {
     assert_eq!(status, 200);
 }
 
+/// Scrape until `done` holds of the text (at most about two seconds): the
+/// answer comes after delivery, and the relay counts right after the ack settles.
+fn scrape_until(port: u16, done: impl Fn(&str) -> bool) -> String {
+    let mut text = scrape(port);
+    for _ in 0..100 {
+        if done(&text) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        text = scrape(port);
+    }
+    text
+}
+
 fn value(text: &str, series: &str) -> Option<u64> {
     text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
@@ -58,15 +72,8 @@ fn counts_what_flows_through_each_stage() {
         format!("{{readers: [{{pull: {{exporter: {{prometheus: {{host: 127.0.0.1, port: {port}}}}}}}}}]}}")
     });
     post_abc(otlp);
-    // The answer comes after delivery, and the relay counts right after the ack settles.
-    let mut text = scrape(metrics);
-    for _ in 0..100 {
-        if value(&text, r#"otelcol_exporter_sent_log_records_total{exporter="debug"}"#) == Some(3) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-        text = scrape(metrics);
-    }
+    let text =
+        scrape_until(metrics, |t| value(t, r#"otelcol_exporter_sent_log_records_total{exporter="debug"}"#) == Some(3));
     expect(
         &text,
         &[
@@ -168,19 +175,10 @@ fn counts_spans_and_metric_points() {
         {"name":"g","gauge":{"dataPoints":[{"asInt":"1"},{"asDouble":2.5}]}},
         {"name":"s","sum":{"aggregationTemporality":2,"isMonotonic":true,"dataPoints":[{"asInt":"7"}]}}]}]}]}"#;
     assert_eq!(http_request(otlp, "POST", "/v1/metrics", &json, points).unwrap().0, 200);
-    // The answer comes after delivery, and the relay counts right after the ack settles.
-    let sent = |text: &str| {
-        value(text, r#"otelcol_exporter_sent_spans_total{exporter="debug"}"#) == Some(2)
-            && value(text, r#"otelcol_exporter_sent_metric_points_total{exporter="debug"}"#) == Some(3)
-    };
-    let mut text = scrape(metrics);
-    for _ in 0..100 {
-        if sent(&text) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-        text = scrape(metrics);
-    }
+    let text = scrape_until(metrics, |t| {
+        value(t, r#"otelcol_exporter_sent_spans_total{exporter="debug"}"#) == Some(2)
+            && value(t, r#"otelcol_exporter_sent_metric_points_total{exporter="debug"}"#) == Some(3)
+    });
     expect(
         &text,
         &[
