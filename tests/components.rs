@@ -109,3 +109,22 @@ fn the_components_command_lists_every_factory_with_its_stability() {
         assert!(rest.lines().nth(3).is_some_and(|l| l.trim() == format!("logs: {stability}")), "{name}:\n{rest}");
     }
 }
+
+/// Each signal line says the component's stability where its default config
+/// supports the signal, `Undefined` elsewhere, as `otelcol components` does.
+#[test]
+fn the_components_command_shows_each_signal() {
+    let yaml = Registry::builtin().components_yaml();
+    let stability = |section: &str, name: &str| -> Vec<String> {
+        let at = yaml.find(&format!("{section}:\n")).unwrap();
+        let entry = format!("    - name: {name}\n      module: ferrocol/{section}/{name}\n      stability:\n");
+        let start = at + yaml[at..].find(&entry).unwrap_or_else(|| panic!("{name} missing:\n{yaml}")) + entry.len();
+        yaml[start..].lines().take(3).map(|l| l.trim().to_string()).collect()
+    };
+    assert_eq!(stability("exporters", "debug"), ["logs: Development", "metrics: Development", "traces: Development"]);
+    assert_eq!(stability("receivers", "journald"), ["logs: Alpha", "metrics: Undefined", "traces: Undefined"]);
+    let filter = stability("processors", "filter");
+    assert_eq!(filter[1..], ["metrics: Undefined", "traces: Undefined"]);
+    let batch = stability("processors", "batch");
+    assert!(batch.iter().all(|l| !l.ends_with("Undefined")), "{batch:?}");
+}

@@ -17,6 +17,20 @@ fn post_abc(otlp: u16) {
     assert_eq!(status, 200);
 }
 
+/// Scrape until `done` holds of the text (at most about two seconds): the
+/// answer comes after delivery, and the relay counts right after the ack settles.
+fn scrape_until(port: u16, done: impl Fn(&str) -> bool) -> String {
+    let mut text = scrape(port);
+    for _ in 0..100 {
+        if done(&text) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        text = scrape(port);
+    }
+    text
+}
+
 fn value(text: &str, series: &str) -> Option<u64> {
     text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
@@ -58,15 +72,8 @@ fn counts_what_flows_through_each_stage() {
         format!("{{readers: [{{pull: {{exporter: {{prometheus: {{host: 127.0.0.1, port: {port}}}}}}}}}]}}")
     });
     post_abc(otlp);
-    // The answer comes after delivery, and the relay counts right after the ack settles.
-    let mut text = scrape(metrics);
-    for _ in 0..100 {
-        if value(&text, r#"otelcol_exporter_sent_log_records_total{exporter="debug"}"#) == Some(3) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-        text = scrape(metrics);
-    }
+    let text =
+        scrape_until(metrics, |t| value(t, r#"otelcol_exporter_sent_log_records_total{exporter="debug"}"#) == Some(3));
     expect(
         &text,
         &[
@@ -237,5 +244,74 @@ fn counts_records_a_filter_drops() {
             (r#"otelcol_processor_outgoing_items_total{otel_signal="logs",processor="filter"}"#, 2),
         ],
     );
+    r.stop();
+}
+
+/// Spans and metric points through otlp → batch → debug are counted under
+/// otelcol's per-signal names, at every stage.
+#[test]
+fn counts_spans_and_metric_points() {
+    let dir = util::tempdir();
+    let (otlp, metrics) = (util::free_port(), util::free_port());
+    let cfg = write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{otlp}}}}}}}}}\n\
+             processors: {{batch: {{timeout: 10ms}}}}\n\
+             exporters: {{debug: {{verbosity: normal, use_internal_logger: false}}}}\n\
+             service:\n  pipelines:\n    \
+             traces: {{receivers: [otlp], processors: [batch], exporters: [debug]}}\n    \
+             metrics: {{receivers: [otlp], processors: [batch], exporters: [debug]}}\n  \
+             telemetry: {{metrics: {{address: 127.0.0.1:{metrics}}}}}\n"
+        ),
+    );
+    let mut r = Running::start(&["--config", &cfg]);
+    util::wait_port(otlp, Duration::from_secs(20));
+    util::wait_port(metrics, Duration::from_secs(20));
+    let json = [("Content-Type", "application/json")];
+    let spans = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[
+        {"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"1112131415161718","name":"a"},
+        {"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"2122232425262728","name":"b"}]}]}]}"#;
+    assert_eq!(http_request(otlp, "POST", "/v1/traces", &json, spans).unwrap().0, 200);
+    let points = br#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[
+        {"name":"g","gauge":{"dataPoints":[{"asInt":"1"},{"asDouble":2.5}]}},
+        {"name":"s","sum":{"aggregationTemporality":2,"isMonotonic":true,"dataPoints":[{"asInt":"7"}]}}]}]}]}"#;
+    assert_eq!(http_request(otlp, "POST", "/v1/metrics", &json, points).unwrap().0, 200);
+    let text = scrape_until(metrics, |t| {
+        value(t, r#"otelcol_exporter_sent_spans_total{exporter="debug"}"#) == Some(2)
+            && value(t, r#"otelcol_exporter_sent_metric_points_total{exporter="debug"}"#) == Some(3)
+    });
+    expect(
+        &text,
+        &[
+            (r#"otelcol_receiver_accepted_spans_total{receiver="otlp"}"#, 2),
+            (r#"otelcol_receiver_refused_spans_total{receiver="otlp"}"#, 0),
+            (r#"otelcol_receiver_accepted_metric_points_total{receiver="otlp"}"#, 3),
+            (r#"otelcol_receiver_refused_metric_points_total{receiver="otlp"}"#, 0),
+            (r#"otelcol_processor_incoming_items_total{otel_signal="traces",processor="batch"}"#, 2),
+            (r#"otelcol_processor_outgoing_items_total{otel_signal="traces",processor="batch"}"#, 2),
+            (r#"otelcol_processor_incoming_items_total{otel_signal="metrics",processor="batch"}"#, 3),
+            (r#"otelcol_processor_outgoing_items_total{otel_signal="metrics",processor="batch"}"#, 3),
+            (r#"otelcol_exporter_sent_spans_total{exporter="debug"}"#, 2),
+            (r#"otelcol_exporter_send_failed_spans_total{exporter="debug"}"#, 0),
+            (r#"otelcol_exporter_sent_metric_points_total{exporter="debug"}"#, 3),
+            (r#"otelcol_exporter_send_failed_metric_points_total{exporter="debug"}"#, 0),
+            (r#"otelcol_exporter_queue_capacity{otel_signal="traces",exporter="debug"}"#, 16),
+            (r#"otelcol_exporter_queue_capacity{otel_signal="metrics",exporter="debug"}"#, 16),
+        ],
+    );
+    for name in ["receiver_accepted_spans", "receiver_accepted_metric_points", "exporter_sent_spans"] {
+        assert!(text.contains(&format!("# TYPE otelcol_{name}_total counter\n")), "{text}");
+    }
+    // What the debug exporter printed for them.
+    let out = r.stdout();
+    assert!(
+        out.contains("Traces\t{\"resource spans\": 1, \"spans\": 2}\nResourceTraces #0\nScopeTraces #0\n"),
+        "{out}"
+    );
+    assert!(out.contains("a 0102030405060708090a0b0c0d0e0f10 1112131415161718\n"), "{out}");
+    assert!(out.contains("Metrics\t{\"resource metrics\": 1, \"metrics\": 2, \"data points\": 3}\n"), "{out}");
+    assert!(out.contains("g{} 1\ng{} 2.5\ns{} 7\n"), "{out}");
     r.stop();
 }

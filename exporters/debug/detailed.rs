@@ -9,17 +9,9 @@ use crate::otlp::value::write_typed;
 /// The text otelcol's debug exporter prints for `logs` at detailed verbosity.
 pub(crate) fn write_detailed(out: &mut String, logs: &[ResourceLogs]) {
     for (i, rl) in logs.iter().enumerate() {
-        let _ = writeln!(out, "ResourceLog #{i}");
-        let _ = writeln!(out, "Resource SchemaURL: {}", rl.schema_url);
-        let resource = rl.resource.as_ref();
-        write_attributes(out, "Resource attributes", resource.map_or(&[], |r| &r.attributes));
-        if let Some(r) = resource {
-            write_entity_refs(out, r);
-        }
+        write_resource(out, "ResourceLog", i, &rl.schema_url, rl.resource.as_ref());
         for (j, sl) in rl.scope_logs.iter().enumerate() {
-            let _ = writeln!(out, "ScopeLogs #{j}");
-            let _ = writeln!(out, "ScopeLogs SchemaURL: {}", sl.schema_url);
-            write_scope(out, sl.scope.as_ref());
+            write_scope(out, "ScopeLogs", j, &sl.schema_url, sl.scope.as_ref());
             for (k, lr) in sl.log_records.iter().enumerate() {
                 let _ = writeln!(out, "LogRecord #{k}");
                 out.push_str("ObservedTimestamp: ");
@@ -44,25 +36,46 @@ pub(crate) fn write_detailed(out: &mut String, logs: &[ResourceLogs]) {
     }
 }
 
+/// `<label> #i`, its schema URL, attributes and entity references.
+pub(super) fn write_resource(out: &mut String, label: &str, i: usize, schema_url: &str, resource: Option<&Resource>) {
+    let _ = writeln!(out, "{label} #{i}");
+    let _ = writeln!(out, "Resource SchemaURL: {schema_url}");
+    write_attributes(out, "Resource attributes", resource.map_or(&[], |r| &r.attributes));
+    if let Some(r) = resource {
+        write_entity_refs(out, r);
+    }
+}
+
+/// `<label> #j`, `<label> SchemaURL: …`, then `InstrumentationScope <name>
+/// <version>` (spaces kept when empty) and its attributes.
+pub(super) fn write_scope(
+    out: &mut String,
+    label: &str,
+    j: usize,
+    schema_url: &str,
+    scope: Option<&InstrumentationScope>,
+) {
+    let _ = writeln!(out, "{label} #{j}");
+    let _ = writeln!(out, "{label} SchemaURL: {schema_url}");
+    let (name, version) = scope.map_or(("", ""), |s| (s.name.as_str(), s.version.as_str()));
+    let _ = writeln!(out, "InstrumentationScope {name} {version}");
+    write_attributes(out, "InstrumentationScope attributes", scope.map_or(&[], |s| &s.attributes));
+}
+
 /// `<header>:` then `     -> key: Type(value)` per entry, in the order given;
-/// nothing at all for an empty list.
-fn write_attributes(out: &mut String, header: &str, attrs: &[KeyValue]) {
+/// nothing at all for an empty list. A header with an arrow (`     -> Metadata`)
+/// indents its entries under it, as otelcol's `logAttributes` does.
+pub(super) fn write_attributes(out: &mut String, header: &str, attrs: &[KeyValue]) {
     if attrs.is_empty() {
         return;
     }
     let _ = writeln!(out, "{header}:");
+    let indent = header.split_once("->").map_or("", |(before, _)| before);
     for kv in attrs {
-        let _ = write!(out, "     -> {}: ", kv.key);
+        let _ = write!(out, "{indent}     -> {}: ", kv.key);
         write_typed(out, kv.value.as_ref());
         out.push('\n');
     }
-}
-
-/// `InstrumentationScope <name> <version>` (spaces kept when empty), then its attributes.
-fn write_scope(out: &mut String, scope: Option<&InstrumentationScope>) {
-    let (name, version) = scope.map_or(("", ""), |s| (s.name.as_str(), s.version.as_str()));
-    let _ = writeln!(out, "InstrumentationScope {name} {version}");
-    write_attributes(out, "InstrumentationScope attributes", scope.map_or(&[], |s| &s.attributes));
 }
 
 /// The resource's entity references, printed only when it has some.

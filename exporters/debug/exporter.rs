@@ -1,16 +1,17 @@
-//! The running exporter: per batch, a `Logs` summary entry and (at normal and
-//! detailed verbosity) the marshaled text as a second entry, each sampled on
-//! its own, written to the plain-text outputs or to ferrocol's own logger.
+//! The running exporter: per batch, a summary entry (`Logs`, `Traces`,
+//! `Metrics`) and (at normal and detailed verbosity) the marshaled text as a
+//! second entry, each sampled on its own, written to the plain-text outputs or
+//! to ferrocol's own logger.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::time::Instant;
 
 use super::config::{DebugExporterConfig, Verbosity};
+use super::printable::Printable;
 use super::sampler::Sampler;
-use super::{write_detailed, write_normal};
 use crate::component::StageError;
-use crate::event::{count_records, ResourceLogs};
+use crate::topology::ExporterInput;
 
 pub(crate) struct DebugExporter {
     verbosity: Verbosity,
@@ -86,10 +87,15 @@ pub(crate) fn write_sinks(sinks: &mut [Sink], buf: &[u8]) -> Result<(), StageErr
 }
 
 /// zap's console encoding of the summary entry: the message, a tab, then the
-/// fields as spaced JSON.
-pub(crate) fn write_summary(out: &mut String, resource_logs: usize, log_records: usize) {
+/// fields as spaced JSON (`Logs\t{"resource logs": 1, "log records": 2}`).
+pub(crate) fn write_summary(out: &mut String, message: &str, fields: &[(&str, usize)]) {
     use std::fmt::Write as _;
-    let _ = writeln!(out, "Logs\t{{\"resource logs\": {resource_logs}, \"log records\": {log_records}}}");
+    let _ = write!(out, "{message}\t{{");
+    for (i, (name, n)) in fields.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(out, "{sep}\"{name}\": {n}");
+    }
+    out.push_str("}\n");
 }
 
 impl DebugExporter {
@@ -108,27 +114,26 @@ impl DebugExporter {
     }
 
     /// Print each batch, then settle its acks; stops when the input ends.
-    pub(crate) async fn run(mut self, mut input: crate::topology::ExporterInput) -> Result<(), StageError> {
+    pub(crate) async fn run<B: Printable>(mut self, mut input: ExporterInput<B>) -> Result<(), StageError> {
         while let Some(batch) = input.recv().await {
+            let (data, acks) = batch.into_parts();
             // On a write error the batch's acks are dropped unsettled: abandoned.
-            self.export(&batch.resource_logs).await?;
-            batch.acks.deliver();
+            self.export::<B>(&data).await?;
+            acks.deliver();
         }
         Ok(())
     }
 
-    async fn export(&mut self, logs: &[ResourceLogs]) -> Result<(), StageError> {
-        let resource_logs = logs.len();
-        let log_records = count_records(logs);
-        let text = self.marshal(logs);
+    async fn export<B: Printable>(&mut self, data: &[B::Resource]) -> Result<(), StageError> {
+        let text = self.marshal::<B>(data);
         // Two entries, sampled independently, as otelcol logs them.
         let now = Instant::now();
-        let summary = self.sampler.check("Logs", now);
+        let summary = self.sampler.check(B::MESSAGE, now);
         let text = text.filter(|t| self.sampler.check(t, now));
         match &mut self.output {
             Output::Internal => {
                 if summary {
-                    tracing::info!(resource_logs, log_records, "Logs");
+                    B::log_summary(data);
                 }
                 if let Some(text) = text {
                     tracing::info!("{text}");
@@ -138,7 +143,7 @@ impl DebugExporter {
             Output::Plain(sinks) => {
                 let mut buf = String::new();
                 if summary {
-                    write_summary(&mut buf, resource_logs, log_records);
+                    write_summary(&mut buf, B::MESSAGE, &B::summary(data));
                 }
                 if let Some(text) = text {
                     // The text ends in `\n` and zap adds its own line ending,
@@ -164,12 +169,12 @@ impl DebugExporter {
     }
 
     /// The text entry: none at basic verbosity (empty input still gives one, empty).
-    fn marshal(&self, logs: &[ResourceLogs]) -> Option<String> {
+    fn marshal<B: Printable>(&self, data: &[B::Resource]) -> Option<String> {
         let mut text = String::new();
         match self.verbosity {
             Verbosity::Basic => return None,
-            Verbosity::Normal => write_normal(&mut text, logs),
-            Verbosity::Detailed => write_detailed(&mut text, logs),
+            Verbosity::Normal => B::write_normal(&mut text, data),
+            Verbosity::Detailed => B::write_detailed(&mut text, data),
         }
         Some(text)
     }
@@ -181,7 +186,7 @@ mod tests {
     use crate::ack::{Ack, Acks, Outcome};
     use crate::config::de::from_node;
     use crate::config::yaml::parse;
-    use crate::event::{str_value, LogBatch, LogRecord, ScopeLogs};
+    use crate::event::{str_value, LogBatch, LogRecord, ResourceLogs, ScopeLogs};
     use tokio::sync::mpsc;
 
     fn config(yaml: &str) -> DebugExporterConfig {
@@ -199,7 +204,7 @@ mod tests {
     #[test]
     fn summary_is_zap_console_encoding() {
         let mut s = String::new();
-        write_summary(&mut s, 1, 2);
+        write_summary(&mut s, "Logs", &[("resource logs", 1), ("log records", 2)]);
         assert_eq!(s, "Logs\t{\"resource logs\": 1, \"log records\": 2}\n");
     }
 
@@ -230,9 +235,9 @@ mod tests {
             "verbosity: normal\nsampling_initial: 1\nsampling_thereafter: 0\nuse_internal_logger: false\noutput_paths: [{path:?}]\n"
         ));
         let mut exporter = DebugExporter::new(&cfg).unwrap();
-        exporter.export(&one_record()).await.unwrap();
-        exporter.export(&one_record()).await.unwrap();
-        exporter.export(&[]).await.unwrap();
+        exporter.export::<LogBatch>(&one_record()).await.unwrap();
+        exporter.export::<LogBatch>(&one_record()).await.unwrap();
+        exporter.export::<LogBatch>(&[]).await.unwrap();
         // The second batch's summary and text are both repeats; the third batch's
         // text (empty) is new, but its summary ("Logs") is not.
         let expected = "Logs\t{\"resource logs\": 1, \"log records\": 1}\nResourceLog #0\nScopeLog #0\nhello \n\n\n";
@@ -264,6 +269,33 @@ mod tests {
     async fn internal_logger_does_not_fail() {
         let cfg = config("verbosity: detailed\n");
         let mut exporter = DebugExporter::new(&cfg).unwrap();
-        exporter.export(&one_record()).await.unwrap();
+        exporter.export::<LogBatch>(&one_record()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn traces_and_metrics_summaries_name_otelcol_fields() {
+        use crate::signal::{MetricBatch, ResourceMetrics, ResourceSpans, ScopeMetrics, ScopeSpans, Span, TraceBatch};
+        use opentelemetry_proto::tonic::metrics::v1::{metric::Data, Gauge, Metric, NumberDataPoint};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.log").to_string_lossy().into_owned();
+        let cfg = config(&format!("use_internal_logger: false\noutput_paths: [{path:?}]\n"));
+        let mut exporter = DebugExporter::new(&cfg).unwrap();
+        let spans = vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans { spans: vec![Span::default(), Span::default()], ..Default::default() }],
+            ..Default::default()
+        }];
+        exporter.export::<TraceBatch>(&spans).await.unwrap();
+        let gauge = |points: usize| Metric {
+            data: Some(Data::Gauge(Gauge { data_points: vec![NumberDataPoint::default(); points] })),
+            ..Default::default()
+        };
+        let metrics = vec![ResourceMetrics {
+            scope_metrics: vec![ScopeMetrics { metrics: vec![gauge(1), gauge(3)], ..Default::default() }],
+            ..Default::default()
+        }];
+        exporter.export::<MetricBatch>(&metrics).await.unwrap();
+        let expected = "Traces\t{\"resource spans\": 1, \"spans\": 2}\n\
+                        Metrics\t{\"resource metrics\": 1, \"metrics\": 2, \"data points\": 4}\n";
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
     }
 }

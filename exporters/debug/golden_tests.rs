@@ -1,17 +1,21 @@
-//! Golden tests: the same inputs as otelcol's own tests, compared byte for byte
-//! with otelcol's expected output, copied into `testdata/` from
-//! open-telemetry/opentelemetry-collector, `exporter/debugexporter`:
+//! Golden tests for logs: the same inputs as otelcol's own tests, compared byte
+//! for byte with otelcol's expected output, copied into `testdata/` from
+//! open-telemetry/opentelemetry-collector, `exporter/debugexporter` (traces and
+//! metrics: `golden_traces.rs`, `golden_metrics.rs`):
 //!
-//! - `testdata/*.out`: `internal/otlptext/testdata/logs/*.out`, the detailed
+//! - `testdata/logs/*.out`: `internal/otlptext/testdata/logs/*.out`, the detailed
 //!   marshaler's goldens (`logs_test.go`). Read at these commits: `one_record.out`
 //!   @21b54c94, `two_records.out` @3a545667, `log_with_event_name.out` @61e59cdd,
 //!   `logs_with_entity_refs.out` @b89c473f, `embedded_maps.out` @5e55e8ff (whose
 //!   `logs_test.go` gives the record the event name `my.event`). `empty.out` is
 //!   the empty file that `plog.NewLogs()` must produce.
-//! - `testdata/normal/*.out`: the expected strings of `internal/normal/logs_test.go`
-//!   @88e8256a (inline raw strings upstream), saved one file per test case.
+//! - `testdata/normal/logs/*.out`: the expected strings of `internal/normal/logs_test.go`
+//!   @88e8256a (inline raw strings upstream), saved one file per test case;
+//!   `two_scopes_under_one_resource.out` @ef63b8e2, the fix that numbers a
+//!   resource's second scope `#1` (older otelcol printed the resource's index).
 
-use super::{write_detailed, write_normal};
+use super::detailed::write_detailed;
+use super::normal::write_normal;
 use crate::event::any_value::Value;
 use crate::event::{
     kv, str_value, AnyValue, InstrumentationScope, KeyValue, KeyValueList, LogRecord, Resource, ResourceLogs, ScopeLogs,
@@ -19,34 +23,37 @@ use crate::event::{
 use opentelemetry_proto::tonic::common::v1::EntityRef;
 
 /// `testdata.logTimestamp`: 2020-02-11 20:26:13.000000789 UTC.
-const LOG_TIMESTAMP: u64 = 1_581_452_773_000_000_789;
+pub(super) const LOG_TIMESTAMP: u64 = 1_581_452_773_000_000_789;
 /// 2024-01-23 17:54:41.000000153 UTC, the normal tests' timestamp (not printed).
 const NORMAL_TIMESTAMP: u64 = 1_706_032_481_000_000_153;
 const SEVERITY_INFO: i32 = 9;
 const TRACE_ID: [u8; 16] = [0x08, 0x04, 0x02, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 const SPAN_ID: [u8; 8] = [0x01, 0x02, 0x04, 0x08, 0, 0, 0, 0];
 
-fn detailed(logs: &[ResourceLogs]) -> String {
+/// What a marshaler writes for `data`.
+pub(super) fn text<R>(marshal: fn(&mut String, &[R]), data: &[R]) -> String {
     let mut out = String::new();
-    write_detailed(&mut out, logs);
+    marshal(&mut out, data);
     out
+}
+
+fn detailed(logs: &[ResourceLogs]) -> String {
+    text(write_detailed, logs)
 }
 
 fn normal(logs: &[ResourceLogs]) -> String {
-    let mut out = String::new();
-    write_normal(&mut out, logs);
-    out
+    text(write_normal, logs)
 }
 
-fn int(i: i64) -> AnyValue {
+pub(super) fn int(i: i64) -> AnyValue {
     AnyValue { value: Some(Value::IntValue(i)) }
 }
 
-fn boolean(b: bool) -> AnyValue {
+pub(super) fn boolean(b: bool) -> AnyValue {
     AnyValue { value: Some(Value::BoolValue(b)) }
 }
 
-fn double(f: f64) -> AnyValue {
+pub(super) fn double(f: f64) -> AnyValue {
     AnyValue { value: Some(Value::DoubleValue(f)) }
 }
 
@@ -99,17 +106,17 @@ fn fill_log_two() -> LogRecord {
 
 #[test]
 fn detailed_empty() {
-    assert_eq!(detailed(&[]), include_str!("testdata/empty.out"));
+    assert_eq!(detailed(&[]), include_str!("testdata/logs/empty.out"));
 }
 
 #[test]
 fn detailed_one_record() {
-    assert_eq!(detailed(&generate_logs(1)), include_str!("testdata/one_record.out"));
+    assert_eq!(detailed(&generate_logs(1)), include_str!("testdata/logs/one_record.out"));
 }
 
 #[test]
 fn detailed_two_records() {
-    assert_eq!(detailed(&generate_logs(2)), include_str!("testdata/two_records.out"));
+    assert_eq!(detailed(&generate_logs(2)), include_str!("testdata/logs/two_records.out"));
 }
 
 #[test]
@@ -126,12 +133,28 @@ fn detailed_log_with_event_name() {
         ..Default::default()
     };
     let logs = single(Resource::default(), InstrumentationScope::default(), vec![record]);
-    assert_eq!(detailed(&logs), include_str!("testdata/log_with_event_name.out"));
+    assert_eq!(detailed(&logs), include_str!("testdata/logs/log_with_event_name.out"));
 }
 
-#[test]
-fn detailed_logs_with_entity_refs() {
+/// The resource and scope of the normal marshalers' "with resource and scope
+/// attributes" cases (their schema URLs are set on the containers).
+pub(super) fn attributed_resource_and_scope() -> (Resource, InstrumentationScope) {
     let resource = Resource {
+        attributes: vec![kv("resourceKey1", str_value("resourceValue1")), kv("resourceKey2", boolean(false))],
+        ..Default::default()
+    };
+    let scope = InstrumentationScope {
+        name: "scope-name".into(),
+        version: "1.2.3".into(),
+        attributes: vec![kv("scopeKey1", str_value("scopeValue1")), kv("scopeKey2", boolean(true))],
+        ..Default::default()
+    };
+    (resource, scope)
+}
+
+/// Upstream's `setupResourceWithEntityRefs`: three attributes and two entity refs.
+pub(super) fn resource_with_entity_refs() -> Resource {
+    Resource {
         attributes: vec![
             kv("service.name", str_value("my-service")),
             kv("service.version", str_value("1.0.0")),
@@ -147,7 +170,12 @@ fn detailed_logs_with_entity_refs() {
             EntityRef { r#type: "host".into(), id_keys: vec!["host.name".into()], ..Default::default() },
         ],
         ..Default::default()
-    };
+    }
+}
+
+#[test]
+fn detailed_logs_with_entity_refs() {
+    let resource = resource_with_entity_refs();
     let scope = InstrumentationScope { name: "test-scope".into(), ..Default::default() };
     let record = LogRecord {
         time_unix_nano: LOG_TIMESTAMP,
@@ -158,7 +186,7 @@ fn detailed_logs_with_entity_refs() {
         ..Default::default()
     };
     let logs = single(resource, scope, vec![record]);
-    assert_eq!(detailed(&logs), include_str!("testdata/logs_with_entity_refs.out"));
+    assert_eq!(detailed(&logs), include_str!("testdata/logs/logs_with_entity_refs.out"));
 }
 
 #[test]
@@ -182,7 +210,7 @@ fn detailed_embedded_maps() {
         ..Default::default()
     };
     let logs = single(Resource::default(), InstrumentationScope::default(), vec![record]);
-    assert_eq!(detailed(&logs), include_str!("testdata/embedded_maps.out"));
+    assert_eq!(detailed(&logs), include_str!("testdata/logs/embedded_maps.out"));
 }
 
 /// The record most normal tests share: `Single line log message key1=value1 key2=value2`.
@@ -199,39 +227,33 @@ fn normal_record(body: &str) -> LogRecord {
 
 #[test]
 fn normal_empty_logs() {
-    assert_eq!(normal(&[]), include_str!("testdata/normal/empty_logs.out"));
+    assert_eq!(normal(&[]), include_str!("testdata/normal/logs/empty_logs.out"));
 }
 
 #[test]
 fn normal_one_log_record() {
     let logs =
         single(Resource::default(), InstrumentationScope::default(), vec![normal_record("Single line log message")]);
-    assert_eq!(normal(&logs), include_str!("testdata/normal/one_log_record.out"));
+    assert_eq!(normal(&logs), include_str!("testdata/normal/logs/one_log_record.out"));
 }
 
 #[test]
 fn normal_one_log_record_with_resource_and_scope_attributes() {
-    let resource = Resource {
-        attributes: vec![kv("resourceKey1", str_value("resourceValue1")), kv("resourceKey2", boolean(false))],
-        ..Default::default()
-    };
-    let scope = InstrumentationScope {
-        name: "scope-name".into(),
-        version: "1.2.3".into(),
-        attributes: vec![kv("scopeKey1", str_value("scopeValue1")), kv("scopeKey2", boolean(true))],
-        ..Default::default()
-    };
+    let (resource, scope) = attributed_resource_and_scope();
     let mut logs = single(resource, scope, vec![normal_record("Single line log message")]);
     logs[0].schema_url = "https://opentelemetry.io/resource-schema-url".into();
     logs[0].scope_logs[0].schema_url = "http://opentelemetry.io/scope-schema-url".into();
-    assert_eq!(normal(&logs), include_str!("testdata/normal/one_log_record_with_resource_and_scope_attributes.out"));
+    assert_eq!(
+        normal(&logs),
+        include_str!("testdata/normal/logs/one_log_record_with_resource_and_scope_attributes.out")
+    );
 }
 
 #[test]
 fn normal_multiline_log() {
     let record = normal_record("First line of the log message\n  second line of the log message");
     let logs = single(Resource::default(), InstrumentationScope::default(), vec![record]);
-    assert_eq!(normal(&logs), include_str!("testdata/normal/multiline_log.out"));
+    assert_eq!(normal(&logs), include_str!("testdata/normal/logs/multiline_log.out"));
 }
 
 #[test]
@@ -243,7 +265,7 @@ fn normal_two_log_records() {
     };
     let records = vec![normal_record("Single line log message"), second];
     let logs = single(Resource::default(), InstrumentationScope::default(), records);
-    assert_eq!(normal(&logs), include_str!("testdata/normal/two_log_records.out"));
+    assert_eq!(normal(&logs), include_str!("testdata/normal/logs/two_log_records.out"));
 }
 
 #[test]
@@ -265,7 +287,7 @@ fn normal_log_with_maps_in_body_and_attributes() {
         ..Default::default()
     };
     let logs = single(Resource::default(), InstrumentationScope::default(), vec![record]);
-    assert_eq!(normal(&logs), include_str!("testdata/normal/log_with_maps_in_body_and_attributes.out"));
+    assert_eq!(normal(&logs), include_str!("testdata/normal/logs/log_with_maps_in_body_and_attributes.out"));
 }
 
 /// `GenerateLogs(1)` at normal verbosity: derived from the rules, not an upstream golden.
@@ -275,4 +297,23 @@ fn normal_generate_logs() {
         normal(&generate_logs(1)),
         "ResourceLog #0 resource-attr=resource-attr-val-1\nScopeLog #0\nThis is a log message app=server instance_num=1\n"
     );
+}
+
+#[test]
+fn normal_two_scopes_under_one_resource() {
+    let scope_logs = |name: &str, body: &str| ScopeLogs {
+        scope: Some(InstrumentationScope { name: name.into(), ..Default::default() }),
+        log_records: vec![LogRecord {
+            body: Some(str_value(body)),
+            attributes: vec![kv("key", str_value("value"))],
+            ..Default::default()
+        }],
+        schema_url: String::new(),
+    };
+    let logs = vec![ResourceLogs {
+        resource: Some(Resource::default()),
+        scope_logs: vec![scope_logs("scope-zero", "first message"), scope_logs("scope-one", "second message")],
+        schema_url: String::new(),
+    }];
+    assert_eq!(normal(&logs), include_str!("testdata/normal/logs/two_scopes_under_one_resource.out"));
 }

@@ -3,39 +3,66 @@
 
 use std::fmt::Write;
 
-use crate::event::{KeyValue, ResourceLogs};
+use crate::event::{InstrumentationScope, KeyValue, Resource, ResourceLogs};
 use crate::otlp::value::write_as_string;
 
 /// The text otelcol's debug exporter prints for `logs` at normal verbosity.
 pub(crate) fn write_normal(out: &mut String, logs: &[ResourceLogs]) {
     for (i, rl) in logs.iter().enumerate() {
-        let _ = write!(out, "ResourceLog #{i}");
-        if !rl.schema_url.is_empty() {
-            let _ = write!(out, " [{}]", rl.schema_url);
-        }
-        write_attributes_suffix(out, rl.resource.as_ref().map_or(&[], |r| &r.attributes));
-        out.push('\n');
+        write_resource_line(out, "ResourceLog", i, &rl.schema_url, rl.resource.as_ref());
         for (j, sl) in rl.scope_logs.iter().enumerate() {
-            let _ = write!(out, "ScopeLog #{j}");
-            let scope = sl.scope.as_ref();
-            let name = scope.map_or("", |s| s.name.as_str());
-            let version = scope.map_or("", |s| s.version.as_str());
-            write_scope_details(out, name, version, &sl.schema_url);
-            write_attributes_suffix(out, scope.map_or(&[], |s| &s.attributes));
-            out.push('\n');
+            write_scope_line(out, "ScopeLog", j, sl.scope.as_ref(), &sl.schema_url);
             for lr in &sl.log_records {
                 // Always a space after the body, even with no attributes.
                 write_as_string(out, lr.body.as_ref());
                 out.push(' ');
-                for (n, kv) in lr.attributes.iter().enumerate() {
-                    if n > 0 {
-                        out.push(' ');
-                    }
-                    write_attribute(out, kv);
-                }
+                write_attributes_joined(out, &lr.attributes, " ");
                 out.push('\n');
             }
         }
+    }
+}
+
+/// `<label> #i [schemaURL] k=v k=v`, the line that opens a resource.
+pub(super) fn write_resource_line(
+    out: &mut String,
+    label: &str,
+    i: usize,
+    schema_url: &str,
+    resource: Option<&Resource>,
+) {
+    let _ = write!(out, "{label} #{i}");
+    if !schema_url.is_empty() {
+        let _ = write!(out, " [{schema_url}]");
+    }
+    write_attributes_suffix(out, resource.map_or(&[], |r| &r.attributes));
+    out.push('\n');
+}
+
+/// `<label> #j name@version [schemaURL] k=v`, the line that opens a scope;
+/// numbered within its resource.
+pub(super) fn write_scope_line(
+    out: &mut String,
+    label: &str,
+    j: usize,
+    scope: Option<&InstrumentationScope>,
+    schema_url: &str,
+) {
+    let _ = write!(out, "{label} #{j}");
+    let name = scope.map_or("", |s| s.name.as_str());
+    let version = scope.map_or("", |s| s.version.as_str());
+    write_scope_details(out, name, version, schema_url);
+    write_attributes_suffix(out, scope.map_or(&[], |s| &s.attributes));
+    out.push('\n');
+}
+
+/// `k=v` for each attribute, `sep` between them.
+pub(super) fn write_attributes_joined(out: &mut String, attrs: &[KeyValue], sep: &str) {
+    for (n, kv) in attrs.iter().enumerate() {
+        if n > 0 {
+            out.push_str(sep);
+        }
+        write_attribute(out, kv);
     }
 }
 
@@ -47,7 +74,7 @@ fn write_attribute(out: &mut String, kv: &KeyValue) {
 }
 
 /// ` k=v k=v` when there are attributes.
-fn write_attributes_suffix(out: &mut String, attrs: &[KeyValue]) {
+pub(super) fn write_attributes_suffix(out: &mut String, attrs: &[KeyValue]) {
     for kv in attrs {
         out.push(' ');
         write_attribute(out, kv);

@@ -82,6 +82,17 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
     out
 }
 
+/// Go's `fmt.Sprint` of a float64 (`%v`): the shortest digits, in exponent
+/// form below 1e-4 and from 1e21 (`1e+06`, `1.5e-05`, `+Inf`).
+pub fn go_v(f: f64) -> String {
+    float(f, 'g', Spec::default())
+}
+
+/// Go's `%f` of a float64: six decimals (`1.230000`, `+Inf`, `NaN`).
+pub fn go_f(f: f64) -> String {
+    float(f, 'f', Spec::default())
+}
+
 fn digits(chars: &mut std::iter::Peekable<std::str::Chars>) -> Option<usize> {
     let mut n: Option<usize> = None;
     while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
@@ -234,7 +245,12 @@ fn float(f: f64, verb: char, s: Spec) -> String {
         );
     }
     if f.is_infinite() {
-        return pad(&format!("{}Inf", sign(f < 0.0, s)), Spec { zero: false, ..s }, false);
+        // Unlike a number, an infinity keeps its `+` without the plus flag.
+        let sign = match sign(f < 0.0, s) {
+            "" => "+",
+            other => other,
+        };
+        return pad(&format!("{sign}Inf"), Spec { zero: false, ..s }, false);
     }
     let neg = f.is_sign_negative();
     let a = f.abs();
@@ -382,6 +398,29 @@ mod tests {
         assert_eq!(sprintf("%q", &[s("a\"b\n")]), "\"a\\\"b\\n\"");
         assert_eq!(sprintf("%t %v", &[Value::Bool(true), Value::Nil]), "true <nil>");
         assert_eq!(sprintf("100%%", &[]), "100%");
+    }
+
+    #[test]
+    fn floats_like_go() {
+        assert_eq!(go_v(99.573), "99.573");
+        assert_eq!(go_v(1e6), "1e+06");
+        assert_eq!(go_v(123456.0), "123456");
+        assert_eq!(go_v(0.0001), "0.0001");
+        assert_eq!(go_v(0.00001), "1e-05");
+        assert_eq!(go_v(-0.0), "-0");
+        assert_eq!(go_v(f64::INFINITY), "+Inf");
+        assert_eq!(go_v(f64::NEG_INFINITY), "-Inf");
+        assert_eq!(go_v(f64::NAN), "NaN");
+        assert_eq!(go_f(1.23), "1.230000");
+        assert_eq!(go_f(-1.0 / 2f64.sqrt()), "-0.707107");
+        assert_eq!(go_f(f64::INFINITY), "+Inf");
+        assert_eq!(
+            sprintf(
+                "% f|%+f|%5.1f",
+                &[Value::Double(f64::INFINITY), Value::Double(f64::INFINITY), Value::Double(f64::INFINITY)]
+            ),
+            " Inf|+Inf| +Inf"
+        );
     }
 
     #[test]
