@@ -5,6 +5,7 @@ mod batch;
 pub mod filter;
 pub mod legacy_match;
 mod memory_limiter;
+pub mod other_signals;
 pub mod ottl_config;
 pub mod resource;
 pub mod resourcedetection;

@@ -36,6 +36,9 @@ pub struct Group {
     pub statements: Vec<String>,
     /// Overrides the processor's `error_mode` for this group.
     pub error_mode: Option<ErrorMode>,
+    /// transform's groups: share the `cache` with the other groups. Accepted
+    /// where otelcol accepts it; see each processor for what it does.
+    pub shared_cache: Option<bool>,
 }
 
 impl<'de> Deserialize<'de> for Entry {

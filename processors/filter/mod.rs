@@ -18,6 +18,8 @@
 mod config;
 
 #[cfg(test)]
+mod other_signal_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -72,7 +74,7 @@ pub struct Program {
 
 impl Filter {
     pub fn compile(cfg: &FilterConfig) -> Filter {
-        let mut errors = Vec::new();
+        let mut errors = cfg.other_signal_errors();
         let mut p = Program::default();
         let mode = cfg.error_mode;
         let logs = &cfg.logs;
@@ -111,6 +113,9 @@ impl Filter {
                 }
                 Run::Group(i, g) => {
                     let key = format!("log_conditions[{i}]");
+                    if g.shared_cache.is_some() {
+                        errors.push(FieldError::new(format!("{key}::shared_cache"), "has invalid keys: shared_cache"));
+                    }
                     if !g.statements.is_empty() {
                         errors.push(FieldError::new(
                             format!("{key}::statements"),

@@ -22,7 +22,7 @@ pub(crate) fn program(yaml: &str) -> Arc<Program> {
     }
 }
 
-fn errors(yaml: &str) -> Vec<String> {
+pub(super) fn errors(yaml: &str) -> Vec<String> {
     let cfg = crate::config::de::from_node::<FilterConfig>(&parse("t", yaml).unwrap()).unwrap();
     Filter::compile(&cfg).validate().into_iter().map(|e| format!("{}: {}", e.key, e.message)).collect()
 }

@@ -21,6 +21,7 @@ mod tests;
 use std::sync::atomic::AtomicU64;
 
 use crate::component::{Factory, ProcessorFactory, Stability};
+use crate::config::FieldError;
 use crate::event::ResourceLogs;
 use crate::ottl::{self, ErrorMode, EvalError, Statement};
 use crate::processors::ottl_config::{
@@ -81,6 +82,12 @@ impl Transform {
                 }
                 Run::Group(i, g) => {
                     let key = format!("log_statements[{i}]");
+                    if g.shared_cache == Some(true) {
+                        errors.push(FieldError::new(
+                            format!("{key}::shared_cache"),
+                            "ferrocol's transform does not share the cache between groups (each record starts with an empty cache)",
+                        ));
+                    }
                     let cx = group_context(g, &key, &mut errors);
                     let mode = g.error_mode.unwrap_or(cfg.error_mode);
                     let conditions = compile_conditions(&g.conditions, &format!("{key}::conditions"), cx, &mut errors);

@@ -234,3 +234,63 @@ fn other_signals_group_contexts_are_checked_as_otelcol_does() {
         ["metric_statements[0]::context: unknown context \"span\" for metric_statements (valid values: resource, scope, metric, datapoint)"]
     );
 }
+
+/// Every entry of otelcol's own `testdata/config.yaml`: the ones its config
+/// tests accept validate, the ones they refuse are refused.
+#[test]
+fn upstream_testdata_config() {
+    let root = parse("config.yaml", include_str!("testdata/config.yaml")).unwrap();
+    let check = |id: &str| -> Vec<String> {
+        let node = root.get(id).unwrap_or_else(|| panic!("{id} missing"));
+        match crate::config::de::from_node::<TransformConfig>(node) {
+            Err(e) => vec![format!("{}: {}", e.path, e.message)],
+            Ok(cfg) => {
+                Transform::compile(&cfg).validate().into_iter().map(|e| format!("{}: {}", e.key, e.message)).collect()
+            }
+        }
+    };
+    let valid = [
+        "transform",
+        "transform/with_conditions",
+        "transform/ignore_errors",
+        "transform/structured_configuration_with_path_context",
+        "transform/structured_configuration_with_inferred_context",
+        "transform/flat_configuration",
+        "transform/mixed_configuration_styles",
+        "transform/with_shared_cache_key",
+        "transform/context_statements_error_mode",
+    ];
+    for id in valid {
+        assert_eq!(check(id), Vec::<String>::new(), "{id}");
+    }
+    let invalid = [
+        ("transform/bad_syntax_log", "log_statements[0]::statements[0]: invalid statement"),
+        ("transform/bad_syntax_metric", "metric_statements[0]::statements[0]: invalid statement"),
+        ("transform/bad_syntax_trace", "trace_statements[0]::statements[0]: invalid statement"),
+        ("transform/unknown_function_log", "log_statements[0]::statements[1]: invalid statement"),
+        ("transform/unknown_function_metric", "metric_statements[0]::statements[1]: invalid statement \"not_a_function(attributes, [\\\"http.method\\\", \\\"http.path\\\"])\": column 1: undefined function \"not_a_function\""),
+        ("transform/unknown_function_trace", "trace_statements[0]::statements[1]: invalid statement"),
+        ("transform/unknown_context", "trace_statements[0]::context: unknown context test"),
+        ("transform/unknown_error_mode", "error_mode: unknown variant `test`"),
+    ];
+    for (id, first) in invalid {
+        let errors = check(id);
+        assert!(errors.first().is_some_and(|e| e.starts_with(first)), "{id}: {errors:#?}");
+    }
+    let multi = check("transform/bad_syntax_multi_signal");
+    assert_eq!(multi.len(), 3, "{multi:#?}");
+}
+
+#[test]
+fn other_signals_paths_and_shared_cache() {
+    assert_eq!(
+        errors("trace_statements:\n  - context: span\n    statements: ['set(nmae, \"x\")']\n"),
+        [
+            r#"trace_statements[0]::statements[0]: invalid statement "set(nmae, \"x\")": column 5: invalid path "nmae": "nmae" is not a known field"#
+        ]
+    );
+    assert_eq!(
+        errors("log_statements:\n  - statements: ['set(attributes[\"a\"], 1)']\n    shared_cache: true\n"),
+        ["log_statements[0]::shared_cache: ferrocol's transform does not share the cache between groups (each record starts with an empty cache)"]
+    );
+}

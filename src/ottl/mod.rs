@@ -49,7 +49,7 @@ impl fmt::Display for OttlError {
 }
 
 impl OttlError {
-    fn at(text: &str, e: lexer::PosError) -> OttlError {
+    pub fn at(text: &str, e: lexer::PosError) -> OttlError {
         let at = e.at.min(text.len());
         let column = text.get(..at).map_or(at, |s| s.chars().count()) + 1;
         OttlError { column, message: e.message }
