@@ -1,14 +1,22 @@
 //! Golden messages for statements and conditions that do not parse or compile:
 //! the column inside the text and what was expected.
 
-use crate::ottl::{Condition, ContextKind, Statement};
+use crate::{Condition, ContextKind, Functions, Statement};
 
 fn stmt_err(s: &str, cx: ContextKind) -> String {
-    Statement::parse(s, cx).map(|_| ()).unwrap_err().to_string()
+    Statement::parse(s, cx, &Functions::standard()).map(|_| ()).unwrap_err().to_string()
 }
 
 fn cond_err(s: &str) -> String {
-    Condition::parse(s, ContextKind::Log).map(|_| ()).unwrap_err().to_string()
+    Condition::parse(s, ContextKind::Log, &Functions::standard()).map(|_| ()).unwrap_err().to_string()
+}
+
+/// `want` is the whole message, or its start followed by `...` (function lists).
+fn matches(got: &str, want: &str) -> bool {
+    match want.strip_suffix("...") {
+        Some(start) => got.starts_with(start),
+        None => got == want,
+    }
 }
 
 #[test]
@@ -25,7 +33,7 @@ fn statement_errors() {
         (
             r#"sett(attributes["x"], "y")"#,
             log,
-            r#"column 1: undefined function "sett" (editors: set, delete_key, delete_matching_keys, keep_keys, keep_matching_keys, merge_maps, replace_pattern, replace_all_patterns, replace_match, replace_all_matches, limit, truncate_all, flatten, append)"#,
+            r#"column 1: undefined function "sett" (editors: append, delete_key, ..."#,
         ),
         (r#"set(attributes["x"], "\d")"#, log, r#"column 23: invalid escape \d in string (write \\d for a backslash)"#),
         (r#"set(attributes["x"], "abc)"#, log, r#"column 22: unterminated string: missing closing ""#),
@@ -62,7 +70,7 @@ fn statement_errors() {
     let mut failures = Vec::new();
     for (s, cx, want) in cases {
         let got = stmt_err(s, *cx);
-        if got != *want {
+        if !matches(&got, want) {
             failures.push(format!("{s}\n  want: {want}\n  got:  {got}"));
         }
     }
@@ -72,20 +80,29 @@ fn statement_errors() {
 #[test]
 fn condition_errors() {
     let cases: &[(&str, &str)] = &[
-        (r#"attributes["x"]"#, "column 16: expected a comparison operator (==, !=, <, <=, >, >=), found end of statement"),
+        (
+            r#"attributes["x"]"#,
+            "column 16: expected a comparison operator (==, !=, <, <=, >, >=), found end of statement",
+        ),
         ("", "column 1: expected a condition, found end of statement"),
-        (r#"resource.attributes["a"] = "b""#, r#"column 26: expected a comparison operator (==, !=, <, <=, >, >=), found "=""#),
-        (r#"IsMatch(body, "a(?<!b)")"#, r#"column 15: IsMatch: invalid regex "a(?<!b)": negative look-behind is not supported (otelcol's RE2 syntax has no negative look-behind either)"#),
+        (
+            r#"resource.attributes["a"] = "b""#,
+            r#"column 26: expected a comparison operator (==, !=, <, <=, >, >=), found "=""#,
+        ),
+        (
+            r#"IsMatch(body, "a(?<!b)")"#,
+            r#"column 15: IsMatch: invalid regex "a(?<!b)": negative look-behind is not supported (otelcol's RE2 syntax has no negative look-behind either)"#,
+        ),
         (r#"(attributes["a"] == 1"#, r#"column 22: expected ")", found end of statement"#),
         (r#"attributes["a"] == 1 and"#, "column 25: expected a value, found end of statement"),
         (r#"attributes["a"] == 1 nand true"#, r#"column 22: expected "and", "or" or end of condition, found "nand""#),
-        (r#"IsMatchh(body, "x")"#, "column 1: undefined function \"IsMatchh\" (converters: Bool, Concat, ContainsValue, Double, ExtractPatterns, Format, HasPrefix, HasSuffix, Hex, Index, Int, IsBool, IsDouble, IsInt, IsList, IsMap, IsMatch, IsString, Keys, Len, MD5, Now, ParseJSON, ParseKeyValue, ParseLinuxAudit, SHA256, SliceToMap, SpanID, Split, String, Substring, Time, ToLowerCase, ToUpperCase, TraceID, Trim, UnixNano, UnixSeconds, Values)"),
+        (r#"IsMatchh(body, "x")"#, r#"column 1: undefined function "IsMatchh" (converters: ..."#),
         (r#"IsMatch(body, attributes["p"])"#, r#"column 15: IsMatch: argument "pattern" must be a string literal"#),
     ];
     let mut failures = Vec::new();
     for (c, want) in cases {
         let got = cond_err(c);
-        if got != *want {
+        if !matches(&got, want) {
             failures.push(format!("{c}\n  want: {want}\n  got:  {got}"));
         }
     }

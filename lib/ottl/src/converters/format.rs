@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use crate::ottl::value::Value;
+use crate::value::Value;
 
 #[derive(Default, Clone, Copy)]
 struct Spec {
@@ -131,7 +131,7 @@ fn format_one(verb: char, s: Spec, v: &Value) -> String {
             let json = v.string_like().ok().flatten().map(|c| c.into_owned()).unwrap_or_default();
             pad(&json, s, false)
         }
-        ('v' | 's', Value::Time(t)) => pad(&crate::time::gofmt::go_time_string(*t), s, false),
+        ('v' | 's', Value::Time(t)) => pad(&ferrocol_gotime::gofmt::go_time_string(*t), s, false),
         ('v' | 's', Value::Duration(d)) => pad(&go_duration(*d), s, false),
         ('d', Value::Duration(d)) => int(*d, 10, false, s),
         _ => bad(verb, v),
@@ -139,7 +139,7 @@ fn format_one(verb: char, s: Spec, v: &Value) -> String {
 }
 
 fn go_duration(ns: i64) -> String {
-    let s = crate::time::gofmt::go_duration_string(std::time::Duration::from_nanos(ns.unsigned_abs()));
+    let s = ferrocol_gotime::gofmt::go_duration_string(std::time::Duration::from_nanos(ns.unsigned_abs()));
     if ns < 0 {
         format!("-{s}")
     } else {

@@ -4,33 +4,42 @@
 //!
 //! Statements and conditions are parsed ([`parser`], with byte positions for
 //! errors), then compiled ([`compile`]): paths become direct field accessors
-//! ([`paths`]), functions are looked up and their arguments checked
-//! ([`editors`], [`converters`]), regexes are compiled ([`regex`]); times are
-//! read and printed by [`crate::time`], shared with filelog. Evaluation
-//! ([`eval`]) works on OTLP structs, borrowing instead of copying where it can.
-//! Nothing here knows about ferrocol's batches or acks: callers build a [`Ctx`]
-//! for a record, scope or resource and run [`Statement`]s or [`Condition`]s.
+//! ([`paths`]), functions are looked up in a [`Functions`] table and their
+//! arguments checked ([`editors`], [`converters`]), regexes are compiled
+//! ([`regex`]); times are read and printed by `ferrocol-gotime`. Evaluation
+//! ([`eval`]) works on OTLP structs (the `opentelemetry-proto` types),
+//! borrowing instead of copying where it can; [`pdata`] has pdata's value
+//! semantics (type names, `AsString`, Go's JSON).
+//!
+//! Nothing here knows about a pipeline engine's batches or acks: callers build
+//! a [`Ctx`] for a record, scope or resource and run [`Statement`]s or
+//! [`Condition`]s. A host adds its own converters to [`Functions`].
 
 pub mod ast;
 pub mod compile;
 pub mod converters;
 pub mod editors;
 pub mod eval;
+pub mod functions;
 pub mod lexer;
 pub mod parser;
 pub mod paths;
+pub mod pdata;
 pub mod regex;
 pub mod value;
 
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;
 
 use std::fmt;
 
 use serde::Deserialize;
 
-use compile::Cond;
+use compile::{Cond, Env};
 use editors::Editor;
+pub use functions::Functions;
 pub use paths::{ContextKind, Ctx};
 pub use value::{EvalError, Value};
 
@@ -70,9 +79,10 @@ impl fmt::Debug for Statement {
 }
 
 impl Statement {
-    pub fn parse(text: &str, cx: ContextKind) -> Result<Statement, OttlError> {
+    pub fn parse(text: &str, cx: ContextKind, funcs: &Functions) -> Result<Statement, OttlError> {
         let ast = parser::parse_statement(text).map_err(|e| OttlError::at(text, e))?;
-        let (editor, condition) = compile::compile_statement(ast, cx).map_err(|e| OttlError::at(text, e))?;
+        let (editor, condition) =
+            compile::compile_statement(ast, Env { cx, funcs }).map_err(|e| OttlError::at(text, e))?;
         Ok(Statement { editor, condition, text: text.to_string() })
     }
 
@@ -101,9 +111,9 @@ impl fmt::Debug for Condition {
 }
 
 impl Condition {
-    pub fn parse(text: &str, cx: ContextKind) -> Result<Condition, OttlError> {
+    pub fn parse(text: &str, cx: ContextKind, funcs: &Functions) -> Result<Condition, OttlError> {
         let ast = parser::parse_condition(text).map_err(|e| OttlError::at(text, e))?;
-        let cond = compile::compile_cond(ast, cx).map_err(|e| OttlError::at(text, e))?;
+        let cond = compile::compile_cond(ast, Env { cx, funcs }).map_err(|e| OttlError::at(text, e))?;
         Ok(Condition { cond, text: text.to_string() })
     }
 

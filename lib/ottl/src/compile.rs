@@ -6,7 +6,8 @@ use std::fmt;
 
 use super::ast::{self, CmpOp, MathOp};
 use super::converters::{self, Converter};
-use super::editors::{self, Editor};
+use super::editors::Editor;
+use super::functions::Functions;
 use super::lexer::PosError;
 use super::paths::{self, ContextKind, Key, Path};
 use super::value::Value;
@@ -51,7 +52,7 @@ pub enum Cond {
 pub struct Spec<T: ?Sized> {
     pub name: &'static str,
     pub params: &'static [Param],
-    pub build: fn(&mut Args) -> Result<Box<T>, PosError>,
+    pub build: fn(&mut Args<'_>) -> Result<Box<T>, PosError>,
 }
 
 /// Signatures: the parameter names, in order. Optional ones come last.
@@ -71,16 +72,23 @@ pub const fn opt(name: &'static str) -> Param {
 /// A function's arguments after binding names to parameters; the builders ask
 /// for each in the form they need (a getter, a path, a literal) and get a
 /// positioned error when it does not fit.
-pub struct Args {
+pub struct Args<'f> {
     pub fname: &'static str,
     pub at: usize,
-    pub cx: ContextKind,
+    pub env: Env<'f>,
     params: &'static [Param],
     slots: Vec<Option<ast::Value>>,
 }
 
-impl Args {
-    fn new(fname: &'static str, params: &'static [Param], call: ast::Call, cx: ContextKind) -> Result<Args, PosError> {
+/// What compiling needs: the context statements run in and the functions they may call.
+#[derive(Clone, Copy)]
+pub struct Env<'f> {
+    pub cx: ContextKind,
+    pub funcs: &'f Functions,
+}
+
+impl<'f> Args<'f> {
+    fn new(fname: &'static str, params: &'static [Param], call: ast::Call, env: Env<'f>) -> Result<Args<'f>, PosError> {
         let mut slots: Vec<Option<ast::Value>> = params.iter().map(|_| None).collect();
         let mut seen_named = false;
         let total = call.args.len();
@@ -124,7 +132,7 @@ impl Args {
                 return Err(PosError::new(call.at, format!("{fname} needs the argument {:?}", p.name)));
             }
         }
-        Ok(Args { fname, at: call.at, cx, params, slots })
+        Ok(Args { fname, at: call.at, env, params, slots })
     }
 
     pub fn given(&self, i: usize) -> bool {
@@ -149,7 +157,7 @@ impl Args {
     /// Any value: a `Getter`.
     pub fn getter(&mut self, i: usize) -> Result<Expr, PosError> {
         let v = self.take(i)?;
-        compile_value(v, self.cx)
+        compile_value(v, self.env)
     }
 
     pub fn opt_getter(&mut self, i: usize) -> Result<Option<Expr>, PosError> {
@@ -163,7 +171,7 @@ impl Args {
     /// A path to read and write: a `GetSetter`.
     pub fn path(&mut self, i: usize) -> Result<Path, PosError> {
         match self.take(i)? {
-            ast::Value::Path(p) => compile_path(&p, self.cx),
+            ast::Value::Path(p) => compile_path(&p, self.env),
             v => Err(self.err(v.at(), format!("argument {:?} must be a path", self.params[i].name))),
         }
     }
@@ -237,9 +245,9 @@ impl Args {
     pub fn list(&mut self, i: usize) -> Result<ListArg, PosError> {
         match self.take(i)? {
             ast::Value::List(items, _) => {
-                items.into_iter().map(|v| compile_value(v, self.cx)).collect::<Result<_, _>>().map(ListArg::Items)
+                items.into_iter().map(|v| compile_value(v, self.env)).collect::<Result<_, _>>().map(ListArg::Items)
             }
-            v => compile_value(v, self.cx).map(ListArg::Value),
+            v => compile_value(v, self.env).map(ListArg::Value),
         }
     }
 
@@ -287,67 +295,69 @@ fn snake_case(s: &str) -> String {
     out
 }
 
-pub fn compile_statement(s: ast::Statement, cx: ContextKind) -> Result<(Box<dyn Editor>, Option<Cond>), PosError> {
+pub fn compile_statement(s: ast::Statement, env: Env<'_>) -> Result<(Box<dyn Editor>, Option<Cond>), PosError> {
     let call = s.editor;
-    let Some(spec) = editors::lookup(&call.name) else {
+    let Some(spec) = env.funcs.editor(&call.name) else {
         return Err(PosError::new(
             call.at,
-            format!("undefined function {:?} (editors: {})", call.name, editors::names().join(", ")),
+            format!("undefined function {:?} (editors: {})", call.name, env.funcs.editor_names().join(", ")),
         ));
     };
-    let mut args = Args::new(spec.name, spec.params, call, cx)?;
+    let mut args = Args::new(spec.name, spec.params, call, env)?;
     let editor = (spec.build)(&mut args)?;
-    let cond = s.condition.map(|c| compile_cond(c, cx)).transpose()?;
+    let cond = s.condition.map(|c| compile_cond(c, env)).transpose()?;
     Ok((editor, cond))
 }
 
-pub fn compile_cond(c: ast::BoolExpr, cx: ContextKind) -> Result<Cond, PosError> {
+pub fn compile_cond(c: ast::BoolExpr, env: Env<'_>) -> Result<Cond, PosError> {
     Ok(match c {
         ast::BoolExpr::Const(b) => Cond::Const(b),
-        ast::BoolExpr::Not(inner) => Cond::Not(Box::new(compile_cond(*inner, cx)?)),
+        ast::BoolExpr::Not(inner) => Cond::Not(Box::new(compile_cond(*inner, env)?)),
         ast::BoolExpr::And(items) => {
-            Cond::And(items.into_iter().map(|i| compile_cond(i, cx)).collect::<Result<_, _>>()?)
+            Cond::And(items.into_iter().map(|i| compile_cond(i, env)).collect::<Result<_, _>>()?)
         }
-        ast::BoolExpr::Or(items) => Cond::Or(items.into_iter().map(|i| compile_cond(i, cx)).collect::<Result<_, _>>()?),
+        ast::BoolExpr::Or(items) => {
+            Cond::Or(items.into_iter().map(|i| compile_cond(i, env)).collect::<Result<_, _>>()?)
+        }
         ast::BoolExpr::Compare { left, op, right } => {
-            Cond::Compare(compile_value(left, cx)?, op, compile_value(right, cx)?)
+            Cond::Compare(compile_value(left, env)?, op, compile_value(right, env)?)
         }
-        ast::BoolExpr::Converter(call) => Cond::Call(Box::new(compile_converter(call, cx)?)),
+        ast::BoolExpr::Converter(call) => Cond::Call(Box::new(compile_converter(call, env)?)),
     })
 }
 
-pub fn compile_path(p: &ast::Path, cx: ContextKind) -> Result<Path, PosError> {
-    let (field, keys) = paths::resolve(p, cx)?;
-    let keys = compile_keys(keys, cx)?;
+pub fn compile_path(p: &ast::Path, env: Env<'_>) -> Result<Path, PosError> {
+    let (field, keys) = paths::resolve(p, env.cx)?;
+    let keys = compile_keys(keys, env)?;
     Ok(Path { field, keys, text: p.dotted() })
 }
 
-fn compile_keys(keys: &[ast::Key], cx: ContextKind) -> Result<Vec<Key>, PosError> {
+fn compile_keys(keys: &[ast::Key], env: Env<'_>) -> Result<Vec<Key>, PosError> {
     keys.iter()
         .map(|k| {
             Ok(match &k.kind {
                 ast::KeyKind::Str(s) => Key::Str(s.clone()),
                 ast::KeyKind::Int(i) => Key::Int(*i),
-                ast::KeyKind::Expr(e) => Key::Expr(Box::new(compile_value((**e).clone(), cx)?)),
+                ast::KeyKind::Expr(e) => Key::Expr(Box::new(compile_value((**e).clone(), env)?)),
             })
         })
         .collect()
 }
 
-fn compile_converter(call: ast::Call, cx: ContextKind) -> Result<ConverterCall, PosError> {
-    let Some(spec) = converters::lookup(&call.name) else {
+fn compile_converter(call: ast::Call, env: Env<'_>) -> Result<ConverterCall, PosError> {
+    let Some(spec) = env.funcs.converter(&call.name) else {
         return Err(PosError::new(
             call.at,
-            format!("undefined function {:?} (converters: {})", call.name, converters::names().join(", ")),
+            format!("undefined function {:?} (converters: {})", call.name, env.funcs.converter_names().join(", ")),
         ));
     };
-    let keys = compile_keys(&call.keys, cx)?;
-    let mut args = Args::new(spec.name, spec.params, ast::Call { keys: Vec::new(), ..call }, cx)?;
+    let keys = compile_keys(&call.keys, env)?;
+    let mut args = Args::new(spec.name, spec.params, ast::Call { keys: Vec::new(), ..call }, env)?;
     let f = (spec.build)(&mut args)?;
     Ok(ConverterCall { name: spec.name, f, keys })
 }
 
-pub fn compile_value(v: ast::Value, cx: ContextKind) -> Result<Expr, PosError> {
+pub fn compile_value(v: ast::Value, env: Env<'_>) -> Result<Expr, PosError> {
     Ok(match v {
         ast::Value::Nil(_) => Expr::Lit(Value::Nil),
         ast::Value::Bool(b, _) => Expr::Lit(Value::Bool(b)),
@@ -359,8 +369,8 @@ pub fn compile_value(v: ast::Value, cx: ContextKind) -> Result<Expr, PosError> {
             Some(n) => Expr::Lit(Value::Int(n)),
             None => return Err(PosError::new(at, format!("enum symbol, {name}, not found"))),
         },
-        ast::Value::Path(p) => Expr::Path(Box::new(compile_path(&p, cx)?)),
-        ast::Value::Converter(call) => Expr::Call(Box::new(compile_converter(call, cx)?)),
+        ast::Value::Path(p) => Expr::Path(Box::new(compile_path(&p, env)?)),
+        ast::Value::Converter(call) => Expr::Call(Box::new(compile_converter(call, env)?)),
         ast::Value::Editor(call) => {
             return Err(PosError::new(
                 call.at,
@@ -382,13 +392,13 @@ pub fn compile_value(v: ast::Value, cx: ContextKind) -> Result<Expr, PosError> {
                     ));
                 }
             }
-            Expr::Math(Box::new(compile_value(*left, cx)?), op, Box::new(compile_value(*right, cx)?))
+            Expr::Math(Box::new(compile_value(*left, env)?), op, Box::new(compile_value(*right, env)?))
         }
         ast::Value::List(items, _) => {
-            Expr::List(items.into_iter().map(|i| compile_value(i, cx)).collect::<Result<_, _>>()?)
+            Expr::List(items.into_iter().map(|i| compile_value(i, env)).collect::<Result<_, _>>()?)
         }
         ast::Value::Map(items, _) => {
-            Expr::Map(items.into_iter().map(|(k, v)| Ok((k, compile_value(v, cx)?))).collect::<Result<_, PosError>>()?)
+            Expr::Map(items.into_iter().map(|(k, v)| Ok((k, compile_value(v, env)?))).collect::<Result<_, PosError>>()?)
         }
     })
 }

@@ -26,7 +26,7 @@ pub trait Editor: Send + Sync {
 
 pub type Spec = super::compile::Spec<dyn Editor>;
 
-static SPECS: &[Spec] = &[
+pub(crate) static SPECS: &[Spec] = &[
     Spec { name: "set", params: &[req("target"), req("value")], build: set },
     Spec { name: "delete_key", params: &[req("target"), req("key")], build: delete_key },
     Spec { name: "delete_matching_keys", params: &[req("target"), req("pattern")], build: |a| matching_keys(a, false) },
@@ -73,14 +73,6 @@ static SPECS: &[Spec] = &[
     },
     Spec { name: "append", params: &[req("target"), opt("value"), opt("values")], build: append },
 ];
-
-pub fn lookup(name: &str) -> Option<&'static Spec> {
-    SPECS.iter().find(|s| s.name == name)
-}
-
-pub fn names() -> Vec<&'static str> {
-    SPECS.iter().map(|s| s.name).collect()
-}
 
 /// An editor made of a closure.
 struct FnEditor<F>(F);
@@ -192,9 +184,6 @@ mod tests {
 
     #[test]
     fn every_editor_has_a_distinct_name() {
-        let mut names = names();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), SPECS.len());
+        assert_eq!(crate::Functions::standard().editor_names().len(), SPECS.len());
     }
 }

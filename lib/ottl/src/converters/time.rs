@@ -7,14 +7,14 @@
 //! literal `Z`. Only English names are read (`locale` must be empty or `en...`).
 
 use super::{conv, Converter, Spec};
-use crate::ottl::compile::{opt, req, Args, Expr};
-use crate::ottl::eval::eval;
-use crate::ottl::lexer::PosError;
-use crate::ottl::paths::Ctx;
-use crate::ottl::value::{EvalError, EvalResult, Time, Value};
-use crate::time::golayout::Layout;
-use crate::time::parse::{location_for, parse_in_location};
-use crate::time::strptime::to_go_layout;
+use crate::compile::{opt, req, Args, Expr};
+use crate::eval::eval;
+use crate::lexer::PosError;
+use crate::paths::Ctx;
+use crate::value::{EvalError, EvalResult, Time, Value};
+use ferrocol_gotime::golayout::Layout;
+use ferrocol_gotime::parse::{location_for, parse_in_location};
+use ferrocol_gotime::strptime::to_go_layout;
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "Time", params: &[req("time"), req("format"), opt("location"), opt("locale")], build: time_fn },

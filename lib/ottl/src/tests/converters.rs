@@ -167,18 +167,6 @@ fn cases() -> Vec<Case> {
                 "c": {"user": "alice smith", "id": "7"}}}),
         ),
         (
-            // ferrocol's ParseLinuxAudit, on journald's form of an audit record.
-            vec![
-                r#"set(log.attributes["audit"], ParseLinuxAudit(log.body))"#,
-                r#"set(log.attributes["who"], log.attributes["audit"]["msg"]["acct"]) where log.attributes["audit"]["type"] == "USER_START""#,
-            ],
-            json!({"body": "USER_START pid=2101 uid=0 auid=1000 ses=7 msg='op=PAM:session_open grantors=pam_unix acct=616C696365 exe=\"/usr/sbin/sshd\" hostname=203.0.113.7 addr=203.0.113.7 terminal=ssh res=success'"}),
-            json!({"body": "USER_START pid=2101 uid=0 auid=1000 ses=7 msg='op=PAM:session_open grantors=pam_unix acct=616C696365 exe=\"/usr/sbin/sshd\" hostname=203.0.113.7 addr=203.0.113.7 terminal=ssh res=success'",
-                "attributes": {"who": "alice", "audit": {"type": "USER_START", "pid": "2101", "uid": "0", "auid": "1000", "ses": "7",
-                    "msg": {"op": "PAM:session_open", "grantors": "pam_unix", "acct": "alice", "exe": "/usr/sbin/sshd",
-                        "hostname": "203.0.113.7", "addr": "203.0.113.7", "terminal": "ssh", "res": "success"}}}}),
-        ),
-        (
             vec![
                 r#"set(resource.attributes["thingsMap"], SliceToMap(resource.attributes["things"], ["name"]))"#,
                 r#"set(resource.attributes["byIndex"], SliceToMap(resource.attributes["things"]))"#,

@@ -6,10 +6,10 @@ use md5::Md5;
 use sha2::{Digest, Sha256};
 
 use super::{conv, Converter, Spec};
-use crate::ottl::compile::{req, Args};
-use crate::ottl::eval::eval;
-use crate::ottl::lexer::PosError;
-use crate::ottl::value::{EvalError, Value};
+use crate::compile::{req, Args};
+use crate::eval::eval;
+use crate::lexer::PosError;
+use crate::value::{EvalError, Value};
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "SHA256", params: &[req("target")], build: |a| hash(a, sha256_hex) },

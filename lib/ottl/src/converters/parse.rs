@@ -1,5 +1,4 @@
-//! Parsing converters: `ParseJSON`, `ParseKeyValue`, `ExtractPatterns`, and
-//! ferrocol's `ParseLinuxAudit`.
+//! Parsing converters: `ParseJSON`, `ParseKeyValue`, `ExtractPatterns`.
 
 use std::borrow::Cow;
 
@@ -8,11 +7,11 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, Key
 
 use super::strings::regex_arg;
 use super::{conv, Converter, Spec};
-use crate::event::str_value;
-use crate::ottl::compile::{opt, req, Args};
-use crate::ottl::eval::eval;
-use crate::ottl::lexer::PosError;
-use crate::ottl::value::{map_put, EvalError, EvalResult, Value};
+use crate::compile::{opt, req, Args};
+use crate::eval::eval;
+use crate::lexer::PosError;
+use crate::pdata::str_value;
+use crate::value::{map_put, EvalError, EvalResult, Value};
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "ParseJSON", params: &[req("target")], build: parse_json },
@@ -22,24 +21,7 @@ pub static SPECS: &[Spec] = &[
         build: parse_key_value,
     },
     Spec { name: "ExtractPatterns", params: &[req("target"), req("pattern")], build: extract_patterns },
-    Spec { name: "ParseLinuxAudit", params: &[req("target")], build: parse_linux_audit },
 ];
-
-/// `ParseLinuxAudit(target)` (ferrocol's own): a Linux audit record, in auditd's
-/// `type=... msg=audit(...)` form or journald's `USER_START pid=... msg='...'`
-/// form, as a map: `type`, `time`, `serial`, the kernel fields, and `msg` as a
-/// map of the userspace part, quotes removed and hex values decoded (see
-/// [`crate::audit::parse_linux_audit`]). Text that is no audit record is an error.
-fn parse_linux_audit(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
-    let target = a.getter(0)?;
-    Ok(conv(move |ctx| {
-        let v = eval(&target, ctx)?;
-        match crate::audit::parse_linux_audit(v.expect_str()?) {
-            Some(map) => Ok(Value::Map(Cow::Owned(map.values))),
-            None => Err(EvalError::new("ParseLinuxAudit: not a Linux audit record")),
-        }
-    }))
-}
 
 /// `ParseJSON(target)`: an object becomes a map, an array a slice; numbers are
 /// doubles and `null` is empty, as Go's decoder gives them.

@@ -7,7 +7,7 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 use super::super::eval::eval;
 use super::super::value::{map_get, EvalError, EvalResult, Time, Value};
 use super::{Ctx, Field, Key, Path, RKey};
-use crate::otlp::value::{type_name as pdata_type, write_as_string};
+use crate::pdata::{type_name as pdata_type, write_as_string};
 
 fn ids(bytes: &[u8], len: usize) -> Cow<'_, [u8]> {
     // An unset id is all zeros in pdata, and OTLP leaves it empty.

@@ -2,10 +2,10 @@
 //! `IsMap`, `IsList`, `IsInt`, `IsDouble`, `IsBool`, `Len`.
 
 use super::{conv, Converter, Spec};
-use crate::ottl::compile::{req, Args};
-use crate::ottl::eval::eval;
-use crate::ottl::lexer::PosError;
-use crate::ottl::value::{EvalError, Value};
+use crate::compile::{req, Args};
+use crate::eval::eval;
+use crate::lexer::PosError;
+use crate::value::{EvalError, Value};
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "Int", params: &[req("target")], build: int },

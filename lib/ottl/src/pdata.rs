@@ -8,8 +8,8 @@ use std::fmt::Write;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 
-use crate::event::any_value::Value;
-use crate::event::{AnyValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 
 /// The value inside an `AnyValue`; `None` is pdata's `Empty`. The profiling-only
 /// string-table reference is not a log value type, so it is `Empty` too.
@@ -18,6 +18,16 @@ fn inner(v: Option<&AnyValue>) -> Option<&Value> {
         Some(Value::StringValueStrindex(_)) | None => None,
         Some(v) => Some(v),
     }
+}
+
+/// A string `AnyValue`.
+pub fn str_value(s: impl Into<String>) -> AnyValue {
+    AnyValue { value: Some(Value::StringValue(s.into())) }
+}
+
+/// A key/value attribute.
+pub fn kv(key: impl Into<String>, value: AnyValue) -> KeyValue {
+    KeyValue { key: key.into(), value: Some(value), ..Default::default() }
 }
 
 /// `ValueType.String()`: `Empty`, `Str`, `Int`, `Double`, `Bool`, `Map`, `Slice`, `Bytes`.
@@ -227,7 +237,7 @@ pub fn write_json_string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{kv, str_value, ArrayValue, KeyValueList};
+    use opentelemetry_proto::tonic::common::v1::{ArrayValue, KeyValueList};
 
     fn val(v: Value) -> AnyValue {
         AnyValue { value: Some(v) }

@@ -6,12 +6,12 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 
 use super::{conv, Converter, Spec};
-use crate::event::str_value;
-use crate::ottl::ast::CmpOp;
-use crate::ottl::compile::{opt, req, Args};
-use crate::ottl::eval::eval;
-use crate::ottl::lexer::PosError;
-use crate::ottl::value::{compare, map_get, map_put, EvalError, Value};
+use crate::ast::CmpOp;
+use crate::compile::{opt, req, Args};
+use crate::eval::eval;
+use crate::lexer::PosError;
+use crate::pdata::str_value;
+use crate::value::{compare, map_get, map_put, EvalError, Value};
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "Keys", params: &[req("target")], build: keys },

@@ -3,12 +3,12 @@
 use std::borrow::Cow;
 
 use super::{conv, Converter, Spec};
-use crate::ottl::compile::{opt, req, Args, Expr};
-use crate::ottl::eval::{eval, eval_list};
-use crate::ottl::lexer::PosError;
-use crate::ottl::paths::Ctx;
-use crate::ottl::regex;
-use crate::ottl::value::{EvalError, EvalResult, Value};
+use crate::compile::{opt, req, Args, Expr};
+use crate::eval::{eval, eval_list};
+use crate::lexer::PosError;
+use crate::paths::Ctx;
+use crate::regex;
+use crate::value::{EvalError, EvalResult, Value};
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "IsMatch", params: &[req("target"), req("pattern")], build: is_match },

@@ -12,7 +12,7 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, KeyValueList};
 
 use super::ast::CmpOp;
-use crate::otlp::value as pdata;
+use crate::pdata;
 
 /// A value during evaluation. `Map` and `List` are pdata's `pcommon.Map` and
 /// `pcommon.Slice` (OTTL's list and map literals become the same).
@@ -31,7 +31,7 @@ pub enum Value<'a> {
     Duration(i64),
 }
 
-pub use crate::time::Time;
+pub use ferrocol_gotime::Time;
 
 /// An error while evaluating a statement or condition; the processor's
 /// `error_mode` decides what happens next.
@@ -213,7 +213,7 @@ impl<'a> Value<'a> {
                 pdata::write_json_list(&mut s, l).map_err(|_| EvalError::new("json: unsupported value: NaN"))?;
                 s
             }
-            Value::Time(t) => format!("\"{}\"", crate::time::gofmt::rfc3339_nano(&t.to_chrono())),
+            Value::Time(t) => format!("\"{}\"", ferrocol_gotime::gofmt::rfc3339_nano(&t.to_chrono())),
             Value::Duration(d) => d.to_string(),
         };
         Ok(Some(Cow::Owned(s)))
@@ -338,7 +338,7 @@ pub fn map_put(kvs: &mut Vec<KeyValue>, key: &str, value: AnyValue) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{kv, str_value};
+    use crate::pdata::{kv, str_value};
 
     fn s(x: &str) -> Value<'_> {
         Value::str(x)

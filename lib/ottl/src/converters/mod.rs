@@ -62,7 +62,7 @@ pub fn string_function(name: &str) -> Option<StringFn> {
     }
 }
 
-fn all() -> impl Iterator<Item = &'static Spec> {
+pub(crate) fn all() -> impl Iterator<Item = &'static Spec> {
     strings::SPECS
         .iter()
         .chain(types::SPECS)
@@ -70,15 +70,4 @@ fn all() -> impl Iterator<Item = &'static Spec> {
         .chain(hash::SPECS)
         .chain(time::SPECS)
         .chain(collections::SPECS)
-}
-
-pub fn lookup(name: &str) -> Option<&'static Spec> {
-    all().find(|s| s.name == name)
-}
-
-/// Every converter name, sorted.
-pub fn names() -> Vec<&'static str> {
-    let mut v: Vec<&str> = all().map(|s| s.name).collect();
-    v.sort_unstable();
-    v
 }

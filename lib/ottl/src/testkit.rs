@@ -1,12 +1,6 @@
-//! OTTL behaviour tests: statements and conditions from otelcol-contrib's
-//! filter and transform processor docs and the `ottlfuncs` README, each with
-//! an input record and the record (or answer) otelcol gives; parser errors.
-
-mod conditions;
-mod converters;
-mod errors;
-mod statements;
-mod time;
+//! Test helpers for code that runs OTTL (feature `testkit`): log records
+//! written as JSON and read back, statements run on them, doc examples checked
+//! in a table.
 
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList};
@@ -14,7 +8,7 @@ use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use serde_json::{json, Map, Value as J};
 
-use super::{run_statements, Condition, ContextKind, Ctx, ErrorMode, Statement};
+use crate::{run_statements, Condition, ContextKind, Ctx, ErrorMode, Functions, Statement};
 
 /// A record with its resource and scope, as the tests write them in JSON:
 /// `{"body": .., "attributes": {..}, "severity_text": .., "severity_number": ..,
@@ -165,11 +159,17 @@ pub fn to_json_records(rls: &[opentelemetry_proto::tonic::logs::v1::ResourceLogs
     )
 }
 
-/// Run statements in the log context (error mode `propagate`).
+/// Run statements in the log context (error mode `propagate`) with the
+/// standard functions, lambdas enabled.
 pub fn transform(statements: &[&str], input: J) -> Result<J, String> {
+    transform_with(&Functions::standard().with_lambdas(true), statements, input)
+}
+
+/// [`transform`] with a function table of the caller's.
+pub fn transform_with(funcs: &Functions, statements: &[&str], input: J) -> Result<J, String> {
     let compiled: Vec<Statement> = statements
         .iter()
-        .map(|s| Statement::parse(s, ContextKind::Log).map_err(|e| format!("{s}: {e}")))
+        .map(|s| Statement::parse(s, ContextKind::Log, funcs).map_err(|e| format!("{s}: {e}")))
         .collect::<Result<_, _>>()?;
     let mut r = rec(input);
     let mut ctx = Ctx::log(&mut r.resource, &mut r.scope, &mut r.record);
@@ -183,9 +183,14 @@ pub type Case = (Vec<&'static str>, J, J);
 
 /// Run every case; report all that differ at once.
 pub fn check_cases(cases: Vec<Case>) {
+    check_cases_with(&Functions::standard().with_lambdas(true), cases)
+}
+
+/// [`check_cases`] with a function table of the caller's.
+pub fn check_cases_with(funcs: &Functions, cases: Vec<Case>) {
     let mut failures = Vec::new();
     for (stmts, input, want) in cases {
-        match transform(&stmts, input.clone()) {
+        match transform_with(funcs, &stmts, input.clone()) {
             Ok(got) if got == want => {}
             Ok(got) => failures.push(format!("{stmts:?}\n  input: {input}\n  want:  {want}\n  got:   {got}")),
             Err(e) => failures.push(format!("{stmts:?}\n  error: {e}")),
@@ -196,7 +201,7 @@ pub fn check_cases(cases: Vec<Case>) {
 
 /// Evaluate a condition in the log context.
 pub fn cond(c: &str, input: J) -> Result<bool, String> {
-    let compiled = Condition::parse(c, ContextKind::Log).map_err(|e| format!("{c}: {e}"))?;
+    let compiled = Condition::parse(c, ContextKind::Log, &Functions::standard()).map_err(|e| format!("{c}: {e}"))?;
     let mut r = rec(input);
     let ctx = Ctx::log(&mut r.resource, &mut r.scope, &mut r.record);
     compiled.eval(&ctx).map_err(|e| e.0)

@@ -6,7 +6,7 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, Key
 use super::super::value::{map_put_slot, type_error, EvalError, EvalResult, Value};
 use super::read::{get_field, resolve_key};
 use super::{Ctx, Field, Key, Path, RKey};
-use crate::otlp::value::type_name as pdata_type;
+use crate::pdata::type_name as pdata_type;
 
 /// Every key of a path, resolved before the record is borrowed for writing.
 pub fn resolve_keys<'p>(keys: &'p [Key], ctx: &Ctx<'_>) -> EvalResult<Vec<RKey<'p>>> {
