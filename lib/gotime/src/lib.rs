@@ -20,6 +20,7 @@
 //! - [`gofmt`]: Go's text forms of times and durations.
 
 pub mod gofmt;
+pub mod goformat;
 pub mod golayout;
 pub mod goread;
 pub mod parse;

@@ -10,7 +10,7 @@
 //! primary    := nil | true | false | int | float | string | bytes | ENUM
 //!             | path | Converter "(" args? ")" key* | "[" values? "]" | "{" (string ":" value ","?)* "}"
 //! path       := field ("." field)*          field := lowercase key*
-//! key        := "[" (string | int | value) "]"
+//! key        := "[" value "]"   (a string or int when it runs)
 //! args       := arg ("," arg)*              arg := (lowercase "=")? value
 //! ```
 //!
@@ -401,10 +401,12 @@ impl Parser<'_> {
                     self.bump();
                     KeyKind::Int(*i)
                 }
+                // Any value otherwise: a path, a converter, math (`[Len(x) - 1]`);
+                // one that is no string or int fails when it runs, as in otelcol.
                 _ => match self.value()? {
                     Value::Int(i, _) => KeyKind::Int(i),
-                    v @ (Value::Path(_) | Value::Converter(_)) => KeyKind::Expr(Box::new(v)),
-                    _ => return Err(PosError::new(t.start, "a key must be a string, an int, a path or a converter")),
+                    Value::Str(s, _) => KeyKind::Str(s),
+                    v => KeyKind::Expr(Box::new(v)),
                 },
             };
             self.expect(Tok::RBracket, "\"]\"")?;

@@ -33,14 +33,14 @@ fn hash(a: &mut Args, f: fn(&str) -> String) -> Result<Box<dyn Converter>, PosEr
     Ok(conv(move |ctx| Ok(Value::string(f(eval(&target, ctx)?.expect_str()?)))))
 }
 
-/// `Hex(value)`: the value's bytes (`ByteSliceLikeGetter`): strings as UTF-8,
-/// ints and doubles as 8 big-endian bytes, bools as one byte. Printed as hex by
-/// the debug exporter; stored as a byte slice, as in otelcol.
+/// `Hex(value)`: the value's bytes (`ByteSliceLikeGetter`: strings as UTF-8,
+/// ints and doubles as 8 big-endian bytes, bools as one byte) as a lowercase
+/// hex string, as otelcol's `hex.EncodeToString`; nil gives `""`.
 fn hex_fn(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
     let target = a.getter(0)?;
     Ok(conv(move |ctx| {
         let bytes = match eval(&target, ctx)? {
-            Value::Nil => return Ok(Value::Nil),
+            Value::Nil => Vec::new(),
             Value::Bytes(b) => b.into_owned(),
             Value::Str(s) => s.as_bytes().to_vec(),
             Value::Int(i) => i.to_be_bytes().to_vec(),
@@ -48,12 +48,12 @@ fn hex_fn(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
             Value::Bool(b) => vec![u8::from(b)],
             v => return Err(EvalError::new(format!("unsupported type: {}", v.type_name()))),
         };
-        Ok(Value::Bytes(Cow::Owned(bytes)))
+        Ok(Value::string(hex::encode(bytes)))
     }))
 }
 
 /// `TraceID(bytes | hex string)`, `SpanID(...)`: exactly 16 (8) bytes.
-fn id(a: &mut Args, len: usize, what: &'static str) -> Result<Box<dyn Converter>, PosError> {
+pub(super) fn id(a: &mut Args, len: usize, what: &'static str) -> Result<Box<dyn Converter>, PosError> {
     let target = a.getter(0)?;
     Ok(conv(move |ctx| {
         let bytes = match eval(&target, ctx)? {

@@ -9,12 +9,22 @@
 //! - [`hash`]: `SHA256`, `MD5`, `Hex`, `TraceID`, `SpanID`.
 //! - [`time`]: `Time`, `UnixNano`, `UnixSeconds`, `Now`.
 //! - [`collections`]: `Keys`, `Values`, `Index`, `ContainsValue`, `SliceToMap`.
+//! - [`datetime`]: time components, `Duration` and its units, `TruncateTime`,
+//!   `FormatTime`, `Unix`, `UnixMilli`, `UnixMicro`.
+//! - [`text`]: case conversions, `TrimPrefix`/`TrimSuffix`, base64 and
+//!   `Decode`, `ToKeyValueString`, `ParseInt`.
+//! - [`digest`]: `SHA1`, `SHA512`, `FNV`, Murmur3, XXH3/XXH128, UUIDs, `ProfileID`.
+//! - [`checks`]: `IsEmpty`, `Coalesce`, `Log`, `IsValidLuhn`, `Sort`, `IsInCIDR`.
 
+pub mod checks;
 pub mod collections;
+pub mod datetime;
+pub mod digest;
 pub mod format;
 pub mod hash;
 pub mod parse;
 pub mod strings;
+pub mod text;
 pub mod time;
 pub mod types;
 
@@ -70,4 +80,8 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Spec> {
         .chain(hash::SPECS)
         .chain(time::SPECS)
         .chain(collections::SPECS)
+        .chain(datetime::SPECS)
+        .chain(text::SPECS)
+        .chain(digest::SPECS)
+        .chain(checks::SPECS)
 }

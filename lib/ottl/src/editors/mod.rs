@@ -2,12 +2,13 @@
 //! (lowercase names): `set`, `delete_key`, `delete_matching_keys`, `keep_keys`,
 //! `keep_matching_keys`, `merge_maps`, `replace_pattern`, `replace_all_patterns`,
 //! `replace_match`, `replace_all_matches`, `limit`, `truncate_all`, `flatten`,
-//! `append`. The map editors are here; [`replace`] has the `replace_*` ones
+//! `append`, `delete_index`, `stringify_all`. The map editors are here; [`replace`] has the `replace_*` ones
 //! and [`shape`] those that reshape a value.
 
 mod replace;
 mod shape;
 
+use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 
 use super::compile::{opt, req, Args};
@@ -17,7 +18,7 @@ use super::lexer::PosError;
 use super::paths::{self, resolve_keys, Ctx, Path};
 use super::value::{map_put, EvalResult, Value};
 use replace::{replace_all_patterns, replace_match, replace_pattern};
-use shape::{append, flatten, limit, truncate_all};
+use shape::{append, delete_index, flatten, limit, truncate_all};
 
 /// An editor ready to run.
 pub trait Editor: Send + Sync {
@@ -72,6 +73,8 @@ pub(crate) static SPECS: &[Spec] = &[
         build: flatten,
     },
     Spec { name: "append", params: &[req("target"), opt("value"), opt("values")], build: append },
+    Spec { name: "delete_index", params: &[req("target"), req("start_index"), opt("end_index")], build: delete_index },
+    Spec { name: "stringify_all", params: &[req("target")], build: stringify_all },
 ];
 
 /// An editor made of a closure.
@@ -136,6 +139,23 @@ fn keep_keys(a: &mut Args) -> Result<Box<dyn Editor>, PosError> {
     let target = a.path(0)?;
     let keys = a.str_list_lit(1)?;
     Ok(editor(move |ctx| with_map(&target, ctx, |m| m.retain(|kv| keys.contains(&kv.key)))))
+}
+
+/// `stringify_all(target)`: every value of the map as pdata's `AsString`
+/// (bytes in base64, maps and slices as JSON, empty as `""`).
+fn stringify_all(a: &mut Args) -> Result<Box<dyn Editor>, PosError> {
+    let target = a.path(0)?;
+    Ok(editor(move |ctx| {
+        with_map(&target, ctx, |m| {
+            for kv in m.iter_mut() {
+                if !matches!(kv.value.as_ref().and_then(|v| v.value.as_ref()), Some(Av::StringValue(_))) {
+                    let mut s = String::new();
+                    crate::pdata::write_as_string(&mut s, kv.value.as_ref());
+                    kv.value = Some(crate::pdata::str_value(s));
+                }
+            }
+        })
+    }))
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -9,7 +9,7 @@ use super::super::compile::{Args, ListArg};
 use super::super::eval::{eval, eval_list};
 use super::super::lexer::PosError;
 use super::super::paths;
-use super::super::value::{map_put, Value};
+use super::super::value::{map_put, EvalError, Value};
 use super::{editor, with_map, write, Editor};
 
 /// `limit(target, limit, priority_keys)`: keep the priority keys and then the
@@ -122,27 +122,38 @@ pub(super) fn flatten_into(
     let dot = if prefix.is_empty() { String::new() } else { format!("{prefix}.") };
     for kv in m {
         let key = format!("{dot}{}", kv.key);
-        let value = kv.value.unwrap_or(AnyValue { value: None });
-        match value.value {
-            Some(Av::KvlistValue(inner)) if level < depth => {
-                flatten_into(inner.values, out, &key, level + 1, depth, conflicts, seen)
+        flatten_value(key, kv.value.unwrap_or(AnyValue { value: None }), out, level, depth, conflicts, seen);
+    }
+}
+
+/// One value at `key`: maps and slices below `depth` are flattened (slice
+/// items, maps among them too, under `key.<index>`; with `conflicts`, under
+/// `key` itself, numbered as repeats), anything else is put as it is.
+fn flatten_value(
+    key: String,
+    value: AnyValue,
+    out: &mut Vec<KeyValue>,
+    level: i64,
+    depth: i64,
+    conflicts: bool,
+    seen: &mut std::collections::HashMap<String, usize>,
+) {
+    match value.value {
+        Some(Av::KvlistValue(inner)) if level < depth => {
+            flatten_into(inner.values, out, &key, level + 1, depth, conflicts, seen)
+        }
+        Some(Av::ArrayValue(items)) if level < depth => {
+            for (i, item) in items.values.into_iter().enumerate() {
+                let k = if conflicts { key.clone() } else { format!("{key}.{i}") };
+                flatten_value(k, item, out, level + 1, depth, conflicts, seen);
             }
-            Some(Av::ArrayValue(items)) if level < depth => {
-                for (i, item) in items.values.into_iter().enumerate() {
-                    if conflicts {
-                        put_resolving(out, seen, &key, item);
-                    } else {
-                        map_put(out, &format!("{key}.{i}"), item);
-                    }
-                }
-            }
-            inner => {
-                let v = AnyValue { value: inner };
-                if conflicts {
-                    put_resolving(out, seen, &key, v);
-                } else {
-                    map_put(out, &key, v);
-                }
+        }
+        inner => {
+            let v = AnyValue { value: inner };
+            if conflicts {
+                put_resolving(out, seen, &key, v);
+            } else {
+                map_put(out, &key, v);
             }
         }
     }
@@ -166,6 +177,37 @@ pub(super) fn put_resolving(
             map_put(out, key, v);
         }
     }
+}
+
+/// `delete_index(target, startIndex, endIndex?)`: removes `[start, end)` from
+/// a slice (only `start` without `end`).
+pub(super) fn delete_index(a: &mut Args) -> Result<Box<dyn Editor>, PosError> {
+    let target = a.path(0)?;
+    let start = a.getter(1)?;
+    let end = a.opt_getter(2)?;
+    Ok(editor(move |ctx| {
+        let s = eval(&start, ctx)?.expect_int()?;
+        let e = match &end {
+            Some(e) => eval(e, ctx)?.expect_int()?,
+            None => s.saturating_add(1),
+        };
+        let mut items: Vec<AnyValue> = match paths::get(&target, ctx)? {
+            Value::List(l) => l.into_owned(),
+            v => return Err(crate::value::type_error("pcommon.Slice", &v)),
+        };
+        let len = items.len() as i64;
+        if s < 0 || s >= len {
+            return Err(EvalError::new(format!("startIndex {s} out of bounds for slice of length {len}")));
+        }
+        if e < s || e > len {
+            return Err(EvalError::new(format!(
+                "endIndex {e} out of bounds for slice of length {len} and startIndex {s}"
+            )));
+        }
+        items.drain(s as usize..e as usize);
+        let keys = paths::resolve_keys(&target.keys, ctx)?;
+        paths::set(&target, &keys, ctx, Value::List(Cow::Owned(items)))
+    }))
 }
 
 /// `append(target, value?, values?)`: the target as a slice (a single value

@@ -6,6 +6,7 @@
 mod conditions;
 mod converters;
 mod errors;
+mod functions;
 mod statements;
 mod time;
 

@@ -106,6 +106,12 @@ fn cases() -> Vec<Case> {
             json!({"body": {"app.name": "test", "app.address.street": "first", "app.address.house": 1234, "app.occupants.0": "user 1", "app.occupants.1": "user 2"}}),
         ),
         (
+            // Maps inside slices are flattened too.
+            vec![r#"flatten(log.body)"#],
+            json!({"body": {"things": [{"name": "a", "tags": ["x"]}, {"name": "b"}], "n": [[1, 2]]}}),
+            json!({"body": {"things.0.name": "a", "things.0.tags.0": "x", "things.1.name": "b", "n.0.0": 1, "n.0.1": 2}}),
+        ),
+        (
             vec![r#"flatten(log.body, depth=2)"#],
             json!({"body": {"0": {"1": {"2": {"3": {"4": "value"}}}}}}),
             json!({"body": {"0.1.2": {"3": {"4": "value"}}}}),
