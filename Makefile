@@ -58,9 +58,9 @@ image: release
 # Every test binary runs even when one fails (--no-fail-fast); the release
 # binary is what the container smoke test and the package test ship.
 test: deps
-	$(CARGO) build --all-targets
+	$(CARGO) build --workspace --all-targets
 	$(CARGO) build --release --bin ferrocol
-	$(CARGO) test --all-targets --no-fail-fast -- --test-threads=2
+	$(CARGO) test --workspace --all-targets --no-fail-fast -- --test-threads=2
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory otlp-grpc-peer
 
@@ -90,7 +90,7 @@ bench-otlphttp: deps
 
 lint: deps
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all

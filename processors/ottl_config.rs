@@ -118,7 +118,7 @@ pub fn compile_conditions(
 
 /// Compile one condition written at `key`.
 pub fn compile_condition(text: &str, key: &str, cx: ContextKind, errors: &mut Vec<FieldError>) -> Option<Condition> {
-    Condition::parse(text, cx)
+    Condition::parse(text, cx, ottl::functions())
         .map_err(|e| errors.push(FieldError::new(key, format!("invalid condition {text:?}: {e}"))))
         .ok()
 }
@@ -134,7 +134,7 @@ pub fn compile_statements(
 
 /// Compile one statement written at `key`.
 pub fn compile_statement(text: &str, key: &str, cx: ContextKind, errors: &mut Vec<FieldError>) -> Option<Statement> {
-    Statement::parse(text, cx)
+    Statement::parse(text, cx, ottl::functions())
         .map_err(|e| errors.push(FieldError::new(key, format!("invalid statement {text:?}: {e}"))))
         .ok()
 }

@@ -24,6 +24,10 @@ pub struct Cli {
     /// Set one value: `--set=processors::batch::timeout=2s`. Applied after --config.
     #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Feature gates, as otelcol takes them: `--feature-gates=ottl.functions.enableLambda`
+    /// (a `-` before a gate disables it, `+` or nothing enables it). Repeatable, comma-separated.
+    #[arg(long = "feature-gates", global = true, value_name = "GATES", value_delimiter = ',')]
+    pub feature_gates: Vec<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -45,7 +49,29 @@ pub enum Command {
     },
 }
 
+/// The feature gates ferrocol knows (otelcol's IDs).
+const FEATURE_GATES: [&str; 1] = [crate::ottl::LAMBDA_GATE];
+
 impl Cli {
+    /// Apply `--feature-gates`; an unknown gate is an error, as in otelcol.
+    fn apply_feature_gates(&self) -> Result<(), String> {
+        let mut lambdas = false;
+        for g in self.feature_gates.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+            let (id, on) = match g.strip_prefix('-') {
+                Some(id) => (id, false),
+                None => (g.strip_prefix('+').unwrap_or(g), true),
+            };
+            if !FEATURE_GATES.contains(&id) {
+                return Err(format!("no such feature gate {id:?} (known: {})", FEATURE_GATES.join(", ")));
+            }
+            if id == crate::ottl::LAMBDA_GATE {
+                lambdas = on;
+            }
+        }
+        crate::ottl::set_lambdas(lambdas);
+        Ok(())
+    }
+
     fn sources(&self) -> Result<Vec<Source>, String> {
         let mut out: Vec<Source> = self.config.iter().map(|c| Source::from_arg(c)).collect();
         for s in &self.set {
@@ -76,6 +102,10 @@ pub fn main(cli: Cli) -> ExitCode {
         }
         Some(Command::Health { endpoint, path }) => return crate::extensions::health_check::probe(endpoint, path),
         _ => {}
+    }
+    if let Err(e) = cli.apply_feature_gates() {
+        eprintln!("ferrocol: {e}");
+        return ExitCode::from(1);
     }
     let config = match load(&cli) {
         Ok(c) => c,

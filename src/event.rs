@@ -36,15 +36,7 @@ pub fn count_records(resource_logs: &[ResourceLogs]) -> usize {
     resource_logs.iter().flat_map(|r| &r.scope_logs).map(|s| s.log_records.len()).sum()
 }
 
-/// A string `AnyValue`.
-pub fn str_value(s: impl Into<String>) -> AnyValue {
-    AnyValue { value: Some(any_value::Value::StringValue(s.into())) }
-}
-
-/// A key/value attribute.
-pub fn kv(key: impl Into<String>, value: AnyValue) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(value), ..Default::default() }
-}
+pub use ferrocol_ottl::pdata::{kv, str_value};
 
 /// Remove and return the first `n` records of `buf`, each keeping its resource
 /// and scope; what remains stays in `buf`.

@@ -16,9 +16,11 @@
 //! - [`audit`]: the Linux audit record parser (`ssh_events`, OTTL's `ParseLinuxAudit`).
 //! - [`export`]: queue, retries, TLS and counters shared by the network exporters.
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
-//! - [`ottl`]: the OpenTelemetry Transformation Language engine behind `filter` and `transform`.
+//! - [`ottl`]: the OpenTelemetry Transformation Language behind `filter` and `transform`:
+//!   the `ferrocol-ottl` crate (lib/ottl), with ferrocol's own converters registered.
 //! - [`time`]: time parsing and printing with otelcol's semantics (Go layouts, strptime, tz
-//!   database zones, RFC 3339, Go's text forms) for filelog, OTTL and teleport.
+//!   database zones, RFC 3339, Go's text forms) for filelog, OTTL and teleport: the
+//!   `ferrocol-gotime` crate (lib/gotime).
 //! - [`receivers`], [`processors`], [`exporters`], [`extensions`]: one folder per component
 //!   at the top of the repository, mounted here; [`registry`] lists them.
 //! - [`cli`]: the `ferrocol` command.
@@ -42,7 +44,7 @@ pub mod startup;
 pub mod storage;
 pub mod tail;
 pub mod telemetry;
-pub mod time;
+pub use ferrocol_gotime as time;
 pub mod topology;
 
 #[path = "../receivers/mod.rs"]

@@ -11,8 +11,8 @@ use crate::component::ProcessorConfig;
 use crate::config::yaml::parse;
 use crate::event::LogBatch;
 use crate::event::{kv, str_value, LogRecord, Resource, ScopeLogs};
-use crate::ottl::tests::to_json_records;
 use crate::processors::ottl_config::BatchProgram;
+use ferrocol_ottl::testkit::to_json_records;
 
 fn program(yaml: &str) -> Arc<Program> {
     let cfg = crate::config::de::from_node::<TransformConfig>(&parse("t", yaml).unwrap()).unwrap();
@@ -29,7 +29,7 @@ fn errors(yaml: &str) -> Vec<String> {
 
 /// Two resources: one with two records, one with a map body.
 fn sample() -> Vec<ResourceLogs> {
-    let map_body = crate::ottl::tests::any(&serde_json::json!({"object": {"a": 1}, "user": "bob"}));
+    let map_body = ferrocol_ottl::testkit::any(&serde_json::json!({"object": {"a": 1}, "user": "bob"}));
     vec![
         ResourceLogs {
             resource: Some(Resource { attributes: vec![kv("host.name", str_value("bastion"))], ..Default::default() }),

@@ -1,11 +1,11 @@
 //! OTLP encodings shared by the otlp receiver and the otlphttp exporter, and
-//! pdata's text forms of values ([`value`]).
+//! pdata's text forms of values ([`value`], from the OTTL crate).
 
 pub mod json;
 pub mod protobuf;
 pub mod signals;
 pub mod status;
-pub mod value;
+pub use ferrocol_ottl::pdata as value;
 
 use hyper::header::{HeaderMap, CONTENT_TYPE};
 

@@ -1,0 +1,417 @@
+//! Recursive-descent parser for OTTL statements and conditions (the grammar of
+//! `pkg/ottl/LANGUAGE.md`):
+//!
+//! ```text
+//! statement  := editor "(" args? ")" ("where" boolexpr)?
+//! boolexpr   := term ("or" term)*          term := boolvalue ("and" boolvalue)*
+//! boolvalue  := "not"? (value cmpop value | converter | "true" | "false" | "(" boolexpr ")")
+//! value      := sum                         sum := product (("+"|"-") product)*
+//! product    := factor (("*"|"/") factor)*  factor := "(" value ")" | primary
+//! primary    := nil | true | false | int | float | string | bytes | ENUM
+//!             | path | Converter "(" args? ")" key* | "[" values? "]" | "{" (string ":" value ","?)* "}"
+//! path       := field ("." field)*          field := lowercase key*
+//! key        := "[" value "]"   (a string or int when it runs)
+//! args       := arg ("," arg)*              arg := (lowercase "=")? value
+//! ```
+//!
+//! Errors carry the byte offset of the offending token and say what was expected.
+
+use super::ast::{Arg, BoolExpr, Call, Field, Key, KeyKind, MathOp, Path, Statement, Value};
+use super::lexer::{lex, PosError, Tok, Token};
+
+/// Parse `editor(...) [where ...]`.
+pub fn parse_statement(src: &str) -> Result<Statement, PosError> {
+    let toks = lex(src)?;
+    let mut p = Parser { toks: &toks, pos: 0 };
+    let s = p.statement()?;
+    Ok(s)
+}
+
+/// Parse a boolean expression (a filter condition, or a `where` clause body).
+pub fn parse_condition(src: &str) -> Result<BoolExpr, PosError> {
+    let toks = lex(src)?;
+    let mut p = Parser { toks: &toks, pos: 0 };
+    if matches!(p.peek(), Tok::Eof) {
+        return Err(p.expected("a condition"));
+    }
+    let c = p.bool_expr()?;
+    if !matches!(p.peek(), Tok::Eof) {
+        return Err(p.expected("\"and\", \"or\" or end of condition"));
+    }
+    Ok(c)
+}
+
+const KEYWORDS: [&str; 4] = ["and", "or", "not", "where"];
+
+struct Parser<'t> {
+    toks: &'t [Token],
+    pos: usize,
+}
+
+fn starts_upper(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+impl Parser<'_> {
+    fn tok(&self) -> &Token {
+        &self.toks[self.pos.min(self.toks.len() - 1)]
+    }
+
+    fn peek(&self) -> &Tok {
+        &self.tok().tok
+    }
+
+    fn peek2(&self) -> &Tok {
+        &self.toks[(self.pos + 1).min(self.toks.len() - 1)].tok
+    }
+
+    fn bump(&mut self) -> Token {
+        let t = self.tok().clone();
+        if self.pos < self.toks.len() - 1 {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn is_kw(&self, kw: &str) -> bool {
+        matches!(self.peek(), Tok::Ident(s) if s == kw)
+    }
+
+    fn expected(&self, what: &str) -> PosError {
+        let t = self.tok();
+        PosError::new(t.start, format!("expected {what}, found {}", t.tok))
+    }
+
+    fn expect(&mut self, t: Tok, what: &str) -> Result<Token, PosError> {
+        if *self.peek() == t {
+            Ok(self.bump())
+        } else {
+            Err(self.expected(what))
+        }
+    }
+
+    fn statement(&mut self) -> Result<Statement, PosError> {
+        let t = self.tok().clone();
+        let Tok::Ident(name) = &t.tok else {
+            return Err(self.expected("an editor call such as set(...)"));
+        };
+        if KEYWORDS.contains(&name.as_str()) || !matches!(self.peek2(), Tok::LParen) {
+            return Err(self.expected("an editor call such as set(...)"));
+        }
+        if starts_upper(name) {
+            return Err(PosError::new(
+                t.start,
+                format!("editor names must start with a lowercase letter but got '{name}'"),
+            ));
+        }
+        self.bump();
+        let args = self.call_args()?;
+        if matches!(self.peek(), Tok::LBracket) {
+            return Err(PosError::new(
+                self.tok().start,
+                format!("only paths and converters may be indexed, not editors, but got {name}[...]"),
+            ));
+        }
+        let editor = Call { name: name.clone(), at: t.start, args, keys: Vec::new() };
+        let condition = if self.is_kw("where") {
+            self.bump();
+            let c = self.bool_expr()?;
+            if !matches!(self.peek(), Tok::Eof) {
+                return Err(self.expected("\"and\", \"or\" or end of statement"));
+            }
+            Some(c)
+        } else {
+            if !matches!(self.peek(), Tok::Eof) {
+                return Err(self.expected("\"where\" or end of statement"));
+            }
+            None
+        };
+        Ok(Statement { editor, condition })
+    }
+
+    /// `(` args `)`, the opening parenthesis being the current token.
+    fn call_args(&mut self) -> Result<Vec<Arg>, PosError> {
+        self.expect(Tok::LParen, "\"(\"")?;
+        let mut args = Vec::new();
+        if matches!(self.peek(), Tok::RParen) {
+            self.bump();
+            return Ok(args);
+        }
+        loop {
+            let name = match (self.peek().clone(), self.peek2()) {
+                (Tok::Ident(n), Tok::Assign) if !starts_upper(&n) => {
+                    let at = self.bump().start;
+                    self.bump();
+                    Some((n, at))
+                }
+                _ => None,
+            };
+            let value = self.value()?;
+            args.push(Arg { name, value });
+            match self.peek() {
+                Tok::Comma => {
+                    self.bump();
+                }
+                Tok::RParen => {
+                    self.bump();
+                    return Ok(args);
+                }
+                _ => return Err(self.expected("\",\" or \")\"")),
+            }
+        }
+    }
+
+    fn bool_expr(&mut self) -> Result<BoolExpr, PosError> {
+        let mut terms = vec![self.term()?];
+        while self.is_kw("or") {
+            self.bump();
+            terms.push(self.term()?);
+        }
+        Ok(if terms.len() == 1 { terms.pop().unwrap_or(BoolExpr::Const(false)) } else { BoolExpr::Or(terms) })
+    }
+
+    fn term(&mut self) -> Result<BoolExpr, PosError> {
+        let mut values = vec![self.bool_value()?];
+        while self.is_kw("and") {
+            self.bump();
+            values.push(self.bool_value()?);
+        }
+        Ok(if values.len() == 1 { values.pop().unwrap_or(BoolExpr::Const(true)) } else { BoolExpr::And(values) })
+    }
+
+    fn bool_value(&mut self) -> Result<BoolExpr, PosError> {
+        if self.is_kw("not") {
+            self.bump();
+            return Ok(BoolExpr::Not(Box::new(self.bool_operand()?)));
+        }
+        self.bool_operand()
+    }
+
+    fn bool_operand(&mut self) -> Result<BoolExpr, PosError> {
+        if !matches!(self.peek(), Tok::LParen) {
+            return self.comparison();
+        }
+        // `(` opens either a math group inside a comparison, `(1 + 2) == x`, or a
+        // boolean group, `(a == b or c)`. Try the comparison, then the group, and
+        // report whichever got further.
+        let save = self.pos;
+        let first = match self.comparison() {
+            Ok(c) => return Ok(c),
+            Err(e) => e,
+        };
+        self.pos = save;
+        self.bump();
+        let second = self.bool_expr().and_then(|b| {
+            self.expect(Tok::RParen, "\")\"")?;
+            Ok(b)
+        });
+        second.map_err(|e| if first.at > e.at { first } else { e })
+    }
+
+    /// `value op value`, or a converter / boolean literal on its own.
+    fn comparison(&mut self) -> Result<BoolExpr, PosError> {
+        let left = self.value()?;
+        if let Tok::Cmp(op) = *self.peek() {
+            self.bump();
+            let right = self.value()?;
+            return Ok(BoolExpr::Compare { left, op, right });
+        }
+        match left {
+            Value::Converter(call) => Ok(BoolExpr::Converter(call)),
+            Value::Bool(b, _) => Ok(BoolExpr::Const(b)),
+            _ => Err(self.expected("a comparison operator (==, !=, <, <=, >, >=)")),
+        }
+    }
+
+    fn value(&mut self) -> Result<Value, PosError> {
+        let mut left = self.product()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Plus => MathOp::Add,
+                Tok::Minus => MathOp::Sub,
+                _ => return Ok(left),
+            };
+            let at = self.bump().start;
+            let right = self.product()?;
+            left = Value::Math { left: Box::new(left), op, right: Box::new(right), at };
+        }
+    }
+
+    fn product(&mut self) -> Result<Value, PosError> {
+        let mut left = self.factor()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Star => MathOp::Mul,
+                Tok::Slash => MathOp::Div,
+                _ => return Ok(left),
+            };
+            let at = self.bump().start;
+            let right = self.factor()?;
+            left = Value::Math { left: Box::new(left), op, right: Box::new(right), at };
+        }
+    }
+
+    fn factor(&mut self) -> Result<Value, PosError> {
+        if matches!(self.peek(), Tok::LParen) {
+            self.bump();
+            let v = self.value()?;
+            self.expect(Tok::RParen, "\")\"")?;
+            return Ok(v);
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Value, PosError> {
+        let t = self.tok().clone();
+        let at = t.start;
+        match t.tok {
+            Tok::Minus | Tok::Plus => {
+                // A sign written right before a number is part of it: `-1`, `+.5`.
+                let next = &self.toks[(self.pos + 1).min(self.toks.len() - 1)];
+                let neg = matches!(t.tok, Tok::Minus);
+                let v = match next.tok {
+                    Tok::Int(i) if next.start == t.end => Value::Int(if neg { -i } else { i }, at),
+                    Tok::Float(f) if next.start == t.end => Value::Float(if neg { -f } else { f }, at),
+                    _ => return Err(self.expected("a value")),
+                };
+                self.bump();
+                self.bump();
+                Ok(v)
+            }
+            Tok::Int(i) => {
+                self.bump();
+                Ok(Value::Int(i, at))
+            }
+            Tok::Float(f) => {
+                self.bump();
+                Ok(Value::Float(f, at))
+            }
+            Tok::Str(s) => {
+                self.bump();
+                Ok(Value::Str(s, at))
+            }
+            Tok::Bytes(b) => {
+                self.bump();
+                Ok(Value::Bytes(b, at))
+            }
+            Tok::LBracket => self.list(),
+            Tok::LBrace => self.map(),
+            Tok::Ident(name) => match name.as_str() {
+                "nil" => {
+                    self.bump();
+                    Ok(Value::Nil(at))
+                }
+                "true" | "false" => {
+                    self.bump();
+                    Ok(Value::Bool(name == "true", at))
+                }
+                n if KEYWORDS.contains(&n) => Err(self.expected("a value")),
+                _ if matches!(self.peek2(), Tok::LParen) => {
+                    self.bump();
+                    let args = self.call_args()?;
+                    let keys = self.keys()?;
+                    let call = Call { name: name.clone(), at, args, keys };
+                    Ok(if starts_upper(&name) { Value::Converter(call) } else { Value::Editor(call) })
+                }
+                _ if starts_upper(&name) => {
+                    self.bump();
+                    Ok(Value::Enum(name, at))
+                }
+                _ => self.path().map(Value::Path),
+            },
+            _ => Err(self.expected("a value")),
+        }
+    }
+
+    fn list(&mut self) -> Result<Value, PosError> {
+        let at = self.bump().start;
+        let mut items = Vec::new();
+        if matches!(self.peek(), Tok::RBracket) {
+            self.bump();
+            return Ok(Value::List(items, at));
+        }
+        loop {
+            items.push(self.value()?);
+            match self.peek() {
+                Tok::Comma => {
+                    self.bump();
+                }
+                Tok::RBracket => {
+                    self.bump();
+                    return Ok(Value::List(items, at));
+                }
+                _ => return Err(self.expected("\",\" or \"]\"")),
+            }
+        }
+    }
+
+    fn map(&mut self) -> Result<Value, PosError> {
+        let at = self.bump().start;
+        let mut items = Vec::new();
+        loop {
+            match self.peek().clone() {
+                Tok::RBrace => {
+                    self.bump();
+                    return Ok(Value::Map(items, at));
+                }
+                Tok::Str(k) => {
+                    self.bump();
+                    self.expect(Tok::Colon, "\":\"")?;
+                    items.push((k, self.value()?));
+                    if matches!(self.peek(), Tok::Comma) {
+                        self.bump();
+                    }
+                }
+                _ => return Err(self.expected("a string key or \"}\"")),
+            }
+        }
+    }
+
+    fn path(&mut self) -> Result<Path, PosError> {
+        let at = self.tok().start;
+        let mut fields = Vec::new();
+        loop {
+            let t = self.tok().clone();
+            match &t.tok {
+                Tok::Ident(name) if !starts_upper(name) && !KEYWORDS.contains(&name.as_str()) => {
+                    self.bump();
+                    let keys = self.keys()?;
+                    fields.push(Field { name: name.clone(), at: t.start, keys });
+                }
+                _ => return Err(self.expected("a lowercase path field")),
+            }
+            if !matches!(self.peek(), Tok::Dot) {
+                return Ok(Path { at, fields });
+            }
+            self.bump();
+        }
+    }
+
+    fn keys(&mut self) -> Result<Vec<Key>, PosError> {
+        let mut keys = Vec::new();
+        while matches!(self.peek(), Tok::LBracket) {
+            self.bump();
+            let t = self.tok().clone();
+            let kind = match (&t.tok, self.peek2()) {
+                (Tok::Str(s), Tok::RBracket) => {
+                    self.bump();
+                    KeyKind::Str(s.clone())
+                }
+                (Tok::Int(i), Tok::RBracket) => {
+                    self.bump();
+                    KeyKind::Int(*i)
+                }
+                // Any value otherwise: a path, a converter, math (`[Len(x) - 1]`);
+                // one that is no string or int fails when it runs, as in otelcol.
+                _ => match self.value()? {
+                    Value::Int(i, _) => KeyKind::Int(i),
+                    Value::Str(s, _) => KeyKind::Str(s),
+                    v => KeyKind::Expr(Box::new(v)),
+                },
+            };
+            self.expect(Tok::RBracket, "\"]\"")?;
+            keys.push(Key { at: t.start, kind });
+        }
+        Ok(keys)
+    }
+}

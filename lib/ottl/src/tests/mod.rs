@@ -1,0 +1,13 @@
+//! OTTL behaviour tests: statements and conditions from otelcol-contrib's
+//! filter and transform processor docs and the `ottlfuncs` README, each with
+//! an input record and the record (or answer) otelcol gives; parser errors.
+//! The helpers are in [`crate::testkit`].
+
+mod conditions;
+mod converters;
+mod errors;
+mod functions;
+mod statements;
+mod time;
+
+pub use crate::testkit::{check_cases, cond, transform, Case};
