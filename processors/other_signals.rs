@@ -223,7 +223,7 @@ fn first(p: &ast::Path) -> String {
 }
 
 fn known_editor(name: &str) -> bool {
-    crate::ottl::editors::lookup(name).is_some() || OTELCOL_ONLY_EDITORS.contains(&name)
+    crate::ottl::functions().editor(name).is_some() || OTELCOL_ONLY_EDITORS.contains(&name)
 }
 
 /// What is wrong with a group's `context` (any case, as otelcol reads it).
