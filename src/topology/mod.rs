@@ -8,7 +8,7 @@ mod run;
 
 pub use build::{build, Built, Stage};
 pub use fanout::{Closed, Counters, Fanout, TrySendError};
-pub use observe::ExporterInput;
+pub use observe::{ExporterInput, QueueGauges};
 pub use run::{run, RunResult};
 
 use crate::component::{StageError, StageTask};
