@@ -19,7 +19,7 @@ fn config(server: &Server, extra: &str) -> String {
     format!("endpoint: {}\ncompression: none\n{extra}", server.base_url())
 }
 
-fn bodies(server: &Server) -> Vec<String> {
+pub(super) fn bodies(server: &Server) -> Vec<String> {
     let mut out = Vec::new();
     for r in server.requests() {
         let req = ExportLogsServiceRequest::decode(&r.body[..]).unwrap();
