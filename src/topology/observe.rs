@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::budget::Budget;
 use crate::ack::Tally;
 use crate::config::ComponentId;
 use crate::event::LogBatch;
@@ -135,6 +136,8 @@ pub struct ExporterInput<B = LogBatch> {
     queue_capacity: Arc<AtomicU64>,
     /// Set once a sending queue reports its own size in `queue_size`.
     queue_owned: bool,
+    /// The channel's byte budget, given back as batches are taken.
+    budget: Option<Arc<Budget>>,
 }
 
 /// The gauges a sending queue keeps up to date, under its exporter's labels.
@@ -179,6 +182,7 @@ impl<B: Batch> ExporterInput<B> {
             queue_size,
             queue_capacity,
             queue_owned: false,
+            budget: None,
         }
     }
 
@@ -191,6 +195,7 @@ impl<B: Batch> ExporterInput<B> {
             queue_size: Arc::default(),
             queue_capacity: Arc::default(),
             queue_owned: false,
+            budget: None,
         }
     }
 
@@ -210,7 +215,16 @@ impl<B: Batch> ExporterInput<B> {
         if !self.queue_owned {
             self.queue_size.store(self.rx.len() as u64, Ordering::Relaxed);
         }
+        if let (Some(b), Some(batch)) = (&self.budget, &got) {
+            b.release(batch.byte_size() as u64);
+        }
         got
+    }
+
+    /// The same input, its channel bounded in bytes by `budget` too.
+    pub fn budgeted(mut self, budget: Arc<Budget>) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// The counters of sent and failed items, for batches made after receipt.
