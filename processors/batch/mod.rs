@@ -150,7 +150,10 @@ impl<B: Batch> Batcher<B> {
     /// Send while at least `send_batch_size` records (or [`MAX_BUFFERED_BYTES`]) are buffered.
     async fn send_full(&mut self) -> Result<(), StageError> {
         while self.count >= self.size || (self.count > 0 && self.bytes >= MAX_BUFFERED_BYTES) {
-            let take = if self.max > 0 { self.count.min(self.max) } else { self.count };
+            let mut take = if self.max > 0 { self.count.min(self.max) } else { self.count };
+            // Large records: about MAX_BUFFERED_BYTES per batch (pro rata), at least one record.
+            let per_bytes = (MAX_BUFFERED_BYTES as u128 * self.count as u128 / self.bytes.max(1) as u128) as usize;
+            take = take.min(per_bytes.max(1));
             self.send(take).await?;
         }
         Ok(())

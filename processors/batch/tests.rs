@@ -216,9 +216,16 @@ async fn sends_when_the_buffered_bytes_reach_the_bound() {
     };
     let per_record = big(0).byte_size() as u64;
     let sender = tokio::spawn(async move {
-        for i in 0..100 {
+        for i in 0..60 {
             tx.send(big(i)).await.unwrap();
         }
+        // One input of 40 large records (2.6 MB, over the bound on its own) is split too.
+        let mut many = big(60);
+        for i in 61..100 {
+            let more = big(i).resource_logs;
+            many.resource_logs.extend(more);
+        }
+        tx.send(many).await.unwrap();
     });
     let mut sizes = Vec::new();
     while let Some(out) = rx.recv().await {
@@ -228,5 +235,5 @@ async fn sends_when_the_buffered_bytes_reach_the_bound() {
     task.await.unwrap().unwrap();
     assert_eq!(sizes.iter().sum::<u64>(), 100 * per_record, "every record once");
     assert!(sizes.len() >= 3, "sent in several batches: {sizes:?}");
-    assert!(sizes.iter().all(|s| *s < MAX_BUFFERED_BYTES + per_record), "{sizes:?}");
+    assert!(sizes.iter().all(|s| *s < MAX_BUFFERED_BYTES + 2 * per_record), "{sizes:?}");
 }
