@@ -21,7 +21,7 @@ use crate::event::LogBatch;
 use crate::signal::{Batch, MetricBatch, Signal, TraceBatch};
 use crate::startup::{Mode, Startup};
 use crate::storage::{Kind, StorageClient, StorageProvider};
-use crate::topology::{ExporterInput, Fanout};
+use crate::topology::{ExporterInput, Fanout, Input};
 
 /// A running component. `Err` is a run-time failure: logged with the id, and the
 /// process shuts down and exits non-zero.
@@ -221,7 +221,7 @@ pub struct ProcessorContext<B = LogBatch> {
     pub id: ComponentId,
     /// `logs` or `logs/<name>`: processors are built once per pipeline.
     pub pipeline: String,
-    pub input: mpsc::Receiver<B>,
+    pub input: Input<B>,
     pub output: Fanout<B>,
     pub storage: StorageRegistry,
     pub startup: Startup,
@@ -274,7 +274,7 @@ impl<B: Batch> ProcessorContext<B> {
         ProcessorContext {
             id,
             pipeline: B::SIGNAL.as_str().to_string(),
-            input,
+            input: input.into(),
             output,
             storage: StorageRegistry::default(),
             startup: Startup::new(Mode::Start),

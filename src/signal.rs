@@ -56,7 +56,7 @@ impl fmt::Display for Signal {
 /// A batch of one signal on its way through a pipeline.
 pub trait Batch: Clone + fmt::Debug + Default + Send + Sync + 'static {
     /// `ResourceLogs`, `ResourceSpans` or `ResourceMetrics`.
-    type Resource: Clone + fmt::Debug + Send + Sync + HasResource + 'static;
+    type Resource: prost::Message + Default + Clone + fmt::Debug + Send + Sync + HasResource + 'static;
     const SIGNAL: Signal;
 
     fn from_parts(data: Vec<Self::Resource>, acks: Acks) -> Self;
@@ -72,6 +72,16 @@ pub trait Batch: Clone + fmt::Debug + Default + Send + Sync + 'static {
 
     fn item_count(&self) -> usize {
         Self::count(self.data())
+    }
+
+    /// The size of `data` as the body of an OTLP export request in protobuf
+    /// (otelcol's `bytes` sizer): what byte bounds count.
+    fn encoded_len(data: &[Self::Resource]) -> usize {
+        data.iter().map(|r| prost::encoding::message::encoded_len(1, r)).sum()
+    }
+
+    fn byte_size(&self) -> usize {
+        Self::encoded_len(self.data())
     }
 }
 

@@ -38,6 +38,21 @@ pub trait StorageClient: Send + Sync {
     fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>>;
     fn set(&self, key: &str, value: &[u8]) -> io::Result<()>;
     fn delete(&self, key: &str) -> io::Result<()>;
+
+    /// Like `get`, but telling a damaged value (already logged and set aside
+    /// by the storage, so the key now reads as missing) from a missing one.
+    fn read(&self, key: &str) -> io::Result<Stored> {
+        Ok(self.get(key)?.map_or(Stored::Missing, Stored::Value))
+    }
+}
+
+/// What [`StorageClient::read`] found under a key.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stored {
+    Missing,
+    Value(Vec<u8>),
+    /// Why the value was unreadable (torn, truncated, checksum mismatch).
+    Corrupt(String),
 }
 
 /// A storage client in memory that remembers every write, for tests.

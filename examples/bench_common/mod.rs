@@ -95,17 +95,14 @@ pub struct Drive {
     pub producer_cpu: Duration,
 }
 
-/// Run exporter `type_name` built from `yaml` on a single-threaded runtime until
-/// `records` records in batches of `batch` are delivered.
-pub fn drive(type_name: &str, yaml: &str, records: usize, batch: usize) -> Drive {
-    let node = ferrocol::config::yaml::parse("bench.yaml", yaml).unwrap();
-    let registry = ferrocol::registry::Registry::builtin();
-    let factory = registry.exporters.iter().find(|f| f.accepts(type_name)).unwrap();
-    let config = (factory.parse)(&node).unwrap();
-    let batches = records / batch;
-    let (tx, input) = mpsc::channel::<LogBatch>(16);
-
-    let producer = std::thread::spawn(move || {
+/// A thread sending `batches` copies of the template batch into `tx`; it
+/// returns their ack waiters and its CPU time.
+pub fn produce(
+    tx: mpsc::Sender<LogBatch>,
+    batches: usize,
+    batch: usize,
+) -> std::thread::JoinHandle<(Vec<ferrocol::ack::AckWaiter>, Duration)> {
+    std::thread::spawn(move || {
         let template = template(batch);
         let mut waiters = Vec::with_capacity(batches);
         for _ in 0..batches {
@@ -115,7 +112,19 @@ pub fn drive(type_name: &str, yaml: &str, records: usize, batch: usize) -> Drive
         }
         drop(tx);
         (waiters, thread_cpu())
-    });
+    })
+}
+
+/// Run exporter `type_name` built from `yaml` on a single-threaded runtime until
+/// `records` records in batches of `batch` are delivered.
+pub fn drive(type_name: &str, yaml: &str, records: usize, batch: usize) -> Drive {
+    let node = ferrocol::config::yaml::parse("bench.yaml", yaml).unwrap();
+    let registry = ferrocol::registry::Registry::builtin();
+    let factory = registry.exporters.iter().find(|f| f.accepts(type_name)).unwrap();
+    let config = (factory.parse)(&node).unwrap();
+    let batches = records / batch;
+    let (tx, input) = mpsc::channel::<LogBatch>(16);
+    let producer = produce(tx, batches, batch);
 
     let cpu_before = process_cpu();
     let start = Instant::now();

@@ -6,7 +6,8 @@ use std::time::Duration as StdDuration;
 use super::config::*;
 use crate::config::de::{from_node, DeError};
 use crate::config::yaml::parse;
-use crate::export::queue::Sizer;
+use crate::export::queue::config::DEFAULT_QUEUE_BYTES;
+use crate::export::queue::{Limit, Sizer};
 
 fn load(yaml: &str) -> Result<OtlpExporterConfig, DeError> {
     from_node(&parse("c", yaml).unwrap())
@@ -33,7 +34,8 @@ fn defaults_are_otelcols_except_blocking() {
     );
     assert_eq!((r.multiplier, r.randomization_factor), (1.5, 0.5));
     let q = &c.sending_queue;
-    assert_eq!((q.enabled, q.num_consumers, q.queue_size, q.sizer), (true, 10, 1000, Sizer::Requests));
+    assert_eq!((q.enabled, q.num_consumers), (true, 10));
+    assert_eq!(q.limit(), Limit { sizer: Sizer::Bytes, size: DEFAULT_QUEUE_BYTES }, "bounded in bytes unless sized");
     assert!(q.blocks(), "ferrocol blocks by default");
     assert!(c.warnings().is_empty());
     assert!(super::FACTORY.accepts("otlp") && super::FACTORY.accepts("otlp_grpc"));
@@ -52,7 +54,7 @@ fn upstream_testdata_config() {
     assert!(!c.tls.insecure && c.uses_tls());
     assert_eq!(c.timeout.0, StdDuration::from_secs(10));
     let q = &c.sending_queue;
-    assert_eq!((q.enabled, q.num_consumers, q.queue_size), (true, 2, 10));
+    assert_eq!((q.enabled, q.num_consumers, q.limit()), (true, 2, Limit { sizer: Sizer::Requests, size: 10 }));
     let r = &c.retry_on_failure;
     assert!(r.enabled);
     assert_eq!((r.initial_interval.0, r.max_interval.0), (StdDuration::from_secs(10), StdDuration::from_secs(60)));

@@ -73,7 +73,7 @@ impl ExporterConfig for OtlpExporterConfig {
         }
         let client = client::Client::new(self, cx.startup.is_start())?;
         let export = Export { client, retry: self.retry_on_failure.clone(), stats: Stats::new(&cx.id, &STATS) };
-        let queue = Queue { config: self.sending_queue.clone(), export: Arc::new(export) };
+        let queue = Queue::build(&self.sending_queue, Arc::new(export), &cx)?;
         Ok(Box::pin(queue.run(cx.input)))
     }
 }
@@ -112,7 +112,7 @@ fn partial_success(response: ExportLogsServiceResponse) -> i64 {
     }
 }
 
-impl queue::Export for Export {
+impl queue::Export<LogBatch> for Export {
     fn stats(&self) -> &Stats {
         &self.stats
     }

@@ -3,7 +3,8 @@
 use super::config::*;
 use crate::config::de::{from_node, DeError};
 use crate::config::yaml::parse;
-use crate::export::queue::Sizer;
+use crate::export::queue::config::DEFAULT_QUEUE_BYTES;
+use crate::export::queue::{Limit, Sizer};
 
 fn load(yaml: &str) -> Result<OtlpHttpExporterConfig, DeError> {
     from_node(&parse("c", yaml).unwrap())
@@ -31,7 +32,8 @@ fn defaults_are_otelcols_except_blocking() {
     assert_eq!(r.retryable_statuses(), [429, 502, 503, 504]);
     let q = &c.sending_queue;
     assert!(q.enabled);
-    assert_eq!((q.num_consumers, q.queue_size, q.sizer), (10, 1000, Sizer::Requests));
+    assert_eq!(q.num_consumers, 10);
+    assert_eq!(q.limit(), Limit { sizer: Sizer::Bytes, size: DEFAULT_QUEUE_BYTES }, "bounded in bytes unless sized");
     assert!(q.blocks(), "ferrocol blocks by default");
     assert!(c.force_attempt_http2);
     assert!(c.warnings().is_empty());
@@ -77,7 +79,7 @@ fn both_type_names_and_every_otelcol_key_are_accepted() {
     assert!(c.retry_on_failure.max_elapsed_time.is_zero());
     assert_eq!(c.retry_on_failure.retryable_statuses(), [500, 503]);
     assert!(!c.sending_queue.blocks());
-    assert_eq!(c.sending_queue.sizer, Sizer::Items);
+    assert_eq!(c.sending_queue.limit(), Limit { sizer: Sizer::Items, size: 5000 });
     assert_eq!(c.tls.server_name_override, "otlp.internal");
 }
 
@@ -161,7 +163,8 @@ fn accepted_but_ineffective_settings_warn() {
     .unwrap();
     assert!(c.validate().is_empty(), "{:?}", c.validate());
     assert!(!c.sending_queue.blocks(), "the deprecated `blocking` is honoured");
-    assert_eq!(c.warnings().len(), 8, "{:#?}", c.warnings());
+    // `storage` is supported now: no warning for it.
+    assert_eq!(c.warnings().len(), 7, "{:#?}", c.warnings());
     let c = load("endpoint: https://h\ntls: {insecure: true}\n").unwrap();
     assert!(c.warnings()[0].starts_with("tls::insecure has no effect on an https:// endpoint"), "{:?}", c.warnings());
     assert!(load("endpoint: http://h\ntls: {insecure: true}\n").unwrap().warnings().is_empty());

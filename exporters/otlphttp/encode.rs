@@ -1,10 +1,12 @@
 //! A batch → request bodies: encode (`ExportLogsServiceRequest` as protobuf or
 //! OTLP/JSON), split by records so that no encoded body is over
-//! `max_request_size`, then compress.
+//! `max_request_size` (a record larger than that on its own is sent alone),
+//! then compress.
 
 use std::io::Write as _;
 
 use bytes::Bytes;
+use tracing::warn;
 
 use super::config::{Compression, Encoding, OtlpHttpExporterConfig};
 use crate::event::{count_records, take_records, ResourceLogs};
@@ -25,11 +27,6 @@ pub struct Body {
 #[derive(Debug)]
 pub enum Piece {
     Body(Body),
-    /// A single record whose encoding alone is over `max_request_size`: it can
-    /// never be sent, so it is rejected (and never posted to get a 413).
-    TooLarge {
-        size: usize,
-    },
 }
 
 #[derive(Clone, Debug)]
@@ -67,27 +64,26 @@ impl Encoder {
         let raw = match self.encoding {
             Encoding::Proto => {
                 let sizes = protobuf::sizes(&logs);
-                if sizes.total > self.max_request_size {
-                    return self.over_limit(logs, n, sizes.total, out);
+                if sizes.total > self.max_request_size && n > 1 {
+                    return self.split(logs, n, sizes.total.div_ceil(self.max_request_size), out);
                 }
                 protobuf::encode(&logs, &sizes)
             }
             Encoding::Json => encode_logs_request(&logs),
         };
         if raw.len() > self.max_request_size {
-            return self.over_limit(logs, n, raw.len(), out);
+            if n > 1 {
+                return self.split(logs, n, raw.len().div_ceil(self.max_request_size), out);
+            }
+            // Never dropped for its size: the server may take it; a 413 rejects it.
+            warn!(
+                size = raw.len(),
+                max_request_size = self.max_request_size,
+                "a log record is larger than max_request_size on its own; sending it alone"
+            );
         }
         let encoded_size = raw.len();
         out.push(Piece::Body(Body { bytes: self.compress(raw), records: n, encoded_size }));
-    }
-
-    /// `size` is over the limit: split, or give up on a single record.
-    fn over_limit(&self, logs: Vec<ResourceLogs>, n: usize, size: usize, out: &mut Vec<Piece>) {
-        if n == 1 {
-            out.push(Piece::TooLarge { size });
-        } else {
-            self.split(logs, n, size.div_ceil(self.max_request_size), out);
-        }
     }
 
     /// Cut into `parts` (at least 2, at most `n`) runs of about equal record count.
@@ -164,7 +160,7 @@ mod tests {
     }
 
     fn bodies(pieces: &[Piece]) -> Vec<&Body> {
-        pieces.iter().filter_map(|p| if let Piece::Body(b) = p { Some(b) } else { None }).collect()
+        pieces.iter().map(|Piece::Body(b)| b).collect()
     }
 
     /// Decoded records' times, in order.
@@ -209,18 +205,17 @@ mod tests {
     }
 
     #[test]
-    fn a_record_over_the_limit_is_too_large_the_rest_is_sent() {
+    fn a_record_over_the_limit_is_sent_alone() {
         let mut batch = logs(3, 10);
         batch[0].scope_logs[0].log_records[1].body = Some(str_value("y".repeat(5000)));
-        let pieces = encoder(Encoding::Proto, Compression::None, 1000).encode(batch);
-        let kinds: Vec<String> = pieces
-            .iter()
-            .map(|p| match p {
-                Piece::Body(b) => format!("body {}", b.records),
-                Piece::TooLarge { size } => format!("too large {}", size > &5000),
-            })
-            .collect();
-        assert_eq!(kinds, ["body 1", "too large true", "body 1"]);
+        for enc in [Encoding::Proto, Encoding::Json] {
+            let pieces = encoder(enc, Compression::None, 1000).encode(batch.clone());
+            let b = bodies(&pieces);
+            let sizes: Vec<(usize, bool)> = b.iter().map(|b| (b.records, b.bytes.len() > 5000)).collect();
+            assert_eq!(sizes, [(1, false), (1, true), (1, false)], "{enc:?}");
+            let all: Vec<u64> = b.iter().flat_map(|b| times(enc, &b.bytes)).collect();
+            assert_eq!(all, [0, 1, 2], "{enc:?}");
+        }
     }
 
     #[test]

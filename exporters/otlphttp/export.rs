@@ -21,7 +21,7 @@ pub struct Export {
     pub sender: Sender,
 }
 
-impl queue::Export for Export {
+impl queue::Export<LogBatch> for Export {
     fn stats(&self) -> &Stats {
         &self.sender.stats
     }
@@ -49,16 +49,6 @@ impl queue::Export for Export {
         let mut all_delivered = true;
         for piece in pieces {
             match piece {
-                Piece::TooLarge { size } => {
-                    all_delivered = false;
-                    let total = stats.rejected_records.add(1);
-                    error!(
-                        size,
-                        max_request_size = self.encoder.max_request_size,
-                        rejected_records_total = total,
-                        "a log record is larger than max_request_size on its own; dropping it"
-                    );
-                }
                 Piece::Body(body) => {
                     let (n, wire, encoded) = (body.records, body.bytes.len(), body.encoded_size);
                     match self.sender.send(body.bytes, n).await {

@@ -4,9 +4,9 @@
 //!
 //! Delivery: a batch's ack is delivered once the server answered 2xx for all of
 //! it (a partial success included: logged, not retried), and rejected when a
-//! permanent error (any status but 429, 502, 503, 504 by default), a record too
-//! large for `max_request_size` or retries running out (`max_elapsed_time`;
-//! 0 retries for ever) refused part of it. Transient failures are retried with
+//! permanent error (any status but 429, 502, 503, 504 by default; a record
+//! over `max_request_size` is sent alone, so a 413 for it is one) or retries
+//! running out (`max_elapsed_time`; 0 retries for ever) refused part of it. Transient failures are retried with
 //! exponential backoff, honouring `Retry-After`.
 //!
 //! Backpressure: unlike otelcol, a full `sending_queue` blocks by default, so
@@ -69,7 +69,7 @@ impl ExporterConfig for OtlpHttpExporterConfig {
         let stats = Stats::new(&cx.id, &STATS);
         let sender = sender::Sender { client, retry: self.retry_on_failure.clone(), stats };
         let export = export::Export { encoder: encode::Encoder::new(self), sender };
-        let queue = Queue { config: self.sending_queue.clone(), export: Arc::new(export) };
+        let queue = Queue::build(&self.sending_queue, Arc::new(export), &cx)?;
         Ok(Box::pin(queue.run(cx.input)))
     }
 }

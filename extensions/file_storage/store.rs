@@ -11,7 +11,7 @@ use tracing::{debug, warn};
 
 use super::record;
 use crate::config::ComponentId;
-use crate::storage::{Kind, StorageClient, StorageProvider};
+use crate::storage::{Kind, StorageClient, StorageProvider, Stored};
 
 /// Entry files are private to the collector, as otelcol's bbolt files are.
 const FILE_MODE: u32 = 0o600;
@@ -132,19 +132,31 @@ impl StorageClient for FileClient {
     /// `Ok(None)` for a missing key, and for a damaged entry, which is logged and
     /// moved aside: a bad checkpoint must not keep the component from starting.
     fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
+        Ok(match self.read(key)? {
+            Stored::Value(v) => Some(v),
+            Stored::Missing | Stored::Corrupt(_) => None,
+        })
+    }
+
+    fn read(&self, key: &str) -> io::Result<Stored> {
         let name = record::file_name(key)?;
         let path = self.dir.join(&name);
         let _g = self.guard();
-        let bytes = match fs::read(&path) {
+        let mut bytes = match fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Stored::Missing),
             Err(e) => return Err(at(&path, e)),
         };
         match record::decode(&bytes) {
-            Ok(value) => Ok(Some(value.to_vec())),
+            Ok(value) => {
+                // The value is the file past its header: reuse the buffer.
+                let len = value.len();
+                bytes.drain(..bytes.len() - len);
+                Ok(Stored::Value(bytes))
+            }
             Err(reason) => {
                 self.set_aside(&name, &path, &reason);
-                Ok(None)
+                Ok(Stored::Corrupt(reason))
             }
         }
     }

@@ -7,6 +7,11 @@
 //! records at once (when set), splitting larger inputs. Resources and scopes are
 //! kept as they came (appended, not merged), as otelcol does.
 //!
+//! *ferrocol's own:* it also sends once [`MAX_BUFFERED_BYTES`] of protobuf are
+//! buffered, whatever `send_batch_size` says, so that batches of large records
+//! (a journal entry with a big binary field is hundreds of kilobytes) stay
+//! bounded in bytes.
+//!
 //! Acks follow the records: a merged batch carries the acks of every input it
 //! holds, and an input split across pieces has a copy of its ack in each of
 //! them, so it is delivered only when every piece holding its records is (and a
@@ -16,7 +21,6 @@ mod config;
 
 use std::collections::VecDeque;
 
-use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
 
 use crate::ack::Acks;
@@ -25,9 +29,14 @@ use crate::component::{
 };
 use crate::config::FieldError;
 use crate::signal::{Batch, MetricBatch, Signal, TraceBatch};
-use crate::topology::Fanout;
+use crate::topology::{Fanout, Input};
 
 pub use config::BatchConfig;
+
+/// Buffered protobuf bytes that trigger a send, like `send_batch_size` does
+/// for records: 2 MiB, the size of a channel's byte budget, so a batch leaves
+/// as one piece and stays a few megabytes in memory.
+pub const MAX_BUFFERED_BYTES: u64 = crate::topology::CHANNEL_BYTES;
 
 pub static FACTORY: ProcessorFactory = Factory {
     type_name: "batch",
@@ -67,6 +76,7 @@ impl BatchConfig {
             buf: Vec::new(),
             acks: VecDeque::new(),
             count: 0,
+            bytes: 0,
             out: cx.output,
         };
         Box::pin(batcher.run(cx.input))
@@ -83,23 +93,26 @@ struct Batcher<B: Batch> {
     /// Each buffered input's acks with how many of its items are still buffered, oldest first.
     acks: VecDeque<(Acks, usize)>,
     count: usize,
+    /// Protobuf bytes buffered (split pieces are counted pro rata).
+    bytes: u64,
     out: Fanout<B>,
 }
 
 impl<B: Batch> Batcher<B> {
     /// Runs until every upstream sender is dropped, then flushes what is buffered.
-    async fn run(mut self, mut input: mpsc::Receiver<B>) -> Result<(), StageError> {
+    async fn run(mut self, mut input: Input<B>) -> Result<(), StageError> {
         // The deadline of the oldest buffered record; far away while the buffer is empty.
         let mut deadline: Option<Instant> = None;
         loop {
             let far = Instant::now() + std::time::Duration::from_secs(3600);
             let timer = sleep_until(deadline.unwrap_or(far));
             tokio::select! {
-                msg = input.recv() => match msg {
-                    Some(batch) => {
+                msg = input.recv_sized() => match msg {
+                    Some((batch, bytes)) => {
                         if self.count == 0 {
                             deadline = Instant::now().checked_add(self.timeout);
                         }
+                        self.bytes += bytes.unwrap_or_else(|| batch.byte_size() as u64);
                         self.push(batch);
                         if self.timeout.is_zero() {
                             self.flush().await?;
@@ -134,10 +147,13 @@ impl<B: Batch> Batcher<B> {
         self.acks.push_back((acks, n));
     }
 
-    /// Send while at least `send_batch_size` records are buffered.
+    /// Send while at least `send_batch_size` records (or [`MAX_BUFFERED_BYTES`]) are buffered.
     async fn send_full(&mut self) -> Result<(), StageError> {
-        while self.count >= self.size {
-            let take = if self.max > 0 { self.count.min(self.max) } else { self.count };
+        while self.count >= self.size || (self.count > 0 && self.bytes >= MAX_BUFFERED_BYTES) {
+            let mut take = if self.max > 0 { self.count.min(self.max) } else { self.count };
+            // Large records: about MAX_BUFFERED_BYTES per batch (pro rata), at least one record.
+            let per_bytes = (MAX_BUFFERED_BYTES as u128 * self.count as u128 / self.bytes.max(1) as u128) as usize;
+            take = take.min(per_bytes.max(1));
             self.send(take).await?;
         }
         Ok(())
@@ -156,6 +172,7 @@ impl<B: Batch> Batcher<B> {
     async fn send(&mut self, n: usize) -> Result<(), StageError> {
         let items = if n >= self.count { std::mem::take(&mut self.buf) } else { B::take(&mut self.buf, n) };
         let acks = self.take_acks(n);
+        self.bytes -= (self.bytes as u128 * n as u128 / self.count as u128) as u64;
         self.count -= n;
         self.out.send(B::from_parts(items, acks)).await.map_err(|_| StageError::new("downstream stopped"))
     }

@@ -195,3 +195,45 @@ async fn traces_are_batched_by_span_count_and_split_with_their_acks() {
     assert_eq!(waiter.wait().await, Outcome::Delivered);
     task.await.unwrap().unwrap();
 }
+
+/// Large records: a send once `MAX_BUFFERED_BYTES` are buffered, long before
+/// `send_batch_size` records are, so batches stay bounded in bytes.
+#[tokio::test]
+async fn sends_when_the_buffered_bytes_reach_the_bound() {
+    let cfg =
+        BatchConfig { send_batch_size: 8192, timeout: crate::config::Duration::from_secs(3600), ..Default::default() };
+    let (tx, mut rx, task) = start(cfg);
+    let big = |i: usize| {
+        let body = format!("{i:04}{}", "x".repeat(64 << 10));
+        let log_records = vec![LogRecord { body: Some(str_value(body)), ..Default::default() }];
+        LogBatch::new(
+            vec![ResourceLogs {
+                scope_logs: vec![ScopeLogs { log_records, ..Default::default() }],
+                ..Default::default()
+            }],
+            Acks::none(),
+        )
+    };
+    let per_record = big(0).byte_size() as u64;
+    let sender = tokio::spawn(async move {
+        for i in 0..60 {
+            tx.send(big(i)).await.unwrap();
+        }
+        // One input of 40 large records (2.6 MB, over the bound on its own) is split too.
+        let mut many = big(60);
+        for i in 61..100 {
+            let more = big(i).resource_logs;
+            many.resource_logs.extend(more);
+        }
+        tx.send(many).await.unwrap();
+    });
+    let mut sizes = Vec::new();
+    while let Some(out) = rx.recv().await {
+        sizes.push(out.byte_size() as u64);
+    }
+    sender.await.unwrap();
+    task.await.unwrap().unwrap();
+    assert_eq!(sizes.iter().sum::<u64>(), 100 * per_record, "every record once");
+    assert!(sizes.len() >= 3, "sent in several batches: {sizes:?}");
+    assert!(sizes.iter().all(|s| *s < MAX_BUFFERED_BYTES + 2 * per_record), "{sizes:?}");
+}

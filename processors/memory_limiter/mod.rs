@@ -24,7 +24,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::ack::{Ack, AckWaiter, Acks};
@@ -33,7 +32,7 @@ use crate::component::{
 };
 use crate::config::FieldError;
 use crate::signal::{Batch, MetricBatch, Signal, TraceBatch};
-use crate::topology::Fanout;
+use crate::topology::{Fanout, Input};
 
 pub use config::{Limits, MemoryLimiterConfig};
 
@@ -130,7 +129,7 @@ struct Limiter<B> {
 }
 
 impl<B: Batch> Limiter<B> {
-    async fn run(mut self, mut input: mpsc::Receiver<B>) -> Result<(), StageError> {
+    async fn run(mut self, mut input: Input<B>) -> Result<(), StageError> {
         while let Some(mut batch) = input.recv().await {
             // Reading /proc/self/statm costs microseconds: measure for every batch, so
             // that nothing enters between two checks.

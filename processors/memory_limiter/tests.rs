@@ -1,5 +1,7 @@
 use std::sync::atomic::AtomicBool;
 
+use tokio::sync::mpsc;
+
 use super::*;
 use crate::config::yaml::parse;
 use crate::config::ComponentId;
@@ -112,7 +114,7 @@ fn start(high: Arc<AtomicBool>) -> (mpsc::Sender<LogBatch>, mpsc::Receiver<LogBa
         refused: refused.clone(),
         out: Fanout::new(vec![out_tx]),
     };
-    tokio::spawn(limiter.run(in_rx));
+    tokio::spawn(limiter.run(in_rx.into()));
     (in_tx, out_rx, refused)
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::budget::Budget;
 use crate::event::LogBatch;
 use crate::metrics::add;
 use crate::signal::Batch;
@@ -15,18 +16,20 @@ use crate::signal::Batch;
 #[derive(Debug)]
 pub struct Fanout<B = LogBatch> {
     outputs: Vec<mpsc::Sender<B>>,
+    /// Each output's byte budget ([`super::budget`]), when it has one.
+    budgets: Vec<Option<Arc<Budget>>>,
     counters: Counters,
 }
 
 impl<B> Clone for Fanout<B> {
     fn clone(&self) -> Self {
-        Fanout { outputs: self.outputs.clone(), counters: self.counters.clone() }
+        Fanout { outputs: self.outputs.clone(), budgets: self.budgets.clone(), counters: self.counters.clone() }
     }
 }
 
 impl<B> Default for Fanout<B> {
     fn default() -> Self {
-        Fanout { outputs: Vec::new(), counters: Counters::default() }
+        Fanout { outputs: Vec::new(), budgets: Vec::new(), counters: Counters::default() }
     }
 }
 
@@ -66,7 +69,22 @@ pub enum TrySendError<B = LogBatch> {
 
 impl<B: Batch> Fanout<B> {
     pub fn new(outputs: Vec<mpsc::Sender<B>>) -> Self {
-        Fanout { outputs, counters: Counters::default() }
+        let budgets = vec![None; outputs.len()];
+        Fanout { outputs, budgets, counters: Counters::default() }
+    }
+
+    /// Outputs bounded in bytes too: each sender with its channel's budget.
+    pub fn budgeted(outputs: Vec<(mpsc::Sender<B>, Option<Arc<Budget>>)>) -> Self {
+        let (outputs, budgets) = outputs.into_iter().unzip();
+        Fanout { outputs, budgets, counters: Counters::default() }
+    }
+
+    /// The protobuf size the budgets count, if any output has one.
+    fn bytes(&self, batch: &B) -> u64 {
+        match self.budgets.iter().any(Option::is_some) {
+            true => batch.byte_size() as u64,
+            false => 0,
+        }
     }
 
     /// The same fan-out, counting what it sends.
@@ -91,17 +109,25 @@ impl<B: Batch> Fanout<B> {
         self.outputs.is_empty()
     }
 
-    /// Send to every output, waiting for room; clones for all but the last.
+    /// Send to every output, waiting for room (in batches and bytes); clones
+    /// for all but the last.
     pub async fn send(&self, mut batch: B) -> Result<(), Closed<B>> {
         let n = self.records(&batch);
+        let bytes = self.bytes(&batch);
         let Some((last, rest)) = self.outputs.split_last() else {
             std::mem::take(batch.acks_mut()).deliver();
             return Ok(());
         };
-        for out in rest {
+        for (out, budget) in rest.iter().zip(&self.budgets) {
+            if let Some(b) = budget {
+                b.acquire(bytes).await;
+            }
             if out.send(batch.clone()).await.is_err() {
                 return Err(Closed(batch));
             }
+        }
+        if let Some(b) = &self.budgets[rest.len()] {
+            b.acquire(bytes).await;
         }
         last.send(batch).await.map_err(|e| Closed(e.0))?;
         self.counters.count_sent(n);
@@ -111,14 +137,21 @@ impl<B: Batch> Fanout<B> {
     /// Send from a blocking thread (libsystemd readers): waits for room.
     pub fn blocking_send(&self, mut batch: B) -> Result<(), Closed<B>> {
         let n = self.records(&batch);
+        let bytes = self.bytes(&batch);
         let Some((last, rest)) = self.outputs.split_last() else {
             std::mem::take(batch.acks_mut()).deliver();
             return Ok(());
         };
-        for out in rest {
+        for (out, budget) in rest.iter().zip(&self.budgets) {
+            if let Some(b) = budget {
+                b.blocking_acquire(bytes);
+            }
             if out.blocking_send(batch.clone()).is_err() {
                 return Err(Closed(batch));
             }
+        }
+        if let Some(b) = &self.budgets[rest.len()] {
+            b.blocking_acquire(bytes);
         }
         last.blocking_send(batch).map_err(|e| Closed(e.0))?;
         self.counters.count_sent(n);
@@ -129,15 +162,25 @@ impl<B: Batch> Fanout<B> {
     /// request-driven receiver can answer "busy" instead of waiting.
     pub fn try_send(&self, mut batch: B) -> Result<(), TrySendError<B>> {
         let n = self.records(&batch);
+        let bytes = self.bytes(&batch);
         // The same channel can appear more than once (two pipelines straight into one
-        // exporter): reserve all its slots in one go.
+        // exporter): reserve all its slots (and bytes) in one go.
         let mut permits = Vec::with_capacity(self.outputs.len());
+        let mut taken: Vec<(&Arc<Budget>, u64)> = Vec::new();
         for (i, out) in self.outputs.iter().enumerate() {
             if self.outputs[..i].iter().any(|o| o.same_channel(out)) {
                 continue;
             }
             let copies = self.outputs[i..].iter().filter(|o| o.same_channel(out)).count();
-            let refused = match out.try_reserve_many(copies) {
+            let room = match &self.budgets[i] {
+                Some(b) if b.try_acquire(bytes * copies as u64) => {
+                    taken.push((b, bytes * copies as u64));
+                    Ok(())
+                }
+                Some(_) => Err(mpsc::error::TrySendError::Full(())),
+                None => Ok(()),
+            };
+            let refused = match room.and_then(|()| out.try_reserve_many(copies)) {
                 Ok(p) => {
                     permits.extend(p);
                     continue;
@@ -145,6 +188,9 @@ impl<B: Batch> Fanout<B> {
                 Err(mpsc::error::TrySendError::Full(())) => TrySendError::Full(batch),
                 Err(mpsc::error::TrySendError::Closed(())) => TrySendError::Closed(batch),
             };
+            for (b, k) in taken {
+                b.release(k);
+            }
             add(&self.counters.refused, n);
             return Err(refused);
         }

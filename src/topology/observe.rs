@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::budget::Budget;
 use crate::ack::Tally;
 use crate::config::ComponentId;
 use crate::event::LogBatch;
@@ -129,7 +130,35 @@ pub fn processor(signal: Signal, id: &ComponentId, into: Vec<Option<Arc<AtomicU6
 pub struct ExporterInput<B = LogBatch> {
     rx: mpsc::Receiver<B>,
     tally: Arc<Tally>,
+    /// The labels of this exporter's metrics; `None` when unregistered.
+    labels: Option<Vec<(&'static str, String)>>,
     queue_size: Arc<AtomicU64>,
+    queue_capacity: Arc<AtomicU64>,
+    /// Set once a sending queue reports its own size in `queue_size`.
+    queue_owned: bool,
+    /// The channel's byte budget, given back as batches are taken.
+    budget: Option<Arc<Budget>>,
+}
+
+/// The gauges a sending queue keeps up to date, under its exporter's labels.
+#[derive(Clone, Debug, Default)]
+pub struct QueueGauges {
+    /// `otelcol_exporter_queue_size`: queued and in flight, in `sizer` units.
+    pub size: Arc<AtomicU64>,
+    /// Bytes (protobuf) of the batches the queue holds in memory, queued and in flight.
+    pub bytes: Arc<AtomicU64>,
+    /// The most `bytes` has been since the start.
+    pub bytes_peak: Arc<AtomicU64>,
+    /// Queued batches found damaged on disk (set aside, not sent).
+    pub corrupt: Arc<AtomicU64>,
+}
+
+impl QueueGauges {
+    /// Record what the queue holds in memory now.
+    pub fn hold(&self, bytes: u64) {
+        self.bytes.store(bytes, Ordering::Relaxed);
+        self.bytes_peak.fetch_max(bytes, Ordering::Relaxed);
+    }
 }
 
 impl<B: Batch> ExporterInput<B> {
@@ -140,33 +169,103 @@ impl<B: Batch> ExporterInput<B> {
             sent: counter(n.sent.0, n.sent.1, label("exporter", id)),
             failed: counter(n.failed.0, n.failed.1, label("exporter", id)),
         };
-        let queue_size = gauge(
-            "otelcol_exporter_queue_size",
-            "Current size of the retry queue (in batches).",
-            signal_label(B::SIGNAL, "exporter", id),
-        );
-        gauge(
-            "otelcol_exporter_queue_capacity",
-            "Fixed capacity of the retry queue (in batches).",
-            signal_label(B::SIGNAL, "exporter", id),
-        )
-        .store(capacity as u64, Ordering::Relaxed);
-        ExporterInput { rx, tally: Arc::new(tally), queue_size }
+        let labels = signal_label(B::SIGNAL, "exporter", id);
+        let queue_size =
+            gauge("otelcol_exporter_queue_size", "Current size of the retry queue (in batches).", labels.clone());
+        let queue_capacity =
+            gauge("otelcol_exporter_queue_capacity", "Fixed capacity of the retry queue (in batches).", labels.clone());
+        queue_capacity.store(capacity as u64, Ordering::Relaxed);
+        ExporterInput {
+            rx,
+            tally: Arc::new(tally),
+            labels: Some(labels),
+            queue_size,
+            queue_capacity,
+            queue_owned: false,
+            budget: None,
+        }
     }
 
     /// An input that counts into counters of its own (tests, benchmarks).
     pub fn unregistered(rx: mpsc::Receiver<B>) -> Self {
-        ExporterInput { rx, tally: Arc::default(), queue_size: Arc::default() }
+        ExporterInput {
+            rx,
+            tally: Arc::default(),
+            labels: None,
+            queue_size: Arc::default(),
+            queue_capacity: Arc::default(),
+            queue_owned: false,
+            budget: None,
+        }
     }
 
     /// The next batch; `None` once every pipeline feeding this exporter has stopped.
     pub async fn recv(&mut self) -> Option<B> {
-        let got = self.rx.recv().await;
-        self.queue_size.store(self.rx.len() as u64, Ordering::Relaxed);
-        let mut batch = got?;
+        let mut batch = self.recv_uncounted().await?;
         let n = batch.item_count() as u64;
         batch.acks_mut().count_into(&self.tally, n);
         Some(batch)
+    }
+
+    /// The next batch, not yet counted: the caller counts it with [`Self::count`]
+    /// on the acks that will be settled when it is sent (a persistent queue
+    /// settles the received ones once the batch is on disk).
+    pub async fn recv_uncounted(&mut self) -> Option<B> {
+        let got = self.rx.recv().await;
+        if !self.queue_owned {
+            self.queue_size.store(self.rx.len() as u64, Ordering::Relaxed);
+        }
+        if let (Some(b), Some(batch)) = (&self.budget, &got) {
+            b.release(batch.byte_size() as u64);
+        }
+        got
+    }
+
+    /// The same input, its channel bounded in bytes by `budget` too.
+    pub fn budgeted(mut self, budget: Arc<Budget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// The counters of sent and failed items, for batches made after receipt.
+    pub fn tally(&self) -> Arc<Tally> {
+        self.tally.clone()
+    }
+
+    /// Count `batch`'s items as sent or failed when its acks are settled.
+    pub fn count(&self, batch: &mut B) {
+        let n = batch.item_count() as u64;
+        batch.acks_mut().count_into(&self.tally, n);
+    }
+
+    /// A sending queue's gauges: from now on `otelcol_exporter_queue_size` and
+    /// `otelcol_exporter_queue_capacity` are the queue's, in its `sizer` units.
+    pub fn queue_gauges(&mut self, capacity: u64) -> QueueGauges {
+        self.queue_owned = true;
+        self.queue_capacity.store(capacity, Ordering::Relaxed);
+        let gauge = |name, help| match &self.labels {
+            Some(l) => gauge(name, help, l.clone()),
+            None => Arc::default(),
+        };
+        QueueGauges {
+            size: self.queue_size.clone(),
+            bytes: gauge(
+                "ferrocol_exporter_queue_bytes",
+                "Protobuf bytes of the batches the sending queue holds in memory, queued and in flight.",
+            ),
+            bytes_peak: gauge(
+                "ferrocol_exporter_queue_bytes_peak",
+                "The most ferrocol_exporter_queue_bytes has been since the start.",
+            ),
+            corrupt: match &self.labels {
+                Some(l) => counter(
+                    "ferrocol_exporter_queue_corrupt_batches_total",
+                    "Batches of the persistent sending queue found damaged, set aside and not sent.",
+                    l.clone(),
+                ),
+                None => Arc::default(),
+            },
+        }
     }
 
     /// Batches waiting.

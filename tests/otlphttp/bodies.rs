@@ -10,7 +10,7 @@ use prost::Message as _;
 use serde_json::Value;
 
 use super::harness::{self, outcome, rich, simple};
-use super::server::{Recorded, Server};
+use super::server::{Answer, Recorded, Server};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -175,18 +175,28 @@ async fn big_batches_are_split_under_max_request_size() {
     assert_eq!(bodies, expected, "every record once, in order");
 }
 
+/// A record is never dropped for its size: it is sent alone; the server may
+/// take it, and a 413 rejects it like any permanent error.
 #[tokio::test]
-async fn a_record_over_max_request_size_is_rejected_without_a_request() {
+async fn a_record_over_max_request_size_is_sent_alone() {
     let server = Server::start().await;
-    let exporter = harness::start(&config(&server.base_url(), "compression: none\nmax_request_size: 1KiB\n"));
-    let mut logs = simple("ok-", 3);
-    logs[0].scope_logs[0].log_records[1].body = Some(ferrocol::event::str_value("x".repeat(4000)));
-    assert_eq!(outcome(exporter.send(logs).await, T).await, Outcome::Rejected);
+    let config =
+        config(&server.base_url(), "compression: none\nmax_request_size: 1KiB\nsending_queue: {num_consumers: 1}\n");
+    let exporter = harness::start(&config);
+    let big = |prefix: &str| {
+        let mut logs = simple(prefix, 3);
+        logs[0].scope_logs[0].log_records[1].body = Some(ferrocol::event::str_value("x".repeat(4000)));
+        logs
+    };
+    assert_eq!(outcome(exporter.send(big("ok-")).await, T).await, Outcome::Delivered);
+    server.answer([Answer::status(200), Answer::status(413)]);
+    assert_eq!(outcome(exporter.send(big("no-")).await, T).await, Outcome::Rejected);
     assert_eq!(outcome(exporter.send(simple("after-", 1)).await, T).await, Outcome::Delivered);
     exporter.finish(T).await;
     let sent: Vec<usize> = server.requests().iter().map(|r| r.body.len()).collect();
-    assert_eq!(sent.len(), 3, "the two small records and the next batch: {sent:?}");
-    assert!(sent.iter().all(|n| *n < 1024));
+    assert_eq!(sent.len(), 7, "3 + 3 pieces and the next batch: {sent:?}");
+    let over: Vec<usize> = sent.iter().map(|n| usize::from(*n > 1024)).collect();
+    assert_eq!(over, [0, 1, 0, 0, 1, 0, 0], "only the big records went over, alone: {sent:?}");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod bodies;
 mod e2e;
 pub mod harness;
 mod logs;
+mod persistent;
 mod proxy;
 mod retries;
 mod server;

@@ -1,19 +1,20 @@
-//! Building exporters: one input channel each, shared by every pipeline that
-//! names it (fan-in), read through a counted [`ExporterInput`].
+//! Building exporters: one input channel each, bounded in batches and bytes,
+//! shared by every pipeline that names it (fan-in), read through a counted
+//! [`ExporterInput`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use tokio::sync::mpsc;
 
-use super::{Stage, Wire, Wiring};
+use super::{Sender, Stage, Wire, Wiring};
 use crate::component::ExporterContext;
 use crate::config::ComponentId;
 use crate::signal::Signal;
 use crate::storage::Kind;
-use crate::topology::ExporterInput;
+use crate::topology::{Budget, ExporterInput, CHANNEL_BYTES};
 
 /// The exporters used by pipelines of signal `B`, and the sender into each.
-pub(super) fn build<B: Wire>(w: &mut Wiring<'_>) -> (Vec<Stage>, BTreeMap<ComponentId, mpsc::Sender<B>>) {
+pub(super) fn build<B: Wire>(w: &mut Wiring<'_>) -> (Vec<Stage>, BTreeMap<ComponentId, Sender<B>>) {
     let config = w.config;
     let pipelines: Vec<_> = config.service.pipelines.iter().filter(|p| p.signal == B::SIGNAL).collect();
     let used: BTreeSet<&ComponentId> = pipelines.iter().flat_map(|p| &p.exporters).collect();
@@ -25,10 +26,11 @@ pub(super) fn build<B: Wire>(w: &mut Wiring<'_>) -> (Vec<Stage>, BTreeMap<Compon
         let feeding = pipelines.iter().filter(|p| p.exporters.contains(id)).count();
         let capacity = config.service.channel_capacity.max(feeding);
         let (tx, rx) = mpsc::channel(capacity);
-        senders.insert(id.clone(), tx);
+        let budget = Budget::new(CHANNEL_BYTES);
+        senders.insert(id.clone(), (tx, Some(budget.clone())));
         let cx = ExporterContext {
             id: id.clone(),
-            input: ExporterInput::new(id, rx, capacity),
+            input: ExporterInput::new(id, rx, capacity).budgeted(budget),
             storage: w.storage.clone(),
             startup: w.startup.clone(),
         };

@@ -32,6 +32,9 @@ use crate::signal::{Batch, MetricBatch, TraceBatch};
 use crate::startup::{Listeners, Startup};
 use crate::storage::Kind;
 
+/// A stage's input sender, with the channel's byte budget.
+type Sender<B> = (tokio::sync::mpsc::Sender<B>, Option<std::sync::Arc<crate::topology::Budget>>);
+
 /// A built component, ready to spawn.
 pub struct Stage {
     pub kind: Kind,

@@ -31,7 +31,7 @@ fn fanout<B: Batch>(pipelines: &[Pipeline], entries: &BTreeMap<String, Entry<B>>
     if outputs.is_empty() {
         return Fanout::default();
     }
-    Fanout::new(outputs).counted(observe::receiver(B::SIGNAL, id, into))
+    Fanout::budgeted(outputs).counted(observe::receiver(B::SIGNAL, id, into))
 }
 
 pub(super) fn build(w: &mut Wiring<'_>, entries: Entries, stop: &CancellationToken) -> Vec<Stage> {

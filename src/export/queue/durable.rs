@@ -1,0 +1,127 @@
+//! The queue's side of `storage`: reading back what a previous run left on
+//! disk, and settling a batch's upstream acks once its write is durable.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tracing::error;
+
+use super::config::PERSISTENT_MEMORY_BYTES;
+use super::persist::{self, Disk};
+use super::{Export, Job, Queue, State, Writing};
+use crate::ack::Acks;
+use crate::component::StageError;
+use crate::signal::Batch;
+use crate::storage::StorageClient;
+use crate::topology::ExporterInput;
+
+pub(super) struct DiskState<B> {
+    pub(super) disk: Arc<Disk>,
+    pub(super) next: u64,
+    pub(super) head: u64,
+    /// Settled numbers above the head.
+    pub(super) settled: BTreeSet<u64>,
+    pub(super) writing: Option<Writing<B>>,
+}
+
+impl<E> Queue<E> {
+    /// Read what a previous run left on disk into the queue.
+    pub(super) async fn open_disk<B: Batch>(
+        &self,
+        client: Arc<dyn StorageClient>,
+        st: &mut State<B>,
+        input: &ExporterInput<B>,
+    ) -> Result<DiskState<B>, StageError>
+    where
+        E: Export<B>,
+    {
+        let opened = tokio::task::spawn_blocking(move || Disk::open(client, B::SIGNAL)).await;
+        let (disk, restored) = match opened {
+            Ok(Ok(x)) => x,
+            Ok(Err(e)) => return Err(StageError::new(format!("sending_queue: cannot open the queue on disk: {e}"))),
+            Err(e) => return Err(StageError::new(format!("sending_queue: opening the queue on disk failed: {e}"))),
+        };
+        st.gauges.corrupt.fetch_add(restored.corrupt as u64, Ordering::Relaxed);
+        let mut d = DiskState {
+            disk: Arc::new(disk),
+            next: restored.tail,
+            head: restored.head,
+            settled: restored.skipped.into_iter().collect(),
+            writing: None,
+        };
+        if !restored.found.is_empty() {
+            tracing::info!(
+                batches = restored.found.len(),
+                "sending_queue: sending the batches queued before the restart"
+            );
+        }
+        for found in restored.found {
+            let bytes = found.value.len() as u64;
+            let size = st.size_of(found.items, bytes);
+            // Kept decoded while the memory budget allows; read again later otherwise.
+            let batch = (st.mem + bytes <= PERSISTENT_MEMORY_BYTES)
+                .then(|| persist::decode::<B::Resource>(&found.value).ok())
+                .flatten()
+                .map(|data| {
+                    let mut b = B::from_parts(data, Acks::none());
+                    input.count(&mut b);
+                    b
+                });
+            if batch.is_some() {
+                st.mem += bytes;
+            }
+            st.used += size;
+            st.queue.push_back(Job { batch, index: Some(found.index), size, bytes });
+        }
+        // Tombstones at the head are settled already.
+        while d.settled.remove(&d.head) {
+            d.head += 1;
+        }
+        d.disk.advance(d.head);
+        Ok(d)
+    }
+
+    /// A write ended: on disk, the upstream acks are settled; otherwise the
+    /// batch stays in memory with them, and they wait for its delivery.
+    pub(super) fn written<B: Batch>(&self, st: &mut State<B>, result: std::io::Result<()>, input: &ExporterInput<B>) {
+        let d = st.disk.as_mut().expect("writing implies a disk");
+        let Writing { mut job, .. } = d.writing.take().expect("a write was pending");
+        let batch = job.batch.take().expect("written batches are in memory");
+        match result {
+            Ok(()) => {
+                let (data, acks) = batch.into_parts();
+                acks.deliver();
+                if st.mem > PERSISTENT_MEMORY_BYTES {
+                    // On disk only: read back when a consumer is free.
+                    st.mem -= job.bytes;
+                } else {
+                    let mut b = B::from_parts(data, Acks::none());
+                    input.count(&mut b);
+                    job.batch = Some(b);
+                }
+            }
+            Err(e) => {
+                error!(error = %e, "sending_queue: cannot write the batch to storage; it is kept in memory and acknowledged once delivered");
+                d.next -= 1;
+                job.index = None;
+                let mut batch = batch;
+                input.count(&mut batch);
+                job.batch = Some(batch);
+            }
+        }
+        st.queue.push_back(job);
+    }
+}
+
+/// A queued batch that could not be read back: reported and counted.
+pub(super) fn lost(corrupt: &std::sync::atomic::AtomicU64, index: u64, reason: &str) {
+    corrupt.fetch_add(1, Ordering::Relaxed);
+    error!(index, reason, "sending_queue: a queued batch could not be read back from storage; it is not sent");
+}
+
+/// The answer of the pending write (only polled while there is one).
+pub(super) async fn wait_written<B>(disk: &mut Option<DiskState<B>>) -> std::io::Result<()> {
+    let w = disk.as_mut().and_then(|d| d.writing.as_mut()).expect("polled only while writing");
+    (&mut w.done).await.unwrap_or_else(|_| Err(std::io::Error::other("the storage writer stopped")))
+}

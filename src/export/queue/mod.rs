@@ -1,0 +1,339 @@
+//! `sending_queue`, shared by the exporters that send over the network: its
+//! settings ([`config`]: otelcol's keys; bounded in bytes unless sized, and
+//! blocking when full), and the running queue in front of `num_consumers`
+//! concurrent exports, each of which settles its batch's acks.
+//!
+//! The capacity counts what is queued *and* in flight (as otelcol's queue does,
+//! releasing a batch's size when its export is done). A full queue stops the
+//! input from being read (`block_on_overflow`, ferrocol's default), so the
+//! pipeline's channels fill and receivers slow down; with `block_on_overflow:
+//! false` the batch is dropped instead: rejected, logged and counted. A batch
+//! larger than the whole capacity is let in alone, never dropped for its size.
+//!
+//! With `storage` ([`persist`]), each batch is written to disk before its acks
+//! are settled upstream; the queue keeps at most
+//! [`config::PERSISTENT_MEMORY_BYTES`] of batches in memory besides, and reads
+//! the rest back when a consumer is free. After a restart, what was on disk is
+//! sent first, in order.
+//!
+//! When the input ends, what is queued and in flight is finished before the
+//! task returns; the topology's shutdown deadline ends it otherwise, and the
+//! acks it holds are then abandoned (read again after a restart), while the
+//! batches on disk stay there for the next start.
+
+pub mod config;
+mod durable;
+mod persist;
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+use tracing::{warn, Instrument};
+
+use super::stats::Stats;
+use crate::ack::Acks;
+use crate::component::{ExporterContext, StageError};
+use crate::signal::Batch;
+use crate::storage::{Kind, StorageClient, Stored};
+use crate::topology::{ExporterInput, QueueGauges};
+
+use config::PERSISTENT_MEMORY_BYTES;
+pub use config::{Limit, QueueConfig, Sizer};
+use durable::{lost, wait_written, DiskState};
+
+/// One exporter's way of sending a batch, run by the queue's consumers.
+pub trait Export<B>: Send + Sync + 'static {
+    /// Send `batch` (never empty) and settle its acks: delivered only once the
+    /// server accepted it, rejected when it refused it for good.
+    fn export(self: Arc<Self>, batch: B) -> impl Future<Output = ()> + Send;
+
+    /// The exporter's counters (the queue counts drops and logs the summary).
+    fn stats(&self) -> &Stats;
+}
+
+/// A batch in the queue. `batch` is `None` when it is only on disk.
+struct Job<B> {
+    batch: Option<B>,
+    /// Its number on disk; `None` for a batch held in memory only.
+    index: Option<u64>,
+    /// In `sizer` units.
+    size: u64,
+    /// Protobuf bytes.
+    bytes: u64,
+}
+
+/// What a finished consumer hands back.
+struct Done {
+    index: Option<u64>,
+    size: u64,
+    /// Bytes it held in memory.
+    mem: u64,
+}
+
+/// A batch being written to disk, and the write's answer.
+struct Writing<B> {
+    job: Job<B>,
+    done: oneshot::Receiver<std::io::Result<()>>,
+}
+
+/// The queue and its consumers.
+pub struct Queue<E> {
+    config: QueueConfig,
+    export: Arc<E>,
+    storage: Option<Arc<dyn StorageClient>>,
+}
+
+impl<E> Queue<E> {
+    /// The queue of exporter `cx.id`; with `storage`, looks the extension up.
+    pub fn build<B>(config: &QueueConfig, export: Arc<E>, cx: &ExporterContext<B>) -> Result<Self, StageError> {
+        let storage = match config.storage_id().filter(|_| config.enabled) {
+            None => None,
+            Some(Err(e)) => return Err(StageError::new(e.message).at("sending_queue::storage")),
+            Some(Ok(ext)) => Some(
+                cx.storage
+                    .client(&ext, Kind::Exporter, &cx.id)
+                    .map_err(|e| StageError::new(e.message).at("sending_queue::storage"))?,
+            ),
+        };
+        Ok(Queue { config: config.clone(), export, storage })
+    }
+
+    /// A queue in memory (tests, tools).
+    pub fn in_memory(config: QueueConfig, export: Arc<E>) -> Self {
+        Queue { config, export, storage: None }
+    }
+}
+
+/// The running state of one queue.
+struct State<B> {
+    limit: Limit,
+    capacity: u64,
+    consumers: usize,
+    queue: VecDeque<Job<B>>,
+    /// Queued and in flight, in `sizer` units.
+    used: u64,
+    /// Bytes held in memory, queued and in flight.
+    mem: u64,
+    in_flight: JoinSet<Done>,
+    gauges: QueueGauges,
+    disk: Option<DiskState<B>>,
+}
+
+impl<B: Batch> State<B> {
+    fn size_of(&self, items: usize, bytes: u64) -> u64 {
+        match self.limit.sizer {
+            Sizer::Requests => 1,
+            Sizer::Items => items as u64,
+            Sizer::Bytes => bytes,
+        }
+    }
+
+    /// Room for `size` more? A batch larger than the capacity gets in alone.
+    fn has_room(&self, size: u64) -> bool {
+        self.used == 0 || self.used + size <= self.capacity
+    }
+
+    fn publish(&self) {
+        self.gauges.size.store(self.used, Ordering::Relaxed);
+        self.gauges.hold(self.mem);
+    }
+
+    fn settle(&mut self, done: Done) {
+        self.used -= done.size;
+        self.mem -= done.mem;
+        if let (Some(d), Some(i)) = (&mut self.disk, done.index) {
+            d.settled.insert(i);
+            let before = d.head;
+            while d.settled.remove(&d.head) {
+                d.head += 1;
+            }
+            if d.head != before {
+                d.disk.advance(d.head);
+            }
+        }
+    }
+}
+
+impl<E> Queue<E> {
+    /// Runs until the input ends and every batch is settled.
+    pub async fn run<B: Batch>(self, mut input: ExporterInput<B>) -> Result<(), StageError>
+    where
+        E: Export<B>,
+    {
+        let limit = self.config.limit();
+        let (consumers, capacity) = match self.config.enabled {
+            true => (self.config.num_consumers.max(1), limit.size),
+            false => (1, 0),
+        };
+        let gauges = input.queue_gauges(capacity);
+        let mut st = State {
+            limit,
+            capacity,
+            consumers,
+            queue: VecDeque::new(),
+            used: 0,
+            mem: 0,
+            in_flight: JoinSet::new(),
+            gauges,
+            disk: None,
+        };
+        if let Some(client) = self.storage.clone() {
+            st.disk = Some(self.open_disk(client, &mut st, &input).await?);
+        }
+        let blocks = self.config.blocks();
+        // Read, but waiting for room in the queue: the input is not read meanwhile.
+        let mut held: Option<Job<B>> = None;
+        let mut input_open = true;
+        loop {
+            self.start_consumers(&mut st, &input);
+            // Admit the held batch as soon as the queue has room for it.
+            if let Some(job) =
+                held.take_if(|j| st.has_room(j.size) && st.disk.as_ref().is_none_or(|d| d.writing.is_none()))
+            {
+                self.admit(&mut st, job);
+                continue;
+            }
+            st.publish();
+            let writing = st.disk.as_ref().is_some_and(|d| d.writing.is_some());
+            if !input_open && held.is_none() && !writing && st.queue.is_empty() && st.in_flight.is_empty() {
+                break;
+            }
+            // Without a queue, the next batch is read only when a consumer is free.
+            let want_input =
+                input_open && held.is_none() && !writing && (self.config.enabled || st.in_flight.is_empty());
+            tokio::select! {
+                batch = input.recv_uncounted(), if want_input => match batch {
+                    None => input_open = false,
+                    // Nothing to send: delivered as it is.
+                    Some(batch) if batch.item_count() == 0 => batch.into_parts().1.deliver(),
+                    Some(mut batch) => {
+                        let bytes = batch.byte_size() as u64;
+                        let size = st.size_of(batch.item_count(), bytes);
+                        if st.disk.is_none() {
+                            input.count(&mut batch);
+                        }
+                        let job = Job { batch: Some(batch), index: None, size, bytes };
+                        if st.has_room(size) || blocks {
+                            held = Some(job);
+                        } else {
+                            self.drop_full(job, &input);
+                        }
+                    }
+                },
+                written = wait_written(&mut st.disk), if writing => self.written(&mut st, written, &input),
+                Some(done) = st.in_flight.join_next(), if !st.in_flight.is_empty() => match done {
+                    Ok(done) => st.settle(done),
+                    Err(e) if e.is_panic() => return Err(StageError::new("an export task panicked")),
+                    Err(_) => {}
+                },
+            }
+        }
+        st.publish();
+        if let Some(d) = st.disk.take() {
+            if let Ok(disk) = Arc::try_unwrap(d.disk) {
+                let _ = tokio::task::spawn_blocking(move || disk.close()).await;
+            }
+        }
+        self.export.stats().log();
+        Ok(())
+    }
+
+    /// The held batch has room: into the queue, or first onto disk.
+    fn admit<B: Batch>(&self, st: &mut State<B>, mut job: Job<B>) {
+        let Some(d) = &mut st.disk else {
+            st.used += job.size;
+            st.mem += job.bytes;
+            st.queue.push_back(job);
+            return;
+        };
+        let batch = job.batch.as_ref().expect("a received batch is in memory");
+        let value = persist::encode(batch.data(), batch.item_count());
+        let index = d.next;
+        d.next += 1;
+        job.index = Some(index);
+        // Held in memory while it is written.
+        st.used += job.size;
+        st.mem += job.bytes;
+        let done = d.disk.put(index, value);
+        d.writing = Some(Writing { job, done });
+    }
+
+    /// Start what there are free consumers (and, with a disk, memory) for.
+    fn start_consumers<B: Batch>(&self, st: &mut State<B>, input: &ExporterInput<B>)
+    where
+        E: Export<B>,
+    {
+        while st.in_flight.len() < st.consumers {
+            let Some(job) = st.queue.front() else { break };
+            // A batch read back from disk must fit in memory next to those in flight.
+            let load = if job.batch.is_none() { job.bytes } else { 0 };
+            if load > 0 && !st.in_flight.is_empty() && st.mem + load > PERSISTENT_MEMORY_BYTES {
+                break;
+            }
+            let job = st.queue.pop_front().expect("front exists");
+            st.mem += load;
+            let done = Done { index: job.index, size: job.size, mem: job.bytes };
+            let export = self.export.clone();
+            // The consumers run in the exporter's span, so their logs name it.
+            match job.batch {
+                Some(batch) => {
+                    st.in_flight.spawn(
+                        async move {
+                            export.export(batch).await;
+                            done
+                        }
+                        .in_current_span(),
+                    );
+                }
+                None => {
+                    let disk = st.disk.as_ref().expect("only a disk holds batches out of memory").disk.clone();
+                    let index = job.index.expect("a batch on disk has a number");
+                    let corrupt = st.gauges.corrupt.clone();
+                    let tally = input.tally();
+                    st.in_flight.spawn(
+                        async move {
+                            match tokio::task::spawn_blocking(move || disk.load(index)).await {
+                                Ok(Ok(Stored::Value(v))) => match persist::decode::<B::Resource>(&v) {
+                                    Ok(data) => {
+                                        let mut b = B::from_parts(data, Acks::none());
+                                        let n = b.item_count() as u64;
+                                        b.acks_mut().count_into(&tally, n);
+                                        export.export(b).await;
+                                    }
+                                    Err(e) => lost(&corrupt, index, &e),
+                                },
+                                Ok(Ok(other)) => lost(&corrupt, index, &format!("{other:?}")),
+                                Ok(Err(e)) => lost(&corrupt, index, &e.to_string()),
+                                Err(e) => lost(&corrupt, index, &e.to_string()),
+                            }
+                            done
+                        }
+                        .in_current_span(),
+                    );
+                }
+            }
+        }
+    }
+
+    fn drop_full<B: Batch>(&self, job: Job<B>, input: &ExporterInput<B>)
+    where
+        E: Export<B>,
+    {
+        let Some(mut batch) = job.batch else { return };
+        input.count(&mut batch);
+        let records = batch.item_count();
+        let total = self.export.stats().dropped_records.add(records);
+        warn!(
+            dropped_items = records,
+            dropped_records_total = total,
+            "Dropping data because sending_queue is full (block_on_overflow is false)"
+        );
+        batch.into_parts().1.reject();
+    }
+}

@@ -1,0 +1,238 @@
+//! The sending queue on disk (`sending_queue.storage`), through a storage
+//! extension's client ([`crate::storage`]).
+//!
+//! Keys, per signal: `<signal>_<n>` holds the batch numbered `n` (numbers grow
+//! by one per batch, never reused), `<signal>_head` the first number not yet
+//! settled. Every number from the head up to the last one written is present,
+//! so a restart finds the queue by reading forward from the head until a key is
+//! missing, and sends it again in order.
+//!
+//! - A batch is acknowledged upstream once its `set` returned (the storage
+//!   fsyncs), so what a client was told is accepted survives a kill -9.
+//! - Writes and head moves run in order on one thread: a head is stored
+//!   before the batches below it are deleted, so a crash between the two
+//!   leaves extra batches (sent twice, deleted at the next start), never a gap.
+//! - A damaged batch (the storage checks a CRC-32 on every read) is set aside
+//!   by the storage, reported here (log and counter) and replaced by a
+//!   tombstone, so the numbers stay contiguous and the start goes on.
+//!
+//! A value is `[version 1][item count, u32 LE][protobuf]`, the protobuf being
+//! the export request (`repeated Resource… = 1`) of the signal.
+
+use std::io;
+use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use prost::Message;
+use tokio::sync::oneshot;
+use tracing::{error, warn};
+
+use crate::signal::Signal;
+use crate::storage::{StorageClient, Stored};
+
+const VERSION: u8 = 1;
+const HEADER_LEN: usize = 5;
+/// What a set-aside batch is replaced with: a version byte and nothing else.
+const TOMBSTONE: [u8; 1] = [0];
+
+/// A batch's value on disk.
+pub fn encode<R: Message>(data: &[R], items: usize) -> Vec<u8> {
+    let len: usize = data.iter().map(|r| prost::encoding::message::encoded_len(1, r)).sum();
+    let mut out = Vec::with_capacity(HEADER_LEN + len);
+    out.push(VERSION);
+    out.extend_from_slice(&u32::try_from(items).unwrap_or(u32::MAX).to_le_bytes());
+    for r in data {
+        prost::encoding::message::encode(1, r, &mut out);
+    }
+    out
+}
+
+/// The resources of a value written by [`encode`].
+pub fn decode<R: Message + Default>(value: &[u8]) -> Result<Vec<R>, String> {
+    if value.len() < HEADER_LEN || value[0] != VERSION {
+        return Err(format!("not a queued batch ({} bytes, version {:?})", value.len(), value.first()));
+    }
+    let mut buf = &value[HEADER_LEN..];
+    let mut out = Vec::new();
+    while !buf.is_empty() {
+        let (tag, wire) = prost::encoding::decode_key(&mut buf).map_err(|e| e.to_string())?;
+        if tag != 1 || wire != prost::encoding::WireType::LengthDelimited {
+            return Err(format!("unexpected field {tag} ({wire:?})"));
+        }
+        let len = prost::encoding::decode_varint(&mut buf).map_err(|e| e.to_string())? as usize;
+        if len > buf.len() {
+            return Err(format!("a resource of {len} bytes runs past the end"));
+        }
+        out.push(R::decode(&buf[..len]).map_err(|e| e.to_string())?);
+        buf = &buf[len..];
+    }
+    Ok(out)
+}
+
+/// The item count a value's header records.
+fn items_of(value: &[u8]) -> Option<usize> {
+    (value.len() >= HEADER_LEN && value[0] == VERSION)
+        .then(|| u32::from_le_bytes(value[1..5].try_into().expect("4 bytes")) as usize)
+}
+
+/// A batch found on disk at start.
+#[derive(Debug)]
+pub struct Found {
+    pub index: u64,
+    pub items: usize,
+    pub value: Vec<u8>,
+}
+
+/// What [`Disk::open`] found.
+#[derive(Debug, Default)]
+pub struct Restored {
+    /// The first number not settled: where sending resumes.
+    pub head: u64,
+    /// The next number to write.
+    pub tail: u64,
+    /// Batches to send, in order (tombstones left out).
+    pub found: Vec<Found>,
+    /// Numbers in `head..tail` that hold nothing to send (tombstones): settled already.
+    pub skipped: Vec<u64>,
+    /// Batches that were damaged, reported and set aside.
+    pub corrupt: usize,
+}
+
+enum Cmd {
+    Put { index: u64, value: Vec<u8>, done: oneshot::Sender<io::Result<()>> },
+    Advance(u64),
+}
+
+/// One exporter's queue on disk: the client, and the thread that writes.
+pub struct Disk {
+    client: Arc<dyn StorageClient>,
+    signal: Signal,
+    tx: Option<std_mpsc::Sender<Cmd>>,
+    worker: Option<JoinHandle<()>>,
+}
+
+fn item_key(signal: Signal, index: u64) -> String {
+    format!("{signal}_{index}")
+}
+
+fn head_key(signal: Signal) -> String {
+    format!("{signal}_head")
+}
+
+impl Disk {
+    /// Read the queue left by a previous run (blocking) and start the writer.
+    pub fn open(client: Arc<dyn StorageClient>, signal: Signal) -> io::Result<(Disk, Restored)> {
+        let restored = restore(client.as_ref(), signal)?;
+        let (tx, rx) = std_mpsc::channel();
+        let worker_client = client.clone();
+        let head = restored.head;
+        let worker = std::thread::Builder::new()
+            .name("sending-queue-disk".into())
+            .spawn(move || write_loop(worker_client.as_ref(), signal, head, rx))?;
+        Ok((Disk { client, signal, tx: Some(tx), worker: Some(worker) }, restored))
+    }
+
+    /// Write batch `index`; resolves once it is durable.
+    pub fn put(&self, index: u64, value: Vec<u8>) -> oneshot::Receiver<io::Result<()>> {
+        let (done, rx) = oneshot::channel();
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Cmd::Put { index, value, done });
+        }
+        rx
+    }
+
+    /// Every batch below `head` is settled: store it and delete them.
+    pub fn advance(&self, head: u64) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Cmd::Advance(head));
+        }
+    }
+
+    /// Read batch `index` back (blocking).
+    pub fn load(&self, index: u64) -> io::Result<Stored> {
+        self.client.read(&item_key(self.signal, index))
+    }
+
+    /// Finish the writes already asked for (blocking).
+    pub fn close(mut self) {
+        self.tx.take();
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+/// The writer thread: puts answer as soon as they are durable; head moves
+/// wait until no put is pending, and only the latest is stored.
+fn write_loop(client: &dyn StorageClient, signal: Signal, mut head: u64, rx: std_mpsc::Receiver<Cmd>) {
+    while let Ok(cmd) = rx.recv() {
+        let mut advance = None;
+        let mut next = Some(cmd);
+        while let Some(cmd) = next.take().or_else(|| rx.try_recv().ok()) {
+            match cmd {
+                Cmd::Put { index, value, done } => {
+                    let _ = done.send(client.set(&item_key(signal, index), &value));
+                }
+                Cmd::Advance(h) => advance = Some(advance.map_or(h, |a: u64| a.max(h))),
+            }
+        }
+        if let Some(h) = advance.filter(|&h| h > head) {
+            // The head first: a crash before the deletes leaves duplicates, not a gap.
+            if let Err(e) = client.set(&head_key(signal), &h.to_le_bytes()) {
+                error!(error = %e, "sending_queue: could not store the queue head; settled batches may be sent again");
+                continue;
+            }
+            for i in head..h {
+                if let Err(e) = client.delete(&item_key(signal, i)) {
+                    warn!(error = %e, index = i, "sending_queue: could not delete a settled batch");
+                }
+            }
+            head = h;
+        }
+    }
+}
+
+/// Find the head and every batch from it on; clean up what a crash left below it.
+fn restore(client: &dyn StorageClient, signal: Signal) -> io::Result<Restored> {
+    let mut r = Restored::default();
+    match client.read(&head_key(signal))? {
+        Stored::Value(v) if v.len() == 8 => r.head = u64::from_le_bytes(v.try_into().expect("8 bytes")),
+        Stored::Missing => {}
+        Stored::Value(_) | Stored::Corrupt(_) => {
+            r.corrupt += 1;
+            error!("sending_queue: the queue head is damaged; batches queued before the restart are not sent");
+        }
+    }
+    // Settled batches a crash kept from being deleted (deleted in increasing order).
+    let mut below = r.head;
+    while below > 0 && client.read(&item_key(signal, below - 1))? != Stored::Missing {
+        below -= 1;
+        client.delete(&item_key(signal, below))?;
+    }
+    let mut index = r.head;
+    loop {
+        let key = item_key(signal, index);
+        match client.read(&key)? {
+            Stored::Missing => break,
+            Stored::Value(v) if v == TOMBSTONE => r.skipped.push(index),
+            Stored::Value(value) => match items_of(&value) {
+                Some(items) => r.found.push(Found { index, items, value }),
+                None => set_aside(client, &key, &mut r, index, "unknown format")?,
+            },
+            Stored::Corrupt(reason) => set_aside(client, &key, &mut r, index, &reason)?,
+        }
+        index += 1;
+    }
+    r.tail = index;
+    Ok(r)
+}
+
+/// Report a damaged batch and leave a tombstone in its place.
+fn set_aside(client: &dyn StorageClient, key: &str, r: &mut Restored, index: u64, reason: &str) -> io::Result<()> {
+    r.corrupt += 1;
+    error!(index, reason, "sending_queue: a queued batch is damaged; it is set aside and not sent");
+    client.set(key, &TOMBSTONE)?;
+    r.skipped.push(index);
+    Ok(())
+}

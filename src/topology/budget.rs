@@ -1,0 +1,166 @@
+//! Byte bounds on the channels between stages. Each channel the topology
+//! wires is bounded in batches (`service::channel_capacity`) *and* in bytes
+//! ([`CHANNEL_BYTES`] of protobuf): a sender waits until the batch fits, and
+//! the receiving stage gives the bytes back as it takes the batch. A batch
+//! larger than the whole budget passes alone, once the channel is empty, so
+//! nothing is ever refused for its size.
+//!
+//! Batch counts alone bound nothing: a receiver's batch of 256 journal entries
+//! with 16 KiB binary fields is 46 MB of protobuf, and sixteen of them wait in
+//! one channel. The budget is counted in the same unit as the sending queue's
+//! (`Batch::byte_size`), and given back by recomputing it on receipt — the
+//! batch does not change while it waits.
+
+use std::pin::pin;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use tokio::sync::{mpsc, Notify};
+
+use crate::signal::Batch;
+
+/// The bytes one channel may hold: 2 MiB of protobuf (about three times that
+/// in memory). Larger than a typical batch of small records, so throughput
+/// does not suffer; small enough that the channels of a whole pipeline stay
+/// in the tens of megabytes.
+pub const CHANNEL_BYTES: u64 = 2 << 20;
+
+/// A byte budget shared by a channel's senders and its receiver.
+#[derive(Debug)]
+pub struct Budget {
+    cap: u64,
+    used: Mutex<u64>,
+    /// Wakes blocked (thread) senders.
+    freed: Condvar,
+    /// Wakes async senders.
+    notify: Notify,
+}
+
+impl Budget {
+    pub fn new(cap: u64) -> Arc<Budget> {
+        Arc::new(Budget { cap, used: Mutex::new(0), freed: Condvar::new(), notify: Notify::new() })
+    }
+
+    fn fits(&self, used: u64, n: u64) -> bool {
+        used == 0 || used + n <= self.cap
+    }
+
+    /// Take `n` bytes if they fit now.
+    pub fn try_acquire(&self, n: u64) -> bool {
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        let ok = self.fits(*used, n);
+        if ok {
+            *used += n;
+        }
+        ok
+    }
+
+    /// Wait until `n` bytes fit, then take them.
+    pub async fn acquire(&self, n: u64) {
+        loop {
+            let mut freed = pin!(self.notify.notified());
+            // Registered before the check, so a release in between is not missed.
+            freed.as_mut().enable();
+            if self.try_acquire(n) {
+                return;
+            }
+            freed.await;
+        }
+    }
+
+    /// The same from a thread outside the runtime (libsystemd readers).
+    pub fn blocking_acquire(&self, n: u64) {
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        while !self.fits(*used, n) {
+            used = self.freed.wait(used).unwrap_or_else(PoisonError::into_inner);
+        }
+        *used += n;
+    }
+
+    pub fn release(&self, n: u64) {
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        *used = used.saturating_sub(n);
+        drop(used);
+        self.freed.notify_all();
+        self.notify.notify_waiters();
+    }
+
+    /// Bytes held now.
+    pub fn used(&self) -> u64 {
+        *self.used.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A stage's input: the channel, and the budget its batches are given back to.
+#[derive(Debug)]
+pub struct Input<B> {
+    rx: mpsc::Receiver<B>,
+    budget: Option<Arc<Budget>>,
+}
+
+impl<B: Batch> Input<B> {
+    pub fn new(rx: mpsc::Receiver<B>, budget: Option<Arc<Budget>>) -> Self {
+        Input { rx, budget }
+    }
+
+    /// The next batch; `None` once every sender is gone.
+    pub async fn recv(&mut self) -> Option<B> {
+        Some(self.recv_sized().await?.0)
+    }
+
+    /// The next batch and its protobuf size (computed only when the channel has a budget).
+    pub async fn recv_sized(&mut self) -> Option<(B, Option<u64>)> {
+        let batch = self.rx.recv().await?;
+        let size = self.budget.as_ref().map(|b| {
+            let n = batch.byte_size() as u64;
+            b.release(n);
+            n
+        });
+        Some((batch, size))
+    }
+
+    /// Batches waiting.
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
+}
+
+impl<B: Batch> From<mpsc::Receiver<B>> for Input<B> {
+    fn from(rx: mpsc::Receiver<B>) -> Self {
+        Input::new(rx, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn senders_wait_for_room_and_big_ones_pass_alone() {
+        let b = Budget::new(100);
+        assert!(b.try_acquire(60) && !b.try_acquire(50) && b.try_acquire(40));
+        let waiter = {
+            let b = b.clone();
+            tokio::spawn(async move { b.acquire(500).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished(), "waits while anything is held");
+        b.release(60);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished());
+        b.release(40);
+        waiter.await.unwrap();
+        assert_eq!(b.used(), 500, "alone, over the cap");
+        let t = {
+            let b = b.clone();
+            std::thread::spawn(move || b.blocking_acquire(10))
+        };
+        b.release(500);
+        t.join().unwrap();
+        assert_eq!(b.used(), 10);
+    }
+}
