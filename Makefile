@@ -14,7 +14,7 @@ DESTDIR ?=
 IMAGE ?= localhost/ferrocol:latest
 CONTAINER_ENGINE ?= podman
 
-.PHONY: deps build release run test conformance bench-otlphttp lint fmt clean install deb image
+.PHONY: deps build release run test chaos conformance bench-otlphttp lint fmt clean install deb image
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -63,6 +63,13 @@ test: deps
 	$(CARGO) test --workspace --all-targets --no-fail-fast -- --test-threads=2
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory otlp-grpc-peer
+
+# The fault-injection suite (tests/chaos) in its long form: 20 SIGKILLs at random
+# moments per receiver (make test runs 3). CHAOS_SEED=N replays a run's moments.
+CHAOS_KILLS ?= 20
+chaos: deps
+	$(CARGO) build --release --bin ferrocol
+	CHAOS_KILLS=$(CHAOS_KILLS) $(CARGO) test --test integration chaos:: -- --test-threads=1 --nocapture
 
 # OTLP/JSON checked by an independent decoder: the official opentelemetry-proto
 # Python package (from PyPI, in a venv under target/) parses what the otlp_http

@@ -251,3 +251,22 @@ fn the_shipped_examples_validate() {
         assert_eq!(code, 0, "{name}: {err}");
     }
 }
+
+/// Issue 16: a "billion laughs" alias bomb is refused with a positioned error,
+/// in `validate` and in a run, before it is expanded. The process runs under a
+/// 2 GiB address-space limit, so a regression fails here (allocation failure)
+/// instead of taking the machine's memory.
+#[test]
+fn an_alias_bomb_is_refused_without_growing_memory() {
+    let bomb = util::repo("tests/fixtures/billion-laughs.yaml");
+    let bomb = bomb.to_str().unwrap();
+    for args in [format!("validate --config {bomb}"), format!("--config {bomb}")] {
+        let out = std::process::Command::new("sh")
+            .args(["-c", &format!("ulimit -v 2097152; exec \"$0\" {args}"), util::BIN])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args}: {err}");
+        assert!(err.contains(&format!("{bomb}:6:11: invalid YAML: document contains excessive aliasing")), "{err}");
+    }
+}

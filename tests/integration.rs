@@ -5,6 +5,7 @@ mod journal_util;
 mod util;
 
 mod attribute_processors;
+mod chaos;
 mod cli;
 mod components;
 #[cfg(target_os = "linux")]

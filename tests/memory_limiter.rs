@@ -5,7 +5,7 @@
 //! reports that it held data, and every record arrives exactly once.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use prost::Message;
 
-use crate::util::{free_port, http_request, tempdir, write, Running};
+use crate::util::{free_port, http_request, read_request_body, tempdir, write, Running};
 
 const RECORDS: usize = 150_000;
 /// A debug build idles at about 40 MiB; without the limiter this test peaks near 160 MiB.
@@ -40,25 +40,7 @@ fn slow_sink(delay: Duration) -> (u16, Arc<Mutex<Vec<String>>>) {
 fn serve(conn: std::net::TcpStream, delay: Duration, seen: &Mutex<Vec<String>>) {
     let mut out = conn.try_clone().unwrap();
     let mut reader = BufReader::new(conn);
-    loop {
-        let mut len = 0usize;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    len = v.trim().parse().unwrap();
-                }
-            }
-        }
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body).unwrap();
+    while let Some(body) = read_request_body(&mut reader) {
         let req = ExportLogsServiceRequest::decode(body.as_slice()).unwrap();
         std::thread::sleep(delay);
         let mut bodies: Vec<String> = req

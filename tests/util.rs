@@ -91,7 +91,12 @@ impl Running {
     }
 
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Running {
-        let mut cmd = Command::new(BIN);
+        Self::start_binary(Path::new(BIN), args, env)
+    }
+
+    /// [`Running::start_with_env`] with another build of ferrocol (see [`shipped_binary`]).
+    pub fn start_binary(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
+        let mut cmd = Command::new(bin);
         cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd.env_remove("FERROCOL_LOG");
         for (k, v) in env {
@@ -167,6 +172,30 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The body of the next request on an HTTP/1.1 keep-alive connection (its
+/// `Content-Length` bytes); `None` once the peer closed or died mid-request.
+pub fn read_request_body(reader: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut len = 0usize;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return None;
+        }
+        if line == "\r\n" {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                len = v.trim().parse().ok()?;
+            }
+        }
+    }
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    Some(body)
 }
 
 /// Status, lower-cased headers, body.

@@ -9,25 +9,35 @@
 //! Guarantee: the checkpoint only ever moves past contiguously settled batches
 //! (delivered, or rejected for good); after an abandoned batch it never moves
 //! again until restart, so that batch and everything after it are read again.
-//! It is written promptly after each advance (at once, or when
-//! [`MIN_WRITE_INTERVAL`] since the last write has passed: one write covers
-//! every advance made meanwhile), a failed write is retried after that
-//! interval, and it is written once more on every way the loop ends that can
-//! still write it: the sender is dropped (the reader stopped) and every batch is
-//! settled, or the queue is stuck behind an abandoned batch.
+//!
+//! Promptness: a write starts as soon as the checkpoint advanced and no write
+//! is under way, at most every [`MIN_WRITE_INTERVAL`]; it runs on the blocking
+//! pool while the loop keeps folding in settled positions, so one write covers
+//! every advance made meanwhile and a slow disk never holds up the acks. After a
+//! kill, what was delivered but not yet in a written checkpoint (the duplicates
+//! of the next start) is thus what settled within one write and the interval,
+//! about one batch at full speed. A failed write is retried after
+//! [`RETRY_INTERVAL`]. The checkpoint is written once more on every way the loop
+//! ends that can still write it: the sender is dropped (the reader stopped) and
+//! every batch is settled, or the queue is stuck behind an abandoned batch.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
 use super::{AckWaiter, OrderedAcks};
 use crate::storage::StorageClient;
 
-/// Least time between two checkpoint writes (each is durable, so costs a sync).
-pub const MIN_WRITE_INTERVAL: Duration = Duration::from_millis(100);
+/// Least time between the starts of two checkpoint writes (each is durable, so
+/// costs two fsyncs): at most 50 a second.
+pub const MIN_WRITE_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Wait before trying a failed write again.
+pub const RETRY_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Where a receiver sends `(position, waiter)` for each batch, in send order.
 pub type PositionSender<P> = mpsc::Sender<(P, AckWaiter)>;
@@ -78,10 +88,12 @@ impl<S: CheckpointState> Checkpointer<S> {
         let mut open = true;
         let mut dirty = false;
         let mut next_write = Instant::now();
+        let mut writing: Option<JoinHandle<bool>> = None;
         let mut warned = false;
         loop {
             // Stuck, positions are dropped as they come: never hold the reader up.
             let receive = open && (self.acks.is_stuck() || self.acks.in_flight() < self.max_in_flight);
+            let can_write = dirty && writing.is_none();
             tokio::select! {
                 got = self.input.recv(), if receive => match got {
                     // Behind an abandoned batch nothing is committed: drop them.
@@ -90,10 +102,15 @@ impl<S: CheckpointState> Checkpointer<S> {
                     None => open = false,
                 },
                 () = self.acks.settled() => {}
-                () = tokio::time::sleep_until(next_write), if dirty => {
-                    dirty = !self.write().await;
-                    next_write = Instant::now() + self.min_interval;
+                done = async { writing.as_mut().expect("guarded").await }, if writing.is_some() => {
+                    writing = None;
+                    if !matches!(done, Ok(true)) {
+                        // Try again later, with whatever has advanced by then.
+                        dirty = true;
+                        next_write = Instant::now() + RETRY_INTERVAL;
+                    }
                 }
+                () = tokio::time::sleep_until(next_write), if can_write => {}
             }
             while let Some(position) = self.acks.pop_settled() {
                 self.state.advance(position);
@@ -109,29 +126,40 @@ impl<S: CheckpointState> Checkpointer<S> {
             if !open && (self.acks.in_flight() == 0 || self.acks.is_stuck()) {
                 break;
             }
+            if dirty && writing.is_none() && Instant::now() >= next_write {
+                writing = Some(self.start_write());
+                dirty = false;
+                next_write = Instant::now() + self.min_interval;
+            }
         }
-        if dirty {
-            self.write().await;
+        // The last write goes after the one under way, so it is the one that stays.
+        let last_failed = match writing {
+            Some(w) => !matches!(w.await, Ok(true)),
+            None => false,
+        };
+        if dirty || last_failed {
+            let _ = self.start_write().await;
         }
     }
 
-    /// Store the state; false if it failed (it is tried again later).
-    async fn write(&self) -> bool {
+    /// Store the state on the blocking pool; the task says whether it worked.
+    fn start_write(&self) -> JoinHandle<bool> {
         let (client, key, bytes) = (self.client.clone(), self.key, self.state.encode());
-        match tokio::task::spawn_blocking(move || client.set(key, &bytes)).await {
-            Ok(Ok(())) => {
-                debug!(key, "checkpoint written");
-                true
+        // Logged in the receiver's span, as the loop's own messages are.
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            match client.set(key, &bytes) {
+                Ok(()) => {
+                    debug!(key, "checkpoint written");
+                    true
+                }
+                Err(e) => {
+                    warn!(key, error = %e, "cannot write the checkpoint; will retry");
+                    false
+                }
             }
-            Ok(Err(e)) => {
-                warn!(key, error = %e, "cannot write the checkpoint; will retry");
-                false
-            }
-            Err(e) => {
-                warn!(key, error = %e, "cannot write the checkpoint; will retry");
-                false
-            }
-        }
+        })
     }
 }
 
@@ -247,5 +275,58 @@ mod tests {
         drop((a, tx));
         task.await.unwrap();
         assert_eq!(written(&log).last().map(String::as_str), Some("6"));
+    }
+
+    /// A storage whose writes wait until the gate opens, to play a slow disk.
+    struct Gated {
+        mem: MemStorage,
+        open: std::sync::atomic::AtomicBool,
+    }
+
+    impl StorageClient for Gated {
+        fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>> {
+            self.mem.get(key)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> std::io::Result<()> {
+            while !self.open.load(std::sync::atomic::Ordering::Acquire) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            self.mem.set(key, value)
+        }
+        fn delete(&self, key: &str) -> std::io::Result<()> {
+            self.mem.delete(key)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_write_never_holds_up_acks_and_the_next_write_covers_them_all() {
+        let store = Arc::new(Gated { mem: MemStorage::default(), open: Default::default() });
+        let (tx, mut cp) = Checkpointer::new(Sum(0), store.clone(), "k", 2);
+        cp.min_interval = Duration::ZERO;
+        let task = tokio::spawn(cp.run());
+        // The first write starts and waits at the gate.
+        tx.send((1, AckWaiter::delivered())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Meanwhile far more batches than the loop holds settle: it keeps folding.
+        let more = async {
+            for _ in 0..100 {
+                let (a, w) = Ack::new();
+                tx.send((1, w)).await.unwrap();
+                a.deliver();
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), more).await.expect("acks were held up by the write");
+        store.open.store(true, std::sync::atomic::Ordering::Release);
+        let mem = &store.mem;
+        while written(mem).len() < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // The channel and the loop hold two positions each, so at least 97 of the
+        // 100 were folded while the first write waited.
+        let second: u32 = written(mem)[1].parse().unwrap();
+        assert!(second >= 98, "one write covers the advances made during the slow one: {:?}", written(mem));
+        drop(tx);
+        task.await.unwrap();
+        assert_eq!(written(mem).last().map(String::as_str), Some("101"));
     }
 }

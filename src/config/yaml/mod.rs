@@ -298,4 +298,27 @@ mod tests {
         let n = parse("c", "a: &x {k: v}\nb: *x\n").unwrap();
         assert_eq!(n.lookup("b::k").scalar_text(), Some("v"));
     }
+
+    #[test]
+    fn an_alias_bomb_is_refused_at_the_alias_that_tips_it() {
+        let bomb = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/billion-laughs.yaml"));
+        let e = parse("bomb.yaml", &bomb.unwrap()).unwrap_err();
+        assert!(e.message.starts_with("document contains excessive aliasing"), "{}", e.message);
+        // Levels a..c (820 nodes) expand; the second `*c` of level d makes
+        // aliases more than 99% of some 2,500 nodes.
+        assert_eq!((e.pos.line, e.pos.col), (6, 11), "{}", e.pos);
+    }
+
+    #[test]
+    fn moderate_aliasing_is_accepted_as_go_yaml_accepts_it() {
+        // 3 levels of 9 aliases (820 nodes) is under go-yaml's 1,000-node floor.
+        let mut text = "a: &a [l, l, l, l, l, l, l, l, l]\n".to_string();
+        text += "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+        let n = parse("c", &text).unwrap();
+        assert_eq!(n.lookup("c[8][8][8]").scalar_text(), Some("l"));
+        // A large document may alias a lot as long as aliases stay under 99% of it.
+        let mut big = String::from("base: &b {x: 1, y: 2, z: 3}\nlist:\n");
+        big += &"  - {own: 1, <<: *b}\n".repeat(2000);
+        assert!(parse("c", &big).is_ok());
+    }
 }

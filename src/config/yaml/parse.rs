@@ -20,8 +20,15 @@ pub struct SyntaxError {
 /// Parse one YAML document. An empty document is an empty map.
 pub fn parse(file: &str, text: &str) -> Result<Node, SyntaxError> {
     let file: Arc<str> = Arc::from(file);
-    let mut builder =
-        Builder { file: file.clone(), stack: Vec::new(), anchors: HashMap::new(), root: None, error: None };
+    let mut builder = Builder {
+        file: file.clone(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        root: None,
+        error: None,
+        decoded: 0,
+        aliased: 0,
+    };
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut builder, false) {
         let m = e.marker();
@@ -58,18 +65,45 @@ fn relocate(node: &mut Node, pos: &Pos) {
     }
 }
 
+/// An open collection; `start` is the node count before it, so its size is known when it ends.
 enum Frame {
-    Seq { node: Node, anchor: usize },
-    Map { node: Node, anchor: usize, key: Option<Node> },
+    Seq { node: Node, anchor: usize, start: usize },
+    Map { node: Node, anchor: usize, start: usize, key: Option<Node> },
 }
 
 struct Builder {
     file: Arc<str>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their size in nodes (what an alias to them adds).
+    anchors: HashMap<usize, (Node, usize)>,
     root: Option<Node>,
-    /// The first semantic error (a duplicate key, a bad merge key).
+    /// The first semantic error (a duplicate key, a bad merge key, excessive aliasing).
     error: Option<SyntaxError>,
+    /// Nodes built so far, aliases counted in full (go-yaml's `decodeCount`).
+    decoded: usize,
+    /// Of those, nodes that came from alias expansion (go-yaml's `aliasCount`).
+    aliased: usize,
+}
+
+/// Below this many nodes, aliases may make up 99% of a document; above the high
+/// mark only 10%; in between the share scales down linearly. These are go-yaml
+/// v3's figures (decode.go), so a config otelcol loads loads here and a
+/// "billion laughs" document is refused before it is expanded.
+const ALIAS_RATIO_RANGE: (usize, usize) = (400_000, 4_000_000);
+
+fn allowed_alias_ratio(decoded: usize) -> f64 {
+    let (low, high) = ALIAS_RATIO_RANGE;
+    match decoded {
+        d if d <= low => 0.99,
+        d if d >= high => 0.10,
+        d => 0.99 - 0.89 * ((d - low) as f64 / (high - low) as f64),
+    }
+}
+
+/// go-yaml's test: more than 100 aliased nodes in a document of more than 1,000,
+/// and the aliased share above what its size allows.
+fn excessive_aliasing(decoded: usize, aliased: usize) -> bool {
+    aliased > 100 && decoded > 1000 && aliased as f64 / decoded as f64 > allowed_alias_ratio(decoded)
 }
 
 impl Builder {
@@ -77,9 +111,9 @@ impl Builder {
         Pos { file: self.file.clone(), line: m.line(), col: m.col() + 1 }
     }
 
-    fn push_value(&mut self, node: Node, anchor: usize) {
+    fn push_value(&mut self, node: Node, anchor: usize, size: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -156,30 +190,62 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// A copy of the anchored node, unless copying it would make aliases too large
+    /// a share of the document: then the first such alias is reported and nothing
+    /// more is copied, so memory stays bounded whatever the document.
+    fn expand_alias(&mut self, id: usize, pos: &Pos) -> Node {
+        let empty = || Node::string(pos.clone(), "");
+        let Some((node, size)) = self.anchors.get(&id) else { return empty() };
+        let (decoded, aliased) = (self.decoded.saturating_add(*size), self.aliased.saturating_add(*size));
+        if excessive_aliasing(decoded, aliased) {
+            let message = format!(
+                "document contains excessive aliasing: this alias would expand to {size} nodes, \
+                 {aliased} of {decoded} in all"
+            );
+            self.error.get_or_insert(SyntaxError { pos: pos.clone(), message });
+            // Every later alias is refused too.
+            self.aliased = usize::MAX;
+            return empty();
+        }
+        (self.decoded, self.aliased) = (decoded, aliased);
+        let mut node = node.clone();
+        node.pos = pos.clone();
+        node
+    }
+}
+
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let pos = self.pos(&mark);
         match ev {
             Event::Scalar(text, style, anchor, _tag) => {
+                self.decoded += 1;
                 let quoted = !matches!(style, TScalarStyle::Plain);
-                self.push_value(Node::new(pos, Value::Scalar { text, quoted }), anchor);
+                self.push_value(Node::new(pos, Value::Scalar { text, quoted }), anchor, 1);
             }
             Event::SequenceStart(anchor, _) => {
-                self.stack.push(Frame::Seq { node: Node::new(pos, Value::Seq(Vec::new())), anchor })
+                let start = self.decoded;
+                self.decoded += 1;
+                self.stack.push(Frame::Seq { node: Node::new(pos, Value::Seq(Vec::new())), anchor, start })
             }
             Event::MappingStart(anchor, _) => {
-                self.stack.push(Frame::Map { node: Node::new(pos, Value::Map(Vec::new())), anchor, key: None })
+                let start = self.decoded;
+                self.decoded += 1;
+                let node = Node::new(pos, Value::Map(Vec::new()));
+                self.stack.push(Frame::Map { node, anchor, start, key: None })
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                if let Some(Frame::Seq { node, anchor } | Frame::Map { node, anchor, .. }) = self.stack.pop() {
+                if let Some(Frame::Seq { node, anchor, start } | Frame::Map { node, anchor, start, .. }) =
+                    self.stack.pop()
+                {
                     let node = self.apply_merge_keys(node);
-                    self.push_value(node, anchor);
+                    self.push_value(node, anchor, self.decoded - start);
                 }
             }
             Event::Alias(id) => {
-                let mut node = self.anchors.get(&id).cloned().unwrap_or_else(|| Node::string(pos.clone(), ""));
-                node.pos = pos;
-                self.push_value(node, 0);
+                let node = self.expand_alias(id, &pos);
+                self.push_value(node, 0, 1);
             }
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {}
         }
