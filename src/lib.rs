@@ -43,6 +43,7 @@ pub mod storage;
 pub mod tail;
 pub mod telemetry;
 pub mod time;
+pub mod tls_server;
 pub mod topology;
 
 #[path = "../receivers/mod.rs"]
