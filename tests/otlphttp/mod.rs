@@ -7,5 +7,5 @@ pub mod harness;
 mod logs;
 mod proxy;
 mod retries;
-mod server;
+pub mod server;
 pub mod tls;
