@@ -1,6 +1,7 @@
 //! Spans and metrics through the `otlp` exporter: to the grpcio peer (TLS,
 //! gzip, UNAVAILABLE with a RetryInfo then OK, partial success), and to a real
-//! ferrocol's gRPC receiver with every compression, snappy included.
+//! ferrocol's gRPC receiver with every compression, snappy included; and
+//! through `otlphttp` (signal URLs, protobuf, split under `max_request_size`).
 
 use std::time::Duration;
 
@@ -282,4 +283,35 @@ async fn ferrocol_to_ferrocol_over_grpc_with_every_compression() {
     let expected: Vec<Vec<ResourceMetrics>> = ["snappy", "gzip", "zstd", "none"].map(metrics_data).into();
     assert_eq!(got_metrics, expected);
     gw.stop();
+}
+
+#[tokio::test]
+async fn otlphttp_posts_spans_and_metrics_to_their_urls_split_under_the_size_limit() {
+    let sink = Server::start().await;
+    let base = sink.base_url();
+    let yaml = format!(
+        "endpoint: {base}/base\ntraces_endpoint: {base}/custom/spans\ncompression: none\nmax_request_size: 2KiB\n"
+    );
+    let (t, m) = (traces("otlphttp", &yaml), metrics("otlp_http", &yaml));
+    let sent = spans("split-", 12);
+    assert_eq!(outcome(t.send(sent.clone()).await, T).await, Outcome::Delivered);
+    assert_eq!(outcome(m.send(metrics_data("m.")).await, T).await, Outcome::Delivered);
+    t.finish().await;
+    m.finish().await;
+    let requests = sink.requests();
+    let span_bodies: Vec<&Vec<u8>> = requests.iter().filter(|r| r.path == "/custom/spans").map(|r| &r.body).collect();
+    assert!(span_bodies.len() > 1, "12 spans over 2 KiB are split");
+    assert!(span_bodies.iter().all(|b| b.len() <= 2048));
+    let mut got = Vec::new();
+    for body in span_bodies {
+        for rs in ExportTraceServiceRequest::decode(&body[..]).unwrap().resource_spans {
+            assert_eq!((&rs.resource, &rs.scope_spans[0].scope), (&sent[0].resource, &sent[0].scope_spans[0].scope));
+            got.extend(rs.scope_spans.into_iter().flat_map(|s| s.spans));
+        }
+    }
+    assert_eq!(got, sent[0].scope_spans[0].spans, "every span once, in order");
+    let metric_request = requests.iter().find(|r| r.path == "/base/v1/metrics").expect("metrics under endpoint");
+    assert_eq!(metric_request.header("content-type"), Some("application/x-protobuf"));
+    let got = ExportMetricsServiceRequest::decode(&metric_request.body[..]).unwrap().resource_metrics;
+    assert_eq!(got, metrics_data("m."));
 }
