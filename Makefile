@@ -14,7 +14,7 @@ DESTDIR ?=
 IMAGE ?= localhost/ferrocol:latest
 CONTAINER_ENGINE ?= podman
 
-.PHONY: deps build release run test conformance otlp-grpc-peer otel-sdk bench-otlphttp bench-otlp-grpc lint fmt clean install deb image
+.PHONY: deps build release run test conformance otlp-grpc-peer otel-sdk bench-otlphttp bench-otlp-pipeline lint fmt clean install deb image
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -100,6 +100,12 @@ otel-sdk: build
 # Records/s, MB/s and CPU per record of the otlp_http exporter into a local sink.
 bench-otlphttp: deps
 	$(CARGO) run --release --example otlphttp_bench
+
+# Spans and log records per CPU-second of a whole ferrocol: OTLP gRPC in → batch →
+# OTLP gRPC out (see bench/README.md).
+bench-otlp-pipeline: deps
+	$(CARGO) build --release --bin ferrocol --example otlp_pipeline_bench
+	./target/release/examples/otlp_pipeline_bench
 
 lint: deps
 	$(CARGO) fmt --all -- --check
