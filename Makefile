@@ -14,7 +14,7 @@ DESTDIR ?=
 IMAGE ?= localhost/ferrocol:latest
 CONTAINER_ENGINE ?= podman
 
-.PHONY: deps build release run test chaos conformance bench-otlphttp lint fmt clean install deb image
+.PHONY: deps build release run test chaos conformance otlp-grpc-peer otel-sdk bench-otlphttp bench-otlp-pipeline lint fmt clean install deb image
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -63,6 +63,7 @@ test: deps
 	$(CARGO) test --workspace --all-targets --no-fail-fast -- --test-threads=2
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory otlp-grpc-peer
+	$(MAKE) --no-print-directory otel-sdk
 
 # The fault-injection suite (tests/chaos) in its long form: 20 SIGKILLs at random
 # moments per receiver (make test runs 3). CHAOS_SEED=N replays a run's moments.
@@ -91,9 +92,27 @@ otlp-grpc-peer: deps
 		$(GRPC_PEER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check grpcio opentelemetry-proto
 	FERROCOL_GRPC_PEER_PYTHON=$(CURDIR)/$(GRPC_PEER_VENV)/bin/python $(CARGO) test --test integration otlp_grpc:: -- --ignored --test-threads=2
 
+# The OpenTelemetry Python SDK (from PyPI, in a venv under target/) sends logs,
+# spans and metrics to ferrocol over gRPC and HTTP, plain and TLS; what ferrocol
+# exports is compared field by field. See tests/otel_sdk/ and
+# tests/conformance/otel_sdk_emit.py.
+OTEL_SDK_VENV := target/otel-sdk-venv
+OTEL_SDK_PACKAGES := opentelemetry-sdk opentelemetry-exporter-otlp-proto-grpc opentelemetry-exporter-otlp-proto-http
+otel-sdk: build
+	@[ -x $(OTEL_SDK_VENV)/bin/python ] || python3 -m venv $(OTEL_SDK_VENV)
+	@$(OTEL_SDK_VENV)/bin/python -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null || \
+		$(OTEL_SDK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(OTEL_SDK_PACKAGES)
+	FERROCOL_OTEL_SDK_PYTHON=$(CURDIR)/$(OTEL_SDK_VENV)/bin/python $(CARGO) test --test integration otel_sdk:: -- --ignored --test-threads=2
+
 # Records/s, MB/s and CPU per record of the otlp_http exporter into a local sink.
 bench-otlphttp: deps
 	$(CARGO) run --release --example otlphttp_bench
+
+# Spans and log records per CPU-second of a whole ferrocol: OTLP gRPC in → batch →
+# OTLP gRPC out (see bench/README.md).
+bench-otlp-pipeline: deps
+	$(CARGO) build --release --bin ferrocol --example otlp_pipeline_bench
+	./target/release/examples/otlp_pipeline_bench
 
 lint: deps
 	$(CARGO) fmt --all -- --check

@@ -12,50 +12,15 @@
 //! `ExportLogsServiceResponse` with `grpc-status: 0`. The exporter's CPU time is
 //! the process's minus the producer's and the sink's.
 
-use std::convert::Infallible;
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bench_common::{arg, drive, start_sink, template};
-use bytes::Bytes;
+use bench_common::{arg, drive, grpc_ok, start_sink, template};
 use ferrocol::otlp::json::ExportLogsServiceRequest;
-use hyper::body::{Body, Frame};
-use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
-use hyper::Response;
 use prost::Message as _;
 
 #[path = "bench_common/mod.rs"]
 mod bench_common;
-
-/// An empty message frame, then `grpc-status: 0`.
-struct GrpcOk(u8);
-
-impl Body for GrpcOk {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.0 += 1;
-        Poll::Ready(match self.0 {
-            1 => Some(Ok(Frame::data(Bytes::from_static(&[0, 0, 0, 0, 0])))),
-            2 => {
-                let mut trailers = HeaderMap::new();
-                trailers.insert("grpc-status", HeaderValue::from_static("0"));
-                Some(Ok(Frame::trailers(trailers)))
-            }
-            _ => None,
-        })
-    }
-}
-
-/// The sink's answer: `application/grpc`, an empty response, status OK.
-fn grpc_ok() -> Response<GrpcOk> {
-    let mut resp = Response::new(GrpcOk(0));
-    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
-    resp
-}
 
 fn main() {
     let records = arg("--records", 1_000_000);

@@ -1,7 +1,8 @@
 //! The one HTTP server loop behind the otlp receiver, health_check and the
 //! self-metrics endpoint: accept on a listener bound at build time (see
-//! [`crate::startup`]), serve HTTP/1.1 and h2c, track every connection task,
-//! and shut down gracefully.
+//! [`crate::startup`]), serve HTTP/1.1 and h2c (or, with [`Options::tls`],
+//! HTTP/1.1 and HTTP/2 over TLS, by ALPN), track every connection task, and
+//! shut down gracefully.
 //!
 //! Shutdown, when `shutdown` fires: stop accepting (the listener is dropped,
 //! new connections are refused), ask each open connection to finish the
@@ -33,7 +34,12 @@ pub struct Options {
     pub keep_alive: bool,
     /// How long open connections may take to finish once shutdown begins.
     pub grace: Duration,
+    /// Serve TLS with this config; each handshake runs in its connection's task.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
+
+/// How long a client may take to complete its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serve `service` on `listener` until `shutdown` fires, then drain (see the
 /// module doc). `service` is cloned for each connection.
@@ -58,9 +64,26 @@ where
             biased;
             _ = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    conns.spawn(connection(http.clone(), TokioIo::new(stream), peer, service.clone(), closing.clone()));
-                }
+                Ok((stream, peer)) => match opts.tls.clone() {
+                    None => {
+                        conns.spawn(connection(http.clone(), stream, peer, service.clone(), closing.clone()));
+                    }
+                    Some(tls) => {
+                        let (http, service, closing) = (http.clone(), service.clone(), closing.clone());
+                        conns.spawn(async move {
+                            let handshake = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
+                            let stream = tokio::select! {
+                                r = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake) => match r {
+                                    Ok(Ok(stream)) => stream,
+                                    Ok(Err(e)) => return debug!(%peer, error = %e, "TLS handshake failed"),
+                                    Err(_) => return debug!(%peer, "TLS handshake timed out"),
+                                },
+                                _ = closing.cancelled() => return,
+                            };
+                            connection(http, stream, peer, service, closing).await
+                        });
+                    }
+                },
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
                     warn!(error = %e, "cannot accept a connection");
@@ -85,20 +108,21 @@ where
 
 /// One connection: on `closing` it finishes the request in progress (HTTP/1)
 /// or the open streams (HTTP/2) and closes.
-async fn connection<S, B>(
+async fn connection<I, S, B>(
     http: Arc<auto::Builder<TokioExecutor>>,
-    io: TokioIo<tokio::net::TcpStream>,
+    io: I,
     peer: SocketAddr,
     service: S,
     closing: CancellationToken,
 ) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible> + Send + 'static,
     S::Future: Send + 'static,
     B: Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let conn = http.serve_connection(io, service);
+    let conn = http.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
     let result = tokio::select! {
         r = conn.as_mut() => r,

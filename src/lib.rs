@@ -45,6 +45,7 @@ pub mod storage;
 pub mod tail;
 pub mod telemetry;
 pub use ferrocol_gotime as time;
+pub mod tls_server;
 pub mod topology;
 
 #[path = "../receivers/mod.rs"]

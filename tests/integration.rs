@@ -20,6 +20,7 @@ mod first_screen;
 mod journald;
 mod memory_limiter;
 mod metrics;
+mod otel_sdk;
 mod otlp_grpc;
 mod otlp_receiver;
 mod otlphttp;

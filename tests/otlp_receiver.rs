@@ -104,7 +104,7 @@ fn validate_does_not_bind_but_run_reports_a_taken_port() {
 }
 
 #[test]
-fn unsupported_settings_are_config_errors() {
+fn incomplete_tls_settings_are_config_errors() {
     let dir = util::tempdir();
     let yaml = config(4318, "        tls:\n          cert_file: c.pem\n      grpc:\n        tls: {}\n");
     let path = util::write(dir.path(), "config.yaml", &yaml);
@@ -112,8 +112,8 @@ fn unsupported_settings_are_config_errors() {
     assert_eq!(code, 1, "{stderr}");
     // Positions are the config loader's business; the scope, key and message are ours.
     let expected = [
-        "receivers::otlp: protocols::http::tls: tls is not supported by ferrocol's otlp receiver; terminate TLS in front of it",
-        "receivers::otlp: protocols::grpc::tls: TLS on the gRPC server is not supported by ferrocol yet; terminate TLS in front of the receiver",
+        "receivers::otlp: protocols::http::tls::cert_file: TLS configuration must include both certificate and key",
+        "receivers::otlp: protocols::grpc::tls::cert_file: a TLS server needs a certificate and its key",
     ];
     for e in expected {
         let found = stderr.lines().any(|l| l.starts_with(&path) && l.contains(&format!(": {e}")));

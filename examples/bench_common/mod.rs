@@ -1,7 +1,10 @@
 //! What the exporter benchmarks share (included with `#[path]`): CPU clocks,
 //! realistic SSH-login batches, and a run of an exporter built from YAML
 //! through the registry, fed by a producer thread, every ack checked, and a
-//! loopback sink that reads and discards what it is sent.
+//! loopback sink that reads and discards what it is sent. Each benchmark uses
+//! part of it.
+
+#![allow(dead_code)]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -203,4 +206,35 @@ where
         });
     });
     (rx.recv().unwrap(), bytes, cpu_ns)
+}
+
+/// A gRPC answer body: an empty message frame, then `grpc-status: 0`.
+pub struct GrpcOk(u8);
+
+impl Body for GrpcOk {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        self.0 += 1;
+        std::task::Poll::Ready(match self.0 {
+            1 => Some(Ok(hyper::body::Frame::data(Bytes::from_static(&[0, 0, 0, 0, 0])))),
+            2 => {
+                let mut trailers = hyper::header::HeaderMap::new();
+                trailers.insert("grpc-status", hyper::header::HeaderValue::from_static("0"));
+                Some(Ok(hyper::body::Frame::trailers(trailers)))
+            }
+            _ => None,
+        })
+    }
+}
+
+/// A gRPC sink's answer: `application/grpc`, an empty response, status OK.
+pub fn grpc_ok() -> Response<GrpcOk> {
+    let mut resp = Response::new(GrpcOk(0));
+    resp.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/grpc"));
+    resp
 }

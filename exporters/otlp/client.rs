@@ -10,15 +10,17 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
+use hyper::body::Body as HttpBody;
 use hyper::http::uri::PathAndQuery;
 use hyper::Uri;
 use hyper_util::rt::TokioIo;
-use prost::Message;
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::TlsConnector;
+use tonic::client::{Grpc, GrpcService};
 use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codegen::StdError;
 use tonic::metadata::{AsciiMetadataValue, BinaryMetadataValue, MetadataKey, MetadataMap};
 use tonic::transport::{Channel, Endpoint};
 use tonic::Status;
@@ -27,6 +29,7 @@ use super::config::{Compression, OtlpExporterConfig, Target};
 use crate::component::StageError;
 use crate::export::error_chain;
 use crate::export::tls::server_name;
+use crate::otlp::grpc_snappy;
 
 /// `User-Agent` of every call (tonic appends its own name).
 const USER_AGENT: &str = concat!("ferrocol/", env!("CARGO_PKG_VERSION"));
@@ -105,10 +108,17 @@ impl tower_service::Service<Uri> for Dialer {
     }
 }
 
+/// How requests are compressed: by tonic, or snappy (which tonic lacks).
+#[derive(Clone, Copy)]
+enum Wire {
+    Tonic(Option<CompressionEncoding>),
+    Snappy,
+}
+
 pub struct Client {
     channel: Channel,
     metadata: MetadataMap,
-    compression: Option<CompressionEncoding>,
+    compression: Wire,
     timeout: Option<Duration>,
     /// The endpoint as configured, for messages.
     pub endpoint: String,
@@ -158,68 +168,77 @@ impl Client {
             channel,
             metadata: metadata(cfg)?,
             compression: match cfg.compression {
-                Compression::Gzip => Some(CompressionEncoding::Gzip),
-                Compression::Zstd => Some(CompressionEncoding::Zstd),
-                Compression::Snappy | Compression::None => None,
+                Compression::Gzip => Wire::Tonic(Some(CompressionEncoding::Gzip)),
+                Compression::Zstd => Wire::Tonic(Some(CompressionEncoding::Zstd)),
+                Compression::Snappy => Wire::Snappy,
+                Compression::None => Wire::Tonic(None),
             },
             timeout: (!cfg.timeout.is_zero()).then_some(cfg.timeout.0),
             endpoint: cfg.endpoint.clone(),
         })
     }
 
-    /// One unary call of `path` with an encoded request; the answer decoded as `R`.
-    pub async fn call<R: Message + Default + 'static>(&self, path: &'static str, request: Bytes) -> Result<R, Status> {
-        let mut grpc = tonic::client::Grpc::new(self.channel.clone());
-        if let Some(c) = self.compression {
-            grpc = grpc.send_compressed(c);
-        }
+    /// One unary call of `path` with an encoded request; the encoded answer.
+    pub async fn call(&self, path: &'static str, request: Bytes) -> Result<Bytes, Status> {
         let mut req = tonic::Request::new(request);
         *req.metadata_mut() = self.metadata.clone();
+        if let Some(t) = self.timeout {
+            req.set_timeout(t);
+        }
         let exchange = async {
-            grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&e)))?;
-            let mut req = req;
-            if let Some(t) = self.timeout {
-                req.set_timeout(t);
+            match self.compression {
+                Wire::Snappy => unary(Grpc::new(grpc_snappy::Client::new(self.channel.clone())), req, path).await,
+                Wire::Tonic(compression) => {
+                    let mut grpc = Grpc::new(self.channel.clone());
+                    if let Some(c) = compression {
+                        grpc = grpc.send_compressed(c);
+                    }
+                    unary(grpc, req, path).await
+                }
             }
-            grpc.unary(req, PathAndQuery::from_static(path), Encoded::<R>::default()).await
         };
-        let response = match self.timeout {
+        match self.timeout {
             Some(t) => tokio::time::timeout(t, exchange)
                 .await
-                .map_err(|_| Status::deadline_exceeded(format!("no answer within timeout ({t:?})")))??,
-            None => exchange.await?,
-        };
-        Ok(response.into_inner())
+                .map_err(|_| Status::deadline_exceeded(format!("no answer within timeout ({t:?})")))?,
+            None => exchange.await,
+        }
     }
 }
 
-/// A codec that sends already encoded protobuf bytes and decodes the answer as `R`.
-struct Encoded<R>(std::marker::PhantomData<fn() -> R>);
-
-impl<R> Default for Encoded<R> {
-    fn default() -> Self {
-        Encoded(std::marker::PhantomData)
-    }
+/// One unary call on `grpc`.
+async fn unary<T>(mut grpc: Grpc<T>, req: tonic::Request<Bytes>, path: &'static str) -> Result<Bytes, Status>
+where
+    T: GrpcService<tonic::body::Body>,
+    T::Error: Into<StdError>,
+    T::ResponseBody: HttpBody<Data = Bytes> + Send + 'static,
+    <T::ResponseBody as HttpBody>::Error: Into<StdError> + Send,
+{
+    grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&*e.into())))?;
+    Ok(grpc.unary(req, PathAndQuery::from_static(path), Encoded).await?.into_inner())
 }
 
-impl<R: Message + Default + 'static> Codec for Encoded<R> {
+/// A codec of already encoded protobuf messages, both ways: the exporter
+/// encodes its requests itself, and reads the answer's partial success itself.
+#[derive(Clone, Copy, Default)]
+struct Encoded;
+
+impl Codec for Encoded {
     type Encode = Bytes;
-    type Decode = R;
-    type Encoder = BytesEncoder;
-    type Decoder = Encoded<R>;
+    type Decode = Bytes;
+    type Encoder = Encoded;
+    type Decoder = Encoded;
 
-    fn encoder(&mut self) -> BytesEncoder {
-        BytesEncoder
+    fn encoder(&mut self) -> Encoded {
+        Encoded
     }
 
-    fn decoder(&mut self) -> Encoded<R> {
-        Encoded::default()
+    fn decoder(&mut self) -> Encoded {
+        Encoded
     }
 }
 
-struct BytesEncoder;
-
-impl Encoder for BytesEncoder {
+impl Encoder for Encoded {
     type Item = Bytes;
     type Error = Status;
 
@@ -229,13 +248,11 @@ impl Encoder for BytesEncoder {
     }
 }
 
-impl<R: Message + Default + 'static> Decoder for Encoded<R> {
-    type Item = R;
+impl Decoder for Encoded {
+    type Item = Bytes;
     type Error = Status;
 
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<R>, Status> {
-        let r = R::decode(src.copy_to_bytes(src.remaining()))
-            .map_err(|e| Status::internal(format!("invalid response: {e}")))?;
-        Ok(Some(r))
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
+        Ok(Some(src.copy_to_bytes(src.remaining())))
     }
 }

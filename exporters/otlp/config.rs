@@ -22,7 +22,7 @@ pub struct OtlpExporterConfig {
     /// `host:port`; or `https://host:port` (TLS whatever `tls::insecure` says),
     /// `http://host:port`, `dns:///host:port`, `unix:///path/to.sock`.
     pub endpoint: String,
-    /// `gzip` (default), `zstd`, or `none`/`""`.
+    /// `gzip` (default), `zstd`, `snappy`, or `none`/`""`.
     pub compression: Compression,
     /// TLS unless `insecure: true` (and no CA set) on an endpoint that is not `https://`.
     pub tls: TlsClientConfig,
@@ -86,7 +86,7 @@ pub enum Compression {
     #[default]
     Gzip,
     Zstd,
-    /// Refused by `validate`: tonic does not speak it.
+    /// snappy's framing format, as otelcol's configgrpc ([`crate::otlp::grpc_snappy`]).
     Snappy,
     #[serde(alias = "")]
     None,
@@ -174,12 +174,6 @@ impl OtlpExporterConfig {
         let mut errors = Vec::new();
         if let Err(e) = self.target() {
             errors.push(FieldError::new(if self.endpoint.is_empty() { "" } else { "endpoint" }, e));
-        }
-        if self.compression == Compression::Snappy {
-            errors.push(FieldError::new(
-                "compression",
-                "compression \"snappy\" is not supported by ferrocol's gRPC client (use gzip, zstd or none)",
-            ));
         }
         for (name, value) in &self.headers.0 {
             errors.extend(super::client::check_header(name, value).err().map(|(key, msg)| FieldError::new(key, msg)));

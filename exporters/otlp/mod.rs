@@ -1,6 +1,8 @@
-//! The `otlp` exporter: sends batches over OTLP/gRPC (unary `Export` calls of
-//! the collector services), gzip- or zstd-compressed, over HTTP/2 with TLS
-//! (rustls) unless told otherwise, to one endpoint.
+//! The `otlp` exporter: sends batches of every signal over OTLP/gRPC (unary
+//! `Export` calls of the collector services: logs, traces, metrics), gzip-,
+//! zstd- or snappy-compressed, over HTTP/2 with TLS (rustls) unless told
+//! otherwise, to one endpoint. Built once per signal it is used for, each with
+//! its own queue and connection.
 //!
 //! Delivery: a batch's ack is delivered once the server answered OK (a partial
 //! success included: logged and counted, not retried), and rejected when a
@@ -12,8 +14,8 @@
 //! by default, so a server that is down slows receivers instead of losing data.
 //!
 //! Layout: [`config`] (settings, endpoint forms, checks), [`client`] (channel,
-//! dialer, metadata, one call), [`status`] (codes, `RetryInfo`); the signal
-//! itself is [`logs_request`] and [`LOGS_EXPORT`].
+//! dialer, metadata, one call), [`status`] (codes, `RetryInfo`); what differs
+//! between signals (method, encoding, partial success) is [`OtlpSignal`].
 
 mod client;
 mod config;
@@ -22,18 +24,21 @@ mod status;
 #[cfg(test)]
 mod config_tests;
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
 use tracing::warn;
 
 use crate::component::{ExporterConfig, ExporterContext, ExporterFactory, Factory, Stability, StageError, StageTask};
 use crate::config::FieldError;
-use crate::event::{count_records, LogBatch, ResourceLogs};
+use crate::event::LogBatch;
 use crate::export::queue::{self, Queue};
 use crate::export::retry::{with_retries, Attempt, RetryConfig};
-use crate::export::stats::{Names, Stats};
+use crate::export::stats::{log_partial_success, Names, Stats};
+use crate::otlp::signals::OtlpSignal;
+use crate::otlp::Encoding;
+use crate::signal::{MetricBatch, Signal, TraceBatch};
 
 pub use config::OtlpExporterConfig;
 
@@ -47,49 +52,64 @@ pub static FACTORY: ExporterFactory = Factory {
 static STATS: Names = Names {
     requests: "ferrocol_otlp_exporter_requests_total",
     sent_bytes: ("ferrocol_otlp_exporter_sent_bytes_total", "Protobuf bytes of accepted requests, before compression."),
-    partially_rejected: "ferrocol_otlp_exporter_partial_success_rejected_log_records_total",
+    partially_rejected: [
+        "ferrocol_otlp_exporter_partial_success_rejected_spans_total",
+        "ferrocol_otlp_exporter_partial_success_rejected_metric_points_total",
+        "ferrocol_otlp_exporter_partial_success_rejected_log_records_total",
+    ],
     retries: "ferrocol_otlp_exporter_retries_total",
     stopped: "otlp exporter stopped",
 };
 
-/// The logs service's method.
-pub const LOGS_EXPORT: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
-
-/// A batch's records as an encoded `ExportLogsServiceRequest`.
-pub fn logs_request(logs: &[ResourceLogs]) -> Bytes {
-    let sizes = crate::otlp::protobuf::sizes(logs);
-    Bytes::from(crate::otlp::protobuf::encode(logs, &sizes))
-}
-
 impl ExporterConfig for OtlpExporterConfig {
+    fn signals(&self) -> &'static [Signal] {
+        &Signal::ALL
+    }
+
     fn validate(&self) -> Vec<FieldError> {
         OtlpExporterConfig::validate(self)
     }
 
     /// Reads the TLS files (start mode) and prepares the channel; connects only when sending.
     fn build(&self, cx: ExporterContext) -> Result<StageTask, StageError> {
+        self.start::<LogBatch>(cx)
+    }
+
+    fn build_traces(&self, cx: ExporterContext<TraceBatch>) -> Result<StageTask, StageError> {
+        self.start(cx)
+    }
+
+    fn build_metrics(&self, cx: ExporterContext<MetricBatch>) -> Result<StageTask, StageError> {
+        self.start(cx)
+    }
+}
+
+impl OtlpExporterConfig {
+    fn start<B: OtlpSignal>(&self, cx: ExporterContext<B>) -> Result<StageTask, StageError> {
         for w in self.warnings() {
             warn!(component_id = %cx.id, "{w}");
         }
         let client = client::Client::new(self, cx.startup.is_start())?;
-        let export = Export { client, retry: self.retry_on_failure.clone(), stats: Stats::new(&cx.id, &STATS) };
+        let stats = Stats::new(&cx.id, &STATS, B::SIGNAL);
+        let export = Export::<B> { client, retry: self.retry_on_failure.clone(), stats, signal: PhantomData };
         let queue = Queue::build(&self.sending_queue, Arc::new(export), &cx)?;
         Ok(Box::pin(queue.run(cx.input)))
     }
 }
 
-struct Export {
+struct Export<B> {
     client: client::Client,
     retry: RetryConfig,
     stats: Stats,
+    signal: PhantomData<fn() -> B>,
 }
 
-impl Export {
+impl<B: OtlpSignal> Export<B> {
     /// Call until delivered or refused; `Ok` carries the partial success's rejected count.
-    async fn send(&self, body: Bytes, records: usize) -> Result<i64, String> {
+    async fn send(&self, body: Bytes, items: usize) -> Result<i64, String> {
         let attempt = || async {
-            match self.client.call::<ExportLogsServiceResponse>(LOGS_EXPORT, body.clone()).await {
-                Ok(response) => Attempt::Done(partial_success(response)),
+            match self.client.call(B::GRPC_METHOD, body.clone()).await {
+                Ok(response) => Attempt::Done(partial_success::<B>(&response)),
                 Err(status) => match status::verdict(&status, &self.client.endpoint) {
                     Attempt::Done(()) => Attempt::Done(0),
                     Attempt::Permanent(e) => Attempt::Permanent(e),
@@ -97,39 +117,43 @@ impl Export {
                 },
             }
         };
-        with_retries(&self.retry, &self.stats.retries, records, attempt).await
+        with_retries(&self.retry, &self.stats.retries, items, attempt).await
     }
 }
 
-/// Log a partial success as otelcol does; its rejected count.
-fn partial_success(response: ExportLogsServiceResponse) -> i64 {
-    match response.partial_success {
-        Some(p) if p.rejected_log_records != 0 || !p.error_message.is_empty() => {
-            warn!(message = %p.error_message, dropped_log_records = p.rejected_log_records, "Partial success response");
-            p.rejected_log_records
+/// Log a partial success as otelcol does; its rejected count. An answer that
+/// cannot be read is logged too: the server accepted the request.
+fn partial_success<B: OtlpSignal>(response: &[u8]) -> i64 {
+    match B::partial_success(response, Encoding::Protobuf) {
+        Ok((rejected, message)) => log_partial_success(B::SIGNAL, rejected, &message),
+        Err(e) => {
+            warn!(error = %e, "the server accepted the request but its response is invalid");
+            0
         }
-        _ => 0,
     }
 }
 
-impl queue::Export<LogBatch> for Export {
+impl<B: OtlpSignal> queue::Export<B> for Export<B> {
     fn stats(&self) -> &Stats {
         &self.stats
     }
 
-    async fn export(self: Arc<Self>, batch: LogBatch) {
-        let LogBatch { resource_logs, acks } = batch;
-        let records = count_records(&resource_logs);
-        let body = logs_request(&resource_logs);
-        drop(resource_logs);
+    async fn export(self: Arc<Self>, batch: B) {
+        let (data, acks) = batch.into_parts();
+        let items = B::count(&data);
+        let body = match B::encode_protobuf(&data, usize::MAX) {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(_) => unreachable!("no size limit"),
+        };
+        drop(data);
         let size = body.len();
-        match self.send(body, records).await {
+        match self.send(body, items).await {
             Ok(rejected) => {
-                self.stats.delivered(records, size, size, rejected);
+                self.stats.delivered(items, size, size, rejected);
                 acks.deliver();
             }
             Err(reason) => {
-                self.stats.rejected(records, &reason);
+                self.stats.rejected(items, &reason);
                 acks.reject();
             }
         }

@@ -19,6 +19,7 @@ use super::proxy::{proxy_for, Connector};
 use crate::component::StageError;
 use crate::export::error_chain as chain;
 use crate::export::tls;
+use crate::signal::Signal;
 
 /// `User-Agent` of every request.
 pub const USER_AGENT_VALUE: &str = concat!("ferrocol/", env!("CARGO_PKG_VERSION"));
@@ -47,7 +48,7 @@ pub struct Client {
     timeout: Option<Duration>,
 }
 
-/// Check a logs URL: absolute, `http` or `https`, with a host.
+/// Check a signal's URL: absolute, `http` or `https`, with a host.
 pub fn parse_url(url: &str) -> Result<Uri, String> {
     if !url.contains("://") {
         return Err(format!("invalid URL {url:?}: missing scheme (http:// or https://)"));
@@ -65,11 +66,15 @@ pub fn parse_url(url: &str) -> Result<Uri, String> {
 }
 
 impl Client {
-    /// Reads the TLS files; opens no connection.
+    /// The client of `signal`'s URL. Reads the TLS files; opens no connection.
     /// In check mode (`load_tls` false) no certificate or key file is read.
-    pub fn new(cfg: &OtlpHttpExporterConfig, load_tls: bool) -> Result<Client, StageError> {
-        let url_text = cfg.logs_url().map_err(StageError::new)?;
-        let url = parse_url(&url_text).map_err(StageError::new)?;
+    pub fn new(cfg: &OtlpHttpExporterConfig, signal: Signal, load_tls: bool) -> Result<Client, StageError> {
+        let url_text = cfg.signal_url(signal).map_err(StageError::new)?;
+        let key = match cfg.signal_endpoint(signal) {
+            (_, "") => "endpoint",
+            (key, _) => key,
+        };
+        let url = parse_url(&url_text).map_err(|e| StageError::new(e).at(key))?;
         let proxy = proxy_for(&url, &cfg.proxy_url.0).map_err(|e| StageError::new(format!("proxy_url: {e}")))?;
         let mut headers = HeaderMap::new();
         headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
@@ -216,14 +221,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cfg.validate(), vec![]);
-        let client = Client::new(&cfg, false).unwrap();
+        let client = Client::new(&cfg, Signal::Logs, false).unwrap();
         let e = client.post(Bytes::new()).await.unwrap_err();
         assert_eq!(e.0, "net/http: invalid header field name \"can you have a . here?\"");
         let cfg = crate::config::de::from_node::<OtlpHttpExporterConfig>(
             &crate::config::yaml::parse("t", "endpoint: http://127.0.0.1:9\nheaders: {X-Token: \"a\\nb\"}\n").unwrap(),
         )
         .unwrap();
-        let e = Client::new(&cfg, false).unwrap().post(Bytes::new()).await.unwrap_err();
+        let e = Client::new(&cfg, Signal::Logs, false).unwrap().post(Bytes::new()).await.unwrap_err();
         assert_eq!(e.0, "net/http: invalid header field value for \"X-Token\"");
     }
 

@@ -13,6 +13,7 @@ pub use crate::export::queue::QueueConfig;
 pub use crate::export::retry::RetryConfig;
 use crate::export::tls::TlsClientConfig;
 pub use crate::export::Headers;
+use crate::signal::Signal;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_REQUEST_SIZE: u64 = 8 * 1024 * 1024;
@@ -22,15 +23,16 @@ pub const DEFAULT_HTTP2_PING_TIMEOUT: Duration = Duration::from_secs(15);
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OtlpHttpExporterConfig {
-    /// Base URL; logs go to `<endpoint>/v1/logs` (no doubled `/` when it ends in one).
+    /// Base URL; logs go to `<endpoint>/v1/logs`, spans to `<endpoint>/v1/traces`,
+    /// metrics to `<endpoint>/v1/metrics` (no doubled `/` when it ends in one).
     pub endpoint: String,
     /// Full URL for logs, used as written; wins over `endpoint`.
     pub logs_endpoint: String,
-    /// Accepted for compatibility; ferrocol exports logs only.
+    /// Full URL for spans, used as written; wins over `endpoint`.
     pub traces_endpoint: String,
-    /// Accepted for compatibility; ferrocol exports logs only.
+    /// Full URL for metrics, used as written; wins over `endpoint`.
     pub metrics_endpoint: String,
-    /// Accepted for compatibility; ferrocol exports logs only.
+    /// Accepted for compatibility; ferrocol has no profiles pipelines.
     pub profiles_endpoint: String,
     /// `proto` (`application/x-protobuf`) or `json` (`application/json`).
     pub encoding: Encoding,
@@ -194,19 +196,30 @@ impl fmt::Debug for ProxyUrl {
 }
 
 impl OtlpHttpExporterConfig {
-    /// The URL logs are posted to, by otelcol's rule.
-    pub fn logs_url(&self) -> Result<String, String> {
-        if !self.logs_endpoint.is_empty() {
-            return Ok(self.logs_endpoint.clone());
+    /// The key and value of a signal's own endpoint (`traces_endpoint`, ...).
+    pub fn signal_endpoint(&self, signal: Signal) -> (&'static str, &str) {
+        match signal {
+            Signal::Traces => ("traces_endpoint", &self.traces_endpoint),
+            Signal::Metrics => ("metrics_endpoint", &self.metrics_endpoint),
+            Signal::Logs => ("logs_endpoint", &self.logs_endpoint),
+        }
+    }
+
+    /// The URL a signal's requests are posted to, by otelcol's rule: its own
+    /// endpoint as written, else `endpoint` + `/v1/<signal>`.
+    pub fn signal_url(&self, signal: Signal) -> Result<String, String> {
+        let (key, own) = self.signal_endpoint(signal);
+        if !own.is_empty() {
+            return Ok(own.to_string());
         }
         if self.endpoint.is_empty() {
-            return Err("either endpoint or logs_endpoint must be specified".into());
+            return Err(format!("either endpoint or {key} must be specified"));
         }
-        Ok(compose_signal_url(&self.endpoint, "v1/logs"))
+        Ok(compose_signal_url(&self.endpoint, &format!("v1/{signal}")))
     }
 }
 
-/// `endpoint` + `/v1/logs`, without doubling a trailing `/`.
+/// `endpoint` + `/v1/logs` (or another signal's path), without doubling a trailing `/`.
 pub fn compose_signal_url(endpoint: &str, path: &str) -> String {
     if endpoint.ends_with('/') {
         format!("{endpoint}{path}")

@@ -5,6 +5,7 @@ use crate::config::de::{from_node, DeError};
 use crate::config::yaml::parse;
 use crate::export::queue::config::DEFAULT_QUEUE_BYTES;
 use crate::export::queue::{Limit, Sizer};
+use crate::signal::Signal;
 
 fn load(yaml: &str) -> Result<OtlpHttpExporterConfig, DeError> {
     from_node(&parse("c", yaml).unwrap())
@@ -41,7 +42,7 @@ fn defaults_are_otelcols_except_blocking() {
 
 #[test]
 fn endpoint_slash_rule_and_logs_endpoint_verbatim() {
-    let url = |yaml: &str| load(yaml).unwrap().logs_url();
+    let url = |yaml: &str| load(yaml).unwrap().signal_url(Signal::Logs);
     assert_eq!(url("endpoint: http://h:4318").unwrap(), "http://h:4318/v1/logs");
     assert_eq!(url("endpoint: http://h:4318/").unwrap(), "http://h:4318/v1/logs");
     assert_eq!(url("endpoint: http://h/prefix").unwrap(), "http://h/prefix/v1/logs");
@@ -50,7 +51,22 @@ fn endpoint_slash_rule_and_logs_endpoint_verbatim() {
     assert_eq!(url("logs_endpoint: http://l/ingest/").unwrap(), "http://l/ingest/");
     assert_eq!(url("traces_endpoint: http://t").unwrap_err(), "either endpoint or logs_endpoint must be specified");
     let e = errors("");
-    assert_eq!(e, [(String::new(), "either endpoint or logs_endpoint must be specified".to_string())]);
+    assert_eq!(e, [(String::new(), "at least one endpoint must be specified".to_string())]);
+}
+
+#[test]
+fn each_signal_has_its_path_under_endpoint_or_its_own_url() {
+    let c = load("endpoint: https://h:4318/base/\ntraces_endpoint: http://t:9/spans").unwrap();
+    assert!(c.validate().is_empty(), "{:?}", c.validate());
+    assert_eq!(c.signal_url(Signal::Traces).unwrap(), "http://t:9/spans");
+    assert_eq!(c.signal_url(Signal::Metrics).unwrap(), "https://h:4318/base/v1/metrics");
+    assert_eq!(c.signal_url(Signal::Logs).unwrap(), "https://h:4318/base/v1/logs");
+    let c = load("metrics_endpoint: http://m:9/v1/metrics").unwrap();
+    assert!(c.validate().is_empty(), "{:?}", c.validate());
+    assert_eq!(c.signal_url(Signal::Traces).unwrap_err(), "either endpoint or traces_endpoint must be specified");
+    let e = errors("metrics_endpoint: m:9/v1/metrics\ntraces_endpoint: ftp://t");
+    let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["traces_endpoint", "metrics_endpoint"]);
 }
 
 #[test]

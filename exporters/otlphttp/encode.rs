@@ -1,7 +1,7 @@
-//! A batch → request bodies: encode (`ExportLogsServiceRequest` as protobuf or
-//! OTLP/JSON), split by records so that no encoded body is over
-//! `max_request_size` (a record larger than that on its own is sent alone),
-//! then compress.
+//! A batch → request bodies: encode (the signal's `Export…ServiceRequest` as
+//! protobuf or OTLP/JSON), split by items (log records, spans, data points) so
+//! that no encoded body is over `max_request_size` (an item larger than that on
+//! its own is sent alone), then compress.
 
 use std::io::Write as _;
 
@@ -9,15 +9,14 @@ use bytes::Bytes;
 use tracing::warn;
 
 use super::config::{Compression, Encoding, OtlpHttpExporterConfig};
-use crate::event::{count_records, take_records, ResourceLogs};
-use crate::otlp::json::encode_logs_request;
-use crate::otlp::protobuf;
+use crate::otlp::signals::OtlpSignal;
 
 /// One request body, ready to send.
 #[derive(Debug)]
 pub struct Body {
     /// Compressed as `Content-Encoding` says.
     pub bytes: Bytes,
+    /// Items in it.
     pub records: usize,
     /// Size before compression.
     pub encoded_size: usize,
@@ -48,53 +47,52 @@ impl Encoder {
         }
     }
 
-    /// Encode `logs` into as few bodies as fit under `max_request_size`.
-    pub fn encode(&self, logs: Vec<ResourceLogs>) -> Vec<Piece> {
+    /// Encode `data` into as few bodies as fit under `max_request_size`.
+    pub fn encode<B: OtlpSignal>(&self, data: Vec<B::Resource>) -> Vec<Piece> {
         let mut out = Vec::new();
-        let n = count_records(&logs);
-        self.encode_into(logs, n, &mut out);
+        let n = B::count(&data);
+        self.encode_into::<B>(data, n, &mut out);
         out
     }
 
-    fn encode_into(&self, logs: Vec<ResourceLogs>, n: usize, out: &mut Vec<Piece>) {
+    fn encode_into<B: OtlpSignal>(&self, data: Vec<B::Resource>, n: usize, out: &mut Vec<Piece>) {
         if n == 0 {
             return;
         }
         // The protobuf size is known before encoding; the JSON size after.
         let raw = match self.encoding {
-            Encoding::Proto => {
-                let sizes = protobuf::sizes(&logs);
-                if sizes.total > self.max_request_size && n > 1 {
-                    return self.split(logs, n, sizes.total.div_ceil(self.max_request_size), out);
-                }
-                protobuf::encode(&logs, &sizes)
-            }
-            Encoding::Json => encode_logs_request(&logs),
+            Encoding::Proto => match B::encode_protobuf(&data, self.max_request_size) {
+                Ok(raw) => raw,
+                Err(size) if n > 1 => return self.split::<B>(data, n, size.div_ceil(self.max_request_size), out),
+                Err(_) => B::encode_protobuf(&data, usize::MAX).unwrap_or_default(),
+            },
+            Encoding::Json => B::encode_json(&data),
         };
         if raw.len() > self.max_request_size {
             if n > 1 {
-                return self.split(logs, n, raw.len().div_ceil(self.max_request_size), out);
+                return self.split::<B>(data, n, raw.len().div_ceil(self.max_request_size), out);
             }
             // Never dropped for its size: the server may take it; a 413 rejects it.
             warn!(
                 size = raw.len(),
                 max_request_size = self.max_request_size,
-                "a log record is larger than max_request_size on its own; sending it alone"
+                "one of the {} is larger than max_request_size on its own; sending it alone",
+                B::SIGNAL.items()
             );
         }
         let encoded_size = raw.len();
         out.push(Piece::Body(Body { bytes: self.compress(raw), records: n, encoded_size }));
     }
 
-    /// Cut into `parts` (at least 2, at most `n`) runs of about equal record count.
-    fn split(&self, mut logs: Vec<ResourceLogs>, n: usize, parts: usize, out: &mut Vec<Piece>) {
+    /// Cut into `parts` (at least 2, at most `n`) runs of about equal item count.
+    fn split<B: OtlpSignal>(&self, mut data: Vec<B::Resource>, n: usize, parts: usize, out: &mut Vec<Piece>) {
         let parts = parts.clamp(2, n);
         let mut left = n;
         for i in 0..parts {
             let take = left / (parts - i);
-            let head = take_records(&mut logs, take);
+            let head = B::take(&mut data, take);
             left -= take;
-            self.encode_into(head, take, out);
+            self.encode_into::<B>(head, take, out);
         }
     }
 
@@ -133,7 +131,7 @@ mod tests {
     use prost::Message as _;
 
     use super::*;
-    use crate::event::{kv, str_value, LogRecord, ScopeLogs};
+    use crate::event::{kv, str_value, LogBatch, LogRecord, ResourceLogs, ScopeLogs};
     use crate::otlp::json::{decode_logs_request, ExportLogsServiceRequest};
 
     fn logs(records: usize, body_len: usize) -> Vec<ResourceLogs> {
@@ -181,7 +179,7 @@ mod tests {
     #[test]
     fn small_batches_are_one_body() {
         for enc in [Encoding::Proto, Encoding::Json] {
-            let pieces = encoder(enc, Compression::None, 1 << 20).encode(logs(10, 10));
+            let pieces = encoder(enc, Compression::None, 1 << 20).encode::<LogBatch>(logs(10, 10));
             let b = bodies(&pieces);
             assert_eq!((pieces.len(), b[0].records), (1, 10));
             assert_eq!(times(enc, &b[0].bytes), (0..10).collect::<Vec<_>>());
@@ -193,7 +191,7 @@ mod tests {
     fn large_batches_split_under_the_limit_keeping_order() {
         for enc in [Encoding::Proto, Encoding::Json] {
             let max = 10_000;
-            let pieces = encoder(enc, Compression::None, max).encode(logs(1000, 100));
+            let pieces = encoder(enc, Compression::None, max).encode::<LogBatch>(logs(1000, 100));
             let b = bodies(&pieces);
             assert_eq!(b.len(), pieces.len());
             assert!(b.len() > 10, "{enc:?}: {} bodies", b.len());
@@ -209,7 +207,7 @@ mod tests {
         let mut batch = logs(3, 10);
         batch[0].scope_logs[0].log_records[1].body = Some(str_value("y".repeat(5000)));
         for enc in [Encoding::Proto, Encoding::Json] {
-            let pieces = encoder(enc, Compression::None, 1000).encode(batch.clone());
+            let pieces = encoder(enc, Compression::None, 1000).encode::<LogBatch>(batch.clone());
             let b = bodies(&pieces);
             let sizes: Vec<(usize, bool)> = b.iter().map(|b| (b.records, b.bytes.len() > 5000)).collect();
             assert_eq!(sizes, [(1, false), (1, true), (1, false)], "{enc:?}");

@@ -1,6 +1,9 @@
-//! The `otlphttp` (alias `otlp_http`) exporter: sends log batches as OTLP/HTTP
-//! `ExportLogsServiceRequest`s, protobuf or spec-exact OTLP/JSON, compressed,
-//! over HTTP/1.1 or HTTP/2 (ALPN), with TLS (rustls) and an optional proxy.
+//! The `otlphttp` (alias `otlp_http`) exporter: sends batches of every signal
+//! as OTLP/HTTP `Export…ServiceRequest`s (`/v1/logs`, `/v1/traces`,
+//! `/v1/metrics` under `endpoint`, or each signal's own URL), protobuf or
+//! OTLP/JSON, compressed, over HTTP/1.1 or HTTP/2 (ALPN), with TLS (rustls) and
+//! an optional proxy. Built once per signal it is used for, each with its own
+//! queue and client.
 //!
 //! Delivery: a batch's ack is delivered once the server answered 2xx for all of
 //! it (a partial success included: logged, not retried), and rejected when a
@@ -16,7 +19,8 @@
 //! Layout: [`config`] (settings), [`client`] and [`proxy`] (HTTP), [`encode`]
 //! (bodies, split under `max_request_size`), [`sender`]
 //! (statuses, retries), [`export`] (one batch, its acks); the queue, retries,
-//! TLS settings and counters are shared with `otlp` ([`crate::export`]).
+//! TLS settings and counters are shared with `otlp` ([`crate::export`]), and
+//! what differs between signals is [`OtlpSignal`].
 
 mod client;
 mod config;
@@ -29,14 +33,18 @@ mod validate;
 #[cfg(test)]
 mod config_tests;
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use tracing::warn;
 
 use crate::component::{ExporterConfig, ExporterContext, ExporterFactory, Factory, Stability, StageError, StageTask};
 use crate::config::FieldError;
+use crate::event::LogBatch;
 use crate::export::queue::Queue;
 use crate::export::stats::{Names, Stats};
+use crate::otlp::signals::OtlpSignal;
+use crate::signal::{MetricBatch, Signal, TraceBatch};
 
 pub use config::OtlpHttpExporterConfig;
 
@@ -50,25 +58,47 @@ pub static FACTORY: ExporterFactory = Factory {
 static STATS: Names = Names {
     requests: "ferrocol_otlphttp_requests_total",
     sent_bytes: ("ferrocol_otlphttp_sent_bytes_total", "Request body bytes sent and accepted, after compression."),
-    partially_rejected: "ferrocol_otlphttp_partial_success_rejected_log_records_total",
+    partially_rejected: [
+        "ferrocol_otlphttp_partial_success_rejected_spans_total",
+        "ferrocol_otlphttp_partial_success_rejected_metric_points_total",
+        "ferrocol_otlphttp_partial_success_rejected_log_records_total",
+    ],
     retries: "ferrocol_otlphttp_retries_total",
     stopped: "otlphttp exporter stopped",
 };
 
 impl ExporterConfig for OtlpHttpExporterConfig {
+    fn signals(&self) -> &'static [Signal] {
+        &Signal::ALL
+    }
+
     fn validate(&self) -> Vec<FieldError> {
         OtlpHttpExporterConfig::validate(self)
     }
 
     /// Reads the TLS files (start mode) and prepares the client; connects only when sending.
     fn build(&self, cx: ExporterContext) -> Result<StageTask, StageError> {
+        self.start::<LogBatch>(cx)
+    }
+
+    fn build_traces(&self, cx: ExporterContext<TraceBatch>) -> Result<StageTask, StageError> {
+        self.start(cx)
+    }
+
+    fn build_metrics(&self, cx: ExporterContext<MetricBatch>) -> Result<StageTask, StageError> {
+        self.start(cx)
+    }
+}
+
+impl OtlpHttpExporterConfig {
+    fn start<B: OtlpSignal>(&self, cx: ExporterContext<B>) -> Result<StageTask, StageError> {
         for w in self.warnings() {
             warn!(component_id = %cx.id, "{w}");
         }
-        let client = client::Client::new(self, cx.startup.is_start())?;
-        let stats = Stats::new(&cx.id, &STATS);
+        let client = client::Client::new(self, B::SIGNAL, cx.startup.is_start())?;
+        let stats = Stats::new(&cx.id, &STATS, B::SIGNAL);
         let sender = sender::Sender { client, retry: self.retry_on_failure.clone(), stats };
-        let export = export::Export { encoder: encode::Encoder::new(self), sender };
+        let export = export::Export::<B> { encoder: encode::Encoder::new(self), sender, signal: PhantomData };
         let queue = Queue::build(&self.sending_queue, Arc::new(export), &cx)?;
         Ok(Box::pin(queue.run(cx.input)))
     }

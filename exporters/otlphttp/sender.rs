@@ -11,13 +11,12 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use hyper::header::{HeaderMap, RETRY_AFTER};
 use hyper::StatusCode;
-use prost::Message as _;
 use tracing::warn;
 
 use super::client::{Client, Reply};
 use crate::export::retry::{with_retries, Attempt, RetryConfig};
-use crate::export::stats::Stats;
-use crate::otlp::json::{decode_logs_response, ExportLogsServiceResponse};
+use crate::export::stats::{log_partial_success, Stats};
+use crate::otlp::signals::OtlpSignal;
 use crate::otlp::status::Status;
 use crate::otlp::Encoding;
 
@@ -45,15 +44,17 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// Send `body` until it is delivered or rejected.
-    pub async fn send(&self, body: Bytes, records: usize) -> Outcome {
+    /// Send `body` (a request of signal `B`) until it is delivered or rejected.
+    pub async fn send<B: OtlpSignal>(&self, body: Bytes, records: usize) -> Outcome {
         let attempt = || async {
             match self.client.post(body.clone()).await {
-                Ok(reply) => match self.verdict(&reply) {
-                    Verdict::Success { rejected } => Attempt::Done(rejected),
-                    Verdict::Permanent(msg) => Attempt::Permanent(msg),
-                    Verdict::Retry { error, retry_after } => Attempt::Retry { error, delay: retry_after },
-                },
+                Ok(reply) => {
+                    match verdict::<B>(&reply, self.retry.retryable_statuses(), &self.client.url().to_string()) {
+                        Verdict::Success { rejected } => Attempt::Done(rejected),
+                        Verdict::Permanent(msg) => Attempt::Permanent(msg),
+                        Verdict::Retry { error, retry_after } => Attempt::Retry { error, delay: retry_after },
+                    }
+                }
                 Err(e) => {
                     Attempt::Retry { error: format!("request to {} failed: {}", self.client.url(), e.0), delay: None }
                 }
@@ -64,16 +65,12 @@ impl Sender {
             Err(reason) => Outcome::Rejected(reason),
         }
     }
-
-    fn verdict(&self, reply: &Reply) -> Verdict {
-        verdict(reply, self.retry.retryable_statuses(), &self.client.url().to_string())
-    }
 }
 
-fn verdict(reply: &Reply, retryable: &[u16], url: &str) -> Verdict {
+fn verdict<B: OtlpSignal>(reply: &Reply, retryable: &[u16], url: &str) -> Verdict {
     let status = reply.status;
     if status.is_success() {
-        return Verdict::Success { rejected: partial_success(reply) };
+        return Verdict::Success { rejected: partial_success::<B>(reply) };
     }
     let mut error = format!("request to {url} responded with HTTP status {status}");
     if let Some(message) = server_message(reply) {
@@ -93,27 +90,13 @@ fn verdict(reply: &Reply, retryable: &[u16], url: &str) -> Verdict {
 /// Log a partial success and return its rejected count. A body that cannot be
 /// read is logged too: the server accepted the request, so it is not retried
 /// (otelcol turns it into a permanent error; the data is gone either way).
-fn partial_success(reply: &Reply) -> i64 {
+fn partial_success<B: OtlpSignal>(reply: &Reply) -> i64 {
     if reply.body.is_empty() {
         return 0;
     }
-    let decoded = match Encoding::from_headers(&reply.headers) {
-        Some(Encoding::Protobuf) => ExportLogsServiceResponse::decode(&reply.body[..]).map_err(|e| e.to_string()),
-        Some(Encoding::Json) => decode_logs_response(&reply.body),
-        None => return 0,
-    };
-    match decoded {
-        Ok(ExportLogsServiceResponse { partial_success: Some(p) })
-            if p.rejected_log_records != 0 || !p.error_message.is_empty() =>
-        {
-            warn!(
-                message = %p.error_message,
-                dropped_log_records = p.rejected_log_records,
-                "Partial success response"
-            );
-            p.rejected_log_records
-        }
-        Ok(_) => 0,
+    let Some(encoding) = Encoding::from_headers(&reply.headers) else { return 0 };
+    match B::partial_success(&reply.body, encoding) {
+        Ok((rejected, message)) => log_partial_success(B::SIGNAL, rejected, &message),
         Err(e) => {
             warn!(error = %e, status = %reply.status, "the server accepted the request but its response body is invalid");
             0
@@ -156,7 +139,15 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::LogBatch;
+    use crate::otlp::json::ExportLogsServiceResponse;
+    use crate::signal::TraceBatch;
     use hyper::header::{HeaderValue, CONTENT_TYPE};
+    use prost::Message as _;
+
+    fn verdict(reply: &Reply, retryable: &[u16], url: &str) -> Verdict {
+        super::verdict::<LogBatch>(reply, retryable, url)
+    }
 
     fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {
         let mut headers = HeaderMap::new();
@@ -213,6 +204,10 @@ mod tests {
         assert_eq!(verdict(&r, RETRYABLE, "u"), Verdict::Success { rejected: 5 });
         // Garbage in a 2xx: still delivered.
         assert_eq!(verdict(&reply(200, "application/json", "{"), RETRYABLE, "u"), Verdict::Success { rejected: 0 });
+        // Each signal reads its own response.
+        let spans = r#"{"partialSuccess":{"rejectedSpans":"3"}}"#;
+        let v = super::verdict::<TraceBatch>(&reply(200, "application/json", spans), RETRYABLE, "u");
+        assert_eq!(v, Verdict::Success { rejected: 3 });
     }
 
     #[test]

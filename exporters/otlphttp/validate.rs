@@ -1,20 +1,27 @@
 //! `otlphttp` exporter config checks (otelcol's, with its messages) and the
 //! warnings for settings that are accepted but change nothing.
 
-use super::config::{Compression, OtlpHttpExporterConfig};
+use super::config::{compose_signal_url, Compression, OtlpHttpExporterConfig};
 use crate::config::FieldError;
+use crate::signal::Signal;
 
 impl OtlpHttpExporterConfig {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        match self.logs_url() {
-            Ok(url) => {
-                let key = if self.logs_endpoint.is_empty() { "endpoint" } else { "logs_endpoint" };
-                if let Err(e) = super::client::parse_url(&url) {
-                    errors.push(FieldError::new(key, e));
-                }
+        let own = Signal::ALL.map(|s| self.signal_endpoint(s));
+        if self.endpoint.is_empty() && self.profiles_endpoint.is_empty() && own.iter().all(|(_, e)| e.is_empty()) {
+            errors.push(FieldError::new("", "at least one endpoint must be specified"));
+        }
+        // Each URL that some signal would use (a signal without one is a build error).
+        if !self.endpoint.is_empty() {
+            if let Err(e) = super::client::parse_url(&compose_signal_url(&self.endpoint, "v1/logs")) {
+                errors.push(FieldError::new("endpoint", e));
             }
-            Err(e) => errors.push(FieldError::new("", e)),
+        }
+        for (key, url) in own.into_iter().filter(|(_, url)| !url.is_empty()) {
+            if let Err(e) = super::client::parse_url(url) {
+                errors.push(FieldError::new(key, e));
+            }
         }
         if !self.proxy_url.0.is_empty() {
             if let Err(e) = super::proxy::parse_proxy_url(&self.proxy_url.0) {
@@ -69,7 +76,8 @@ impl OtlpHttpExporterConfig {
     /// Settings that are accepted but change nothing, to log at build time.
     pub fn warnings(&self) -> Vec<String> {
         let mut w = self.tls.warnings();
-        if self.tls.insecure && self.logs_url().is_ok_and(|u| u.starts_with("https://")) {
+        let urls = Signal::ALL.map(|s| self.signal_url(s));
+        if self.tls.insecure && urls.iter().flatten().any(|u| u.starts_with("https://")) {
             w.push(
                 "tls::insecure has no effect on an https:// endpoint: the certificate is still verified \
                  (insecure_skip_verify skips that; an http:// endpoint is plain text)"

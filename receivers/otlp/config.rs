@@ -8,6 +8,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::config::{ByteSize, Duration, FieldError};
+use crate::tls_server::TlsServerConfig;
 
 pub use super::grpc_config::GrpcServerConfig;
 
@@ -65,9 +66,10 @@ pub struct HttpServerConfig {
     /// Not supported (a config error): requests would be taken unauthenticated.
     #[serde(deserialize_with = "crate::config::de::present")]
     pub auth: Option<IgnoredAny>,
-    /// Not supported (a config error): terminate TLS in front of the receiver.
+    /// TLS (rustls): `cert_file`/`key_file`, `client_ca_file` for mutual TLS,
+    /// `min_version`/`max_version`, `cipher_suites`. HTTP/1.1 and HTTP/2 by ALPN.
     #[serde(deserialize_with = "crate::config::de::present")]
-    pub tls: Option<IgnoredAny>,
+    pub tls: Option<TlsServerConfig>,
     /// Not supported (a config error) when non-empty.
     pub middlewares: Vec<IgnoredAny>,
     /// Longest time to read a request body; 0 = no limit.
@@ -146,12 +148,8 @@ impl HttpServerConfig {
                 errors.push(FieldError::new(key(name), e));
             }
         }
-        if self.tls.is_some() {
-            errors.push(FieldError::new(
-                key("tls"),
-                "tls is not supported by ferrocol's otlp receiver; terminate TLS in front of it \
-                 (a reverse proxy or sidecar) and let it listen on a loopback or private address",
-            ));
+        if let Some(tls) = &self.tls {
+            errors.extend(tls.validate("protocols::http::"));
         }
         if self.auth.is_some() {
             errors.push(FieldError::new(
@@ -305,7 +303,16 @@ mod tests {
         assert_eq!((grpc.endpoint.as_str(), grpc.max_recv_msg_size()), ("localhost:4317", 4 << 20));
         let e = errors("protocols:\n  grpc:\n    endpoint: localhost\n    transport: unix\n    tls: {}\n");
         let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["protocols::grpc::endpoint", "protocols::grpc::transport", "protocols::grpc::tls"]);
+        assert_eq!(
+            keys,
+            ["protocols::grpc::endpoint", "protocols::grpc::transport", "protocols::grpc::tls::cert_file"]
+        );
+        assert!(e[2].1.starts_with("a TLS server needs a certificate"), "{}", e[2].1);
+        let e = errors("protocols: {grpc: {tls: {cert_file: c.pem, min_version: '1.9'}}}");
+        let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["protocols::grpc::tls::cert_file", "protocols::grpc::tls::min_version"]);
+        let ok = "protocols: {grpc: {tls: {cert_file: c.pem, key_file: k.pem, client_ca_file: ca.pem}}}";
+        assert!(errors(ok).is_empty());
         for yaml in ["", "protocols: {}"] {
             let e = errors(yaml);
             assert_eq!(e.len(), 1);
@@ -321,9 +328,10 @@ mod tests {
             "    auth: {authenticator: basicauth}\n    middlewares: [{id: m}]\n",
         ));
         let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["protocols::http::tls", "protocols::http::auth", "protocols::http::middlewares"]);
-        assert!(e[0].1.starts_with("tls is not supported by ferrocol's otlp receiver; terminate TLS in front of it"));
-        assert!(e[1].1.starts_with("auth is not supported"));
+        assert_eq!(keys, ["protocols::http::auth", "protocols::http::middlewares"], "tls is served");
+        assert!(e[0].1.starts_with("auth is not supported"));
+        let e = errors("protocols: {http: {tls: {key_file: a.key}}}");
+        assert_eq!(e[0].0, "protocols::http::tls::key_file");
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The otlp receiver's gRPC side: OTLP's LogsService, TraceService and
-//! MetricsService (tonic) on a listener bound at build time. Only the services
-//! of signals some pipeline takes are registered, so the others answer
-//! UNIMPLEMENTED, as otelcol's do. Each call answers after delivery:
-//! OK once every exporter settled the data, UNAVAILABLE (retryable) when the
-//! pipeline is full or the collector stops first, INVALID_ARGUMENT when an
-//! exporter refused it for good. Requests may be gzip- or zstd-compressed
-//! (tonic has no snappy).
+//! MetricsService (tonic) on a listener bound at build time, in plain HTTP/2 or
+//! TLS (rustls, [`crate::tls_server`]). Only the services of signals some
+//! pipeline takes are registered, so the others answer UNIMPLEMENTED, as
+//! otelcol's do. Each call answers after delivery: OK once every exporter
+//! settled the data, UNAVAILABLE (retryable) when the pipeline is full or the
+//! collector stops first, INVALID_ARGUMENT when an exporter refused it for
+//! good. Requests may be gzip-, zstd- or snappy-compressed (snappy, which tonic
+//! lacks, by [`crate::otlp::grpc_snappy`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,8 @@ use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceReq
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use tokio::net::TcpListener;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::StreamExt as _;
 use tokio_util::sync::CancellationToken;
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
@@ -27,6 +30,7 @@ use tracing::{info, warn};
 use super::grpc_config::GrpcServerConfig;
 use super::pipelines::{Delivery, Pipelines};
 use crate::event::LogBatch;
+use crate::otlp::grpc_snappy;
 use crate::signal::{MetricBatch, Signal, TraceBatch};
 
 /// What the server needs from the config, resolved at build.
@@ -37,6 +41,8 @@ pub struct Settings {
     pub keepalive_interval: Option<Duration>,
     pub keepalive_timeout: Option<Duration>,
     pub max_connection_age: Option<Duration>,
+    /// TLS, when configured (the files are read at build, in start mode).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Settings {
@@ -49,6 +55,7 @@ impl Settings {
             keepalive_interval: interval,
             keepalive_timeout: timeout,
             max_connection_age: keepalive.and_then(|k| k.max_connection_age()),
+            tls: None,
         }
     }
 }
@@ -107,23 +114,27 @@ pub async fn serve(listener: TcpListener, pipelines: Arc<Pipelines>, s: Settings
     }
     let otlp = Otlp { pipelines: pipelines.clone() };
     let takes = |signal| pipelines.takes(signal);
+    let max = s.max_recv_msg_size;
     let logs = takes(Signal::Logs).then(|| {
-        LogsServiceServer::new(otlp.clone())
-            .max_decoding_message_size(s.max_recv_msg_size)
+        let server = LogsServiceServer::new(otlp.clone())
+            .max_decoding_message_size(max)
             .accept_compressed(CompressionEncoding::Gzip)
-            .accept_compressed(CompressionEncoding::Zstd)
+            .accept_compressed(CompressionEncoding::Zstd);
+        grpc_snappy::Server::new(server, max)
     });
     let traces = takes(Signal::Traces).then(|| {
-        TraceServiceServer::new(otlp.clone())
-            .max_decoding_message_size(s.max_recv_msg_size)
+        let server = TraceServiceServer::new(otlp.clone())
+            .max_decoding_message_size(max)
             .accept_compressed(CompressionEncoding::Gzip)
-            .accept_compressed(CompressionEncoding::Zstd)
+            .accept_compressed(CompressionEncoding::Zstd);
+        grpc_snappy::Server::new(server, max)
     });
     let metrics = takes(Signal::Metrics).then(|| {
-        MetricsServiceServer::new(otlp)
-            .max_decoding_message_size(s.max_recv_msg_size)
+        let server = MetricsServiceServer::new(otlp)
+            .max_decoding_message_size(max)
             .accept_compressed(CompressionEncoding::Gzip)
-            .accept_compressed(CompressionEncoding::Zstd)
+            .accept_compressed(CompressionEncoding::Zstd);
+        grpc_snappy::Server::new(server, max)
     });
     let mut builder = tonic::transport::Server::builder()
         .max_concurrent_streams(s.max_concurrent_streams)
@@ -133,8 +144,17 @@ pub async fn serve(listener: TcpListener, pipelines: Arc<Pipelines>, s: Settings
         builder = builder.max_connection_age(age);
     }
     let router = builder.add_optional_service(logs).add_optional_service(traces).add_optional_service(metrics);
-    let incoming = tonic::transport::server::TcpIncoming::from(listener);
-    if let Err(e) = router.serve_with_incoming_shutdown(incoming, shutdown.cancelled()).await {
+    let served = match s.tls {
+        Some(tls) => {
+            let incoming = ReceiverStream::new(crate::tls_server::accept(listener, tls)).map(Ok::<_, std::io::Error>);
+            router.serve_with_incoming_shutdown(incoming, shutdown.cancelled()).await
+        }
+        None => {
+            let incoming = tonic::transport::server::TcpIncoming::from(listener);
+            router.serve_with_incoming_shutdown(incoming, shutdown.cancelled()).await
+        }
+    };
+    if let Err(e) = served {
         warn!(error = %e, "the gRPC server stopped with an error");
     }
 }

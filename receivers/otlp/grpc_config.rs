@@ -5,6 +5,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::config::{Duration, FieldError};
+use crate::tls_server::TlsServerConfig;
 
 pub const DEFAULT_GRPC_ENDPOINT: &str = "localhost:4317";
 /// gRPC-Go's default largest received message when `max_recv_msg_size_mib` is 0.
@@ -28,9 +29,10 @@ pub struct GrpcServerConfig {
     pub keepalive: Option<Keepalive>,
     /// Accepted; ferrocol's records carry no client metadata, so it changes nothing.
     pub include_metadata: bool,
-    /// Not supported (a config error): terminate TLS in front of the receiver.
+    /// TLS (rustls): `cert_file`/`key_file`, `client_ca_file` for mutual TLS,
+    /// `min_version`/`max_version`, `cipher_suites`. Plain HTTP/2 when absent.
     #[serde(deserialize_with = "crate::config::de::present")]
-    pub tls: Option<IgnoredAny>,
+    pub tls: Option<TlsServerConfig>,
     /// Not supported (a config error): requests would be taken unauthenticated.
     #[serde(deserialize_with = "crate::config::de::present")]
     pub auth: Option<IgnoredAny>,
@@ -97,11 +99,8 @@ impl GrpcServerConfig {
                 format!("unsupported transport {:?}: ferrocol listens on tcp only", self.transport),
             ));
         }
-        if self.tls.is_some() {
-            errors.push(FieldError::new(
-                key("tls"),
-                "TLS on the gRPC server is not supported by ferrocol yet; terminate TLS in front of the receiver",
-            ));
+        if let Some(tls) = &self.tls {
+            errors.extend(tls.validate("protocols::grpc::"));
         }
         if self.auth.is_some() {
             errors.push(FieldError::new(key("auth"), "auth extensions are not supported by ferrocol"));

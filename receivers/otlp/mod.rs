@@ -1,11 +1,11 @@
-//! The `otlp` receiver: OTLP/HTTP logs (`POST /v1/logs`, protobuf or JSON,
-//! optionally gzip-, zstd- or zlib-compressed) over HTTP/1.1 and h2c.
-//!
-//! Only `protocols::http` is served: gRPC and TLS are not supported (a config
-//! error; terminate TLS in front of it), nor are auth extensions.
+//! The `otlp` receiver: logs, spans and metrics over OTLP/HTTP (`POST
+//! /v1/logs`, `/v1/traces`, `/v1/metrics`, protobuf or JSON, optionally gzip-,
+//! zstd- or zlib-compressed; HTTP/1.1 and HTTP/2) and OTLP/gRPC ([`grpc`]:
+//! gzip, zstd, snappy), each plain or over TLS ([`crate::tls_server`]). Auth
+//! extensions are not supported.
 //!
 //! Delivery: ferrocol answers a request only after every exporter has settled
-//! its records. 200 means delivered; 503 with `Retry-After` means "send it
+//! its records. 200 (gRPC OK) means delivered; 503 with `Retry-After` means "send it
 //! again" (the pipeline was full, or the collector stopped first); 400 means the
 //! data was refused for good. That is stronger than otelcol, which answers once
 //! the data is queued: a request ferrocol accepted is never lost in a crash.
@@ -70,10 +70,20 @@ impl ReceiverConfig for OtlpReceiverConfig {
                     response_headers: response_headers(http)?,
                     read_timeout: nonzero(http.read_timeout),
                 };
+                let tls = match (&http.tls, cx.startup.is_start()) {
+                    (Some(tls), true) => {
+                        Some(tls.server_config(&[b"h2", b"http/1.1"]).map_err(|e| e.at("protocols::http::tls"))?)
+                    }
+                    _ => None,
+                };
+                for w in http.tls.iter().flat_map(|t| t.warnings()) {
+                    warn!(component_id = %cx.id, "protocols::http::{w}");
+                }
                 let opts = crate::http_server::Options {
                     read_header_timeout: nonzero(http.read_header_timeout),
                     keep_alive: http.keep_alives_enabled,
                     grace: server::SHUTDOWN_GRACE,
+                    tls,
                 };
                 let listener = cx.startup.listen(&http.endpoint).map_err(|e| e.at("protocols::http::endpoint"))?;
                 Some((listener, settings, opts))
@@ -82,8 +92,17 @@ impl ReceiverConfig for OtlpReceiverConfig {
         };
         let grpc = match &self.protocols.grpc {
             Some(grpc) => {
+                let mut settings = grpc::Settings::new(grpc);
+                if let Some(tls) = grpc.tls.as_ref() {
+                    for w in tls.warnings() {
+                        warn!(component_id = %cx.id, "protocols::grpc::{w}");
+                    }
+                    if cx.startup.is_start() {
+                        settings.tls = Some(tls.server_config(&[b"h2"]).map_err(|e| e.at("protocols::grpc::tls"))?);
+                    }
+                }
                 let listener = cx.startup.listen(&grpc.endpoint).map_err(|e| e.at("protocols::grpc::endpoint"))?;
-                Some((listener, grpc::Settings::new(grpc)))
+                Some((listener, settings))
             }
             None => None,
         };

@@ -7,10 +7,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 use crate::config::ComponentId;
 use crate::metrics::counter;
+use crate::signal::Signal;
 
 /// A count for this exporter instance, and the process-wide metric it feeds.
 #[derive(Debug, Default)]
@@ -62,8 +63,9 @@ pub struct Names {
     pub requests: &'static str,
     /// Bytes of accepted requests, and what they count.
     pub sent_bytes: (&'static str, &'static str),
-    /// Records the server reported as rejected in partial-success answers.
-    pub partially_rejected: &'static str,
+    /// Items the server reported as rejected in partial-success answers, by
+    /// signal in [`Signal::ALL`]'s order (spans, data points, log records).
+    pub partially_rejected: [&'static str; 3],
     /// Requests sent again after a transient failure.
     pub retries: &'static str,
     /// The message logged when the exporter stops.
@@ -71,20 +73,37 @@ pub struct Names {
 }
 
 impl Stats {
-    pub fn new(id: &ComponentId, names: &'static Names) -> Stats {
+    /// The counters of exporter `id` for `signal`.
+    pub fn new(id: &ComponentId, names: &'static Names, signal: Signal) -> Stats {
+        let (enqueue_failed, partial_help) = match signal {
+            Signal::Traces => (
+                (
+                    "otelcol_exporter_enqueue_failed_spans_total",
+                    "Number of spans failed to be added to the sending queue.",
+                ),
+                "Spans the server reported as rejected in partial-success answers.",
+            ),
+            Signal::Metrics => (
+                (
+                    "otelcol_exporter_enqueue_failed_metric_points_total",
+                    "Number of metric points failed to be added to the sending queue.",
+                ),
+                "Data points the server reported as rejected in partial-success answers.",
+            ),
+            Signal::Logs => (
+                (
+                    "otelcol_exporter_enqueue_failed_log_records_total",
+                    "Number of log records failed to be added to the sending queue.",
+                ),
+                "Log records the server reported as rejected in partial-success answers.",
+            ),
+        };
+        let index = Signal::ALL.iter().position(|s| *s == signal).expect("a signal");
         Stats {
             sent_requests: Count::metric(names.requests, "Requests the server accepted.", id),
             sent_bytes: Count::metric(names.sent_bytes.0, names.sent_bytes.1, id),
-            dropped_records: Count::metric(
-                "otelcol_exporter_enqueue_failed_log_records_total",
-                "Number of log records failed to be added to the sending queue.",
-                id,
-            ),
-            partially_rejected_records: Count::metric(
-                names.partially_rejected,
-                "Log records the server reported as rejected in partial-success answers.",
-                id,
-            ),
+            dropped_records: Count::metric(enqueue_failed.0, enqueue_failed.1, id),
+            partially_rejected_records: Count::metric(names.partially_rejected[index], partial_help, id),
             retries: Count::metric(names.retries, "Requests sent again after a retryable failure.", id),
             stopped: names.stopped,
             ..Stats::default()
@@ -124,4 +143,18 @@ impl Stats {
             self.stopped
         );
     }
+}
+
+/// A server's partial success, logged as otelcol's exporters log it (the
+/// count's name says what was rejected); returns the count.
+pub fn log_partial_success(signal: Signal, rejected: i64, message: &str) -> i64 {
+    if rejected == 0 && message.is_empty() {
+        return 0;
+    }
+    match signal {
+        Signal::Traces => warn!(message, dropped_spans = rejected, "Partial success response"),
+        Signal::Metrics => warn!(message, dropped_data_points = rejected, "Partial success response"),
+        Signal::Logs => warn!(message, dropped_log_records = rejected, "Partial success response"),
+    }
+    rejected
 }

@@ -137,7 +137,7 @@ impl TlsClientConfig {
         w
     }
 
-    fn has_cert(&self) -> bool {
+    pub(crate) fn has_cert(&self) -> bool {
         !self.cert_file.is_empty() || !self.cert_pem.is_empty()
     }
 
@@ -148,6 +148,29 @@ impl TlsClientConfig {
     /// The rustls config for `https://` endpoints: reads the certificate files.
     /// (The connector sets the ALPN protocols.)
     pub fn client_config(&self) -> Result<ClientConfig, StageError> {
+        let err = |msg: String| StageError::new(format!("tls: {msg}"));
+        let (provider, versions) = self.provider_and_versions()?;
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&versions)
+            .map_err(|e| err(e.to_string()))?;
+        let builder = if self.insecure_skip_verify {
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
+        } else {
+            builder.with_root_certificates(self.roots()?)
+        };
+        if self.has_cert() {
+            let (certs, key) = self.cert_and_key()?;
+            builder.with_client_auth_cert(certs, key).map_err(|e| err(format!("client certificate and key: {e}")))
+        } else {
+            Ok(builder.with_no_client_auth())
+        }
+    }
+
+    /// The crypto provider limited to `cipher_suites`, and the TLS versions
+    /// from `min_version` to `max_version` (shared with servers' settings).
+    pub(crate) fn provider_and_versions(
+        &self,
+    ) -> Result<(Arc<CryptoProvider>, Vec<&'static SupportedProtocolVersion>), StageError> {
         let err = |msg: String| StageError::new(format!("tls: {msg}"));
         let mut provider = rustls::crypto::ring::default_provider();
         if !self.cipher_suites.is_empty() {
@@ -167,21 +190,7 @@ impl TlsClientConfig {
                 !(v.version == rustls::ProtocolVersion::TLSv1_3 && max.version == rustls::ProtocolVersion::TLSv1_2)
             })
             .collect();
-        let provider = Arc::new(provider);
-        let builder = ClientConfig::builder_with_provider(provider.clone())
-            .with_protocol_versions(&versions)
-            .map_err(|e| err(e.to_string()))?;
-        let builder = if self.insecure_skip_verify {
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
-        } else {
-            builder.with_root_certificates(self.roots()?)
-        };
-        if self.has_cert() {
-            let (certs, key) = self.client_cert()?;
-            builder.with_client_auth_cert(certs, key).map_err(|e| err(format!("client certificate and key: {e}")))
-        } else {
-            Ok(builder.with_no_client_auth())
-        }
+        Ok((Arc::new(provider), versions))
     }
 
     fn roots(&self) -> Result<RootCertStore, StageError> {
@@ -210,7 +219,8 @@ impl TlsClientConfig {
         Ok(roots)
     }
 
-    fn client_cert(&self) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), StageError> {
+    /// The certificate chain and key (`cert_file`/`cert_pem`, `key_file`/`key_pem`).
+    pub(crate) fn cert_and_key(&self) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), StageError> {
         let (cert_what, cert_pem) = match self.cert_file.as_str() {
             "" => ("cert_pem".to_string(), self.cert_pem.as_bytes().to_vec()),
             file => (format!("cert_file {file:?}"), read(file, "cert_file")?),
@@ -237,11 +247,11 @@ fn suite_name(s: &rustls::SupportedCipherSuite) -> String {
     format!("{:?}", s.suite())
 }
 
-fn read(path: &str, key: &str) -> Result<Vec<u8>, StageError> {
+pub(crate) fn read(path: &str, key: &str) -> Result<Vec<u8>, StageError> {
     std::fs::read(path).map_err(|e| StageError::new(format!("tls: cannot read {key} {path:?}: {e}")))
 }
 
-fn pem_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(crate) fn pem_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     let certs = CertificateDer::pem_slice_iter(pem).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
     if certs.is_empty() {
         return Err("no PEM certificate found".into());

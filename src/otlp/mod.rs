@@ -1,6 +1,7 @@
 //! OTLP encodings shared by the otlp receiver and the otlphttp exporter, and
 //! pdata's text forms of values ([`value`], from the OTTL crate).
 
+pub mod grpc_snappy;
 pub mod json;
 pub mod protobuf;
 pub mod signals;

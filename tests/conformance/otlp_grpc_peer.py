@@ -1,10 +1,11 @@
-"""An OTLP/gRPC logs server that is not ferrocol: grpcio and the official
-opentelemetry-proto package (from PyPI), for tests/otlp_grpc.rs.
+"""An OTLP/gRPC server (logs, traces, metrics) that is not ferrocol: grpcio and
+the official opentelemetry-proto package (from PyPI), for tests/otlp_grpc/.
 
 Each Export call is parsed by the official generated code, checked, and
-written as one JSON line to --out: the call's number, the status answered, the
-time, the metadata, and the request re-serialized by the official code (hex),
-which the Rust test compares field by field with what it sent.
+written as one JSON line to --out: the call's number, its signal, the status
+answered, the time, the metadata, and the request re-serialized by the
+official code (hex), which the Rust test compares field by field with what it
+sent.
 
   --port N              bind 127.0.0.1:N (0: any free port, written to --port-file)
   --unix PATH           listen on this unix socket instead
@@ -13,7 +14,7 @@ which the Rust test compares field by field with what it sent.
   --fail-first N        answer the first N calls UNAVAILABLE ...
   --retry-delay-ms MS   ... with a google.rpc.RetryInfo asking for this delay
   --identity-only       accept uncompressed requests only (gzip is refused)
-  --partial-success N   answer OK with a partial success rejecting N records
+  --partial-success N   answer OK with a partial success rejecting N items
 """
 
 import argparse
@@ -27,6 +28,8 @@ from concurrent import futures
 import grpc
 from google.protobuf import any_pb2, duration_pb2
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 
 def varint(n):
@@ -56,27 +59,46 @@ def status_details(code, message, delay_ms):
     return varint(1 << 3) + varint(code) + field(2, message.encode()) + field(3, detail.SerializeToString())
 
 
-class Logs(logs_service_pb2_grpc.LogsServiceServicer):
+def log_records(request):
+    records = [r for rl in request.resource_logs for sl in rl.scope_logs for r in sl.log_records]
+    # The official parser accepted the bytes; check what the spec asks of every record.
+    for r in records:
+        assert len(r.trace_id) in (0, 16), f"trace_id of {len(r.trace_id)} bytes"
+        assert len(r.span_id) in (0, 8), f"span_id of {len(r.span_id)} bytes"
+    return len(records)
+
+
+def spans(request):
+    found = [s for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans]
+    for s in found:
+        assert len(s.trace_id) == 16 and len(s.span_id) == 8, "span ids"
+        assert len(s.parent_span_id) in (0, 8), "parent span id"
+    return len(found)
+
+
+def data_points(request):
+    metrics = [m for rm in request.resource_metrics for sm in rm.scope_metrics for m in sm.metrics]
+    return sum(len(getattr(m, m.WhichOneof("data")).data_points) for m in metrics if m.WhichOneof("data"))
+
+
+class Server:
+    """Every signal's Export: record the call, answer as the arguments say."""
+
     def __init__(self, args, out):
         self.args = args
         self.out = out
         self.calls = 0
         self.lock = threading.Lock()
 
-    def Export(self, request, context):
+    def export(self, signal, request, context, count, response):
         with self.lock:
             self.calls += 1
             call = self.calls
-        records = sum(len(sl.log_records) for rl in request.resource_logs for sl in rl.scope_logs)
-        # The official parser accepted the bytes; check what the spec asks of every record.
-        for rl in request.resource_logs:
-            for sl in rl.scope_logs:
-                for r in sl.log_records:
-                    assert len(r.trace_id) in (0, 16), f"trace_id of {len(r.trace_id)} bytes"
-                    assert len(r.span_id) in (0, 8), f"span_id of {len(r.span_id)} bytes"
+        records = count(request)
         failing = call <= self.args.fail_first
         line = {
             "call": call,
+            "signal": signal,
             "status": "UNAVAILABLE" if failing else "OK",
             "time": time.monotonic(),
             "records": records,
@@ -92,11 +114,42 @@ class Logs(logs_service_pb2_grpc.LogsServiceServicer):
                 details = status_details(grpc.StatusCode.UNAVAILABLE.value[0], message, self.args.retry_delay_ms)
                 context.set_trailing_metadata((("grpc-status-details-bin", details),))
             context.abort(grpc.StatusCode.UNAVAILABLE, message)
-        response = logs_service_pb2.ExportLogsServiceResponse()
         if self.args.partial_success:
-            response.partial_success.rejected_log_records = self.args.partial_success
-            response.partial_success.error_message = "some records were too old"
+            response.partial_success.error_message = "some items were too old"
         return response
+
+
+class Logs(logs_service_pb2_grpc.LogsServiceServicer):
+    def __init__(self, server):
+        self.server = server
+
+    def Export(self, request, context):
+        response = logs_service_pb2.ExportLogsServiceResponse()
+        if self.server.args.partial_success:
+            response.partial_success.rejected_log_records = self.server.args.partial_success
+        return self.server.export("logs", request, context, log_records, response)
+
+
+class Traces(trace_service_pb2_grpc.TraceServiceServicer):
+    def __init__(self, server):
+        self.server = server
+
+    def Export(self, request, context):
+        response = trace_service_pb2.ExportTraceServiceResponse()
+        if self.server.args.partial_success:
+            response.partial_success.rejected_spans = self.server.args.partial_success
+        return self.server.export("traces", request, context, spans, response)
+
+
+class Metrics(metrics_service_pb2_grpc.MetricsServiceServicer):
+    def __init__(self, server):
+        self.server = server
+
+    def Export(self, request, context):
+        response = metrics_service_pb2.ExportMetricsServiceResponse()
+        if self.server.args.partial_success:
+            response.partial_success.rejected_data_points = self.server.args.partial_success
+        return self.server.export("metrics", request, context, data_points, response)
 
 
 def main():
@@ -117,7 +170,10 @@ def main():
         options.append(("grpc.compression_enabled_algorithms_bitset", 1))
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=options)
     with open(args.out, "a", encoding="utf-8") as out:
-        logs_service_pb2_grpc.add_LogsServiceServicer_to_server(Logs(args, out), server)
+        shared = Server(args, out)
+        logs_service_pb2_grpc.add_LogsServiceServicer_to_server(Logs(shared), server)
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Traces(shared), server)
+        metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(Metrics(shared), server)
         address = f"unix:{args.unix}" if args.unix else f"127.0.0.1:{args.port}"
         if args.tls:
             with open(args.tls[0], "rb") as c, open(args.tls[1], "rb") as k:

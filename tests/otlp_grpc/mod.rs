@@ -5,9 +5,14 @@
 //! (backpressure, nothing lost, delivered when it comes up); a unix socket.
 //!
 //! They need the peer's venv: `make otlp-grpc-peer` runs them (they are
-//! ignored by a plain `cargo test`).
+//! ignored by a plain `cargo test`). [`signals`] does the same for spans and
+//! metrics, and sends them ferrocol to ferrocol with every compression;
+//! [`chain`] is an agent → gateway pair of real ferrocols.
 
+#[cfg(target_os = "linux")]
+mod chain;
 mod peer;
+mod signals;
 
 use std::time::Duration;
 
@@ -32,6 +37,15 @@ fn insecure(port: u16, extra: &str) -> String {
     )
 }
 
+/// A peer serving TLS with a certificate for `localhost` from a CA made here; the CA's file.
+fn tls_peer(files: &Files) -> (Peer, String) {
+    let ca = Ca::new("peer CA");
+    let leaf = ca.leaf(&["localhost"]);
+    let (cert, key) = (files.write("cert.pem", &leaf.cert_pem), files.write("key.pem", &leaf.key_pem));
+    let ca_file = files.write("ca.pem", &ca.pem());
+    (Peer::start(files.dir.path(), 0, &["--tls", &cert, &key]), ca_file)
+}
+
 fn bodies(logs: &[ResourceLogs]) -> Vec<String> {
     let records = logs.iter().flat_map(|rl| &rl.scope_logs).flat_map(|sl| &sl.log_records);
     records.map(|r| format!("{:?}", r.body)).collect()
@@ -41,11 +55,7 @@ fn bodies(logs: &[ResourceLogs]) -> Vec<String> {
 #[ignore = "needs the grpcio peer: make otlp-grpc-peer"]
 async fn tls_gzip_and_headers_every_field_arrives() {
     let files = Files::new();
-    let ca = Ca::new("peer CA");
-    let leaf = ca.leaf(&["localhost"]);
-    let (cert, key) = (files.write("cert.pem", &leaf.cert_pem), files.write("key.pem", &leaf.key_pem));
-    let ca_file = files.write("ca.pem", &ca.pem());
-    let peer = Peer::start(files.dir.path(), 0, &["--tls", &cert, &key]);
+    let (peer, ca_file) = tls_peer(&files);
     let exporter = start(&format!(
         "endpoint: localhost:{}\ntls: {{ca_file: {ca_file:?}}}\n\
          headers: {{X-Tenant: acme, authorization: Bearer t0k}}\n",

@@ -24,11 +24,16 @@ pub struct Peer {
 /// One Export call as the peer saw it.
 #[derive(Debug)]
 pub struct Call {
+    /// `logs`, `traces` or `metrics`.
+    pub signal: String,
     pub status: String,
     pub time: f64,
+    /// Items: log records, spans or data points.
     pub records: usize,
     pub metadata: serde_json::Map<String, serde_json::Value>,
-    /// Parsed by the official code, re-serialized, decoded here.
+    /// The request, parsed by the official code and re-serialized.
+    pub request: Vec<u8>,
+    /// The same decoded here, for a logs call (empty for the others).
     pub resource_logs: Vec<ResourceLogs>,
 }
 
@@ -67,12 +72,19 @@ impl Peer {
             .map(|line| {
                 let v: serde_json::Value = serde_json::from_str(line).unwrap();
                 let bytes = hex::decode(v["request_hex"].as_str().unwrap()).unwrap();
+                let signal = v["signal"].as_str().unwrap().to_string();
+                let resource_logs = match signal.as_str() {
+                    "logs" => ExportLogsServiceRequest::decode(&bytes[..]).unwrap().resource_logs,
+                    _ => Vec::new(),
+                };
                 Call {
+                    signal,
                     status: v["status"].as_str().unwrap().to_string(),
                     time: v["time"].as_f64().unwrap(),
                     records: v["records"].as_u64().unwrap() as usize,
                     metadata: v["metadata"].as_object().unwrap().clone(),
-                    resource_logs: ExportLogsServiceRequest::decode(&bytes[..]).unwrap().resource_logs,
+                    request: bytes,
+                    resource_logs,
                 }
             })
             .collect()

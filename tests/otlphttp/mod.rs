@@ -8,5 +8,5 @@ mod logs;
 mod persistent;
 mod proxy;
 mod retries;
-mod server;
+pub mod server;
 pub mod tls;
