@@ -26,7 +26,6 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 #[path = "bench_common/mod.rs"]
-#[allow(dead_code)]
 mod bench_common;
 
 /// The `file_storage` extension on `dir`, as ferrocol builds it.
