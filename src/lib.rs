@@ -15,6 +15,7 @@
 //! - [`anyvalue`]: JSON text straight into `AnyValue`, and key/value helpers.
 //! - [`audit`]: the Linux audit record parser (`ssh_events`, OTTL's `ParseLinuxAudit`).
 //! - [`export`]: queue, retries, TLS and counters shared by the network exporters.
+//! - [`kafka`]: the Kafka client settings and payload encodings of the `kafka` exporter and receiver.
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
 //! - [`ottl`]: the OpenTelemetry Transformation Language engine behind `filter` and `transform`.
 //! - [`time`]: time parsing and printing with otelcol's semantics (Go layouts, strptime, tz
@@ -32,6 +33,7 @@ pub mod config;
 pub mod event;
 pub mod export;
 pub mod http_server;
+pub mod kafka;
 pub mod metrics;
 pub mod net;
 pub mod otlp;

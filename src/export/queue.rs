@@ -21,7 +21,8 @@ use tracing::{warn, Instrument};
 use super::stats::Stats;
 use crate::component::StageError;
 use crate::config::FieldError;
-use crate::event::{count_records, LogBatch, ResourceLogs};
+use crate::event::LogBatch;
+use crate::signal::Batch;
 
 /// `sending_queue`: batches waiting for a free consumer.
 #[derive(Clone, Debug, Deserialize)]
@@ -116,19 +117,19 @@ impl QueueConfig {
     }
 }
 
-/// One exporter's way of sending a batch, run by the queue's consumers.
-pub trait Export: Send + Sync + 'static {
+/// One exporter's way of sending a batch of signal `B`, run by the queue's consumers.
+pub trait Export<B = LogBatch>: Send + Sync + 'static {
     /// Send `batch` (never empty) and settle its acks: delivered only once the
     /// server accepted it, rejected when it refused it for good.
-    fn export(self: Arc<Self>, batch: LogBatch) -> impl Future<Output = ()> + Send;
+    fn export(self: Arc<Self>, batch: B) -> impl Future<Output = ()> + Send;
 
     /// The exporter's counters (the queue counts drops and logs the summary).
     fn stats(&self) -> &Stats;
 }
 
 /// A batch read from the input, with its size in `sizer` units.
-struct Job {
-    batch: LogBatch,
+struct Job<B> {
+    batch: B,
     size: u64,
 }
 
@@ -138,26 +139,33 @@ pub struct Queue<E> {
     pub export: Arc<E>,
 }
 
-impl<E: Export> Queue<E> {
-    fn size_of(&self, logs: &[ResourceLogs]) -> u64 {
+impl<E> Queue<E> {
+    fn size_of<B: Batch>(&self, data: &[B::Resource]) -> u64
+    where
+        B::Resource: prost::Message,
+    {
         match self.config.sizer {
             Sizer::Requests => 1,
-            Sizer::Items => count_records(logs) as u64,
-            Sizer::Bytes => logs.iter().map(|rl| prost::encoding::message::encoded_len(1, rl) as u64).sum(),
+            Sizer::Items => B::count(data) as u64,
+            Sizer::Bytes => data.iter().map(|r| prost::encoding::message::encoded_len(1, r) as u64).sum(),
         }
     }
 
     /// Runs until the input ends and every batch is settled.
-    pub async fn run(self, mut input: crate::topology::ExporterInput) -> Result<(), StageError> {
+    pub async fn run<B: Batch>(self, mut input: crate::topology::ExporterInput<B>) -> Result<(), StageError>
+    where
+        E: Export<B>,
+        B::Resource: prost::Message,
+    {
         let (consumers, capacity) = match self.config.enabled {
             true => (self.config.num_consumers.max(1), self.config.queue_size),
             false => (1, 0),
         };
         let blocks = self.config.blocks();
-        let mut queue: VecDeque<Job> = VecDeque::new();
+        let mut queue: VecDeque<Job<B>> = VecDeque::new();
         let mut queued_size = 0u64;
         // Read, but waiting for room in the queue: the input is not read meanwhile.
-        let mut held: Option<Job> = None;
+        let mut held: Option<Job<B>> = None;
         let mut in_flight = JoinSet::new();
         let mut input_open = true;
         loop {
@@ -191,9 +199,9 @@ impl<E: Export> Queue<E> {
                 batch = input.recv(), if want_input => match batch {
                     None => input_open = false,
                     // Nothing to send: delivered as it is.
-                    Some(batch) if batch.is_empty() => batch.acks.deliver(),
+                    Some(mut batch) if batch.item_count() == 0 => std::mem::take(batch.acks_mut()).deliver(),
                     Some(batch) => {
-                        let job = Job { size: self.size_of(&batch.resource_logs), batch };
+                        let job = Job { size: self.size_of::<B>(batch.data()), batch };
                         if queue.is_empty() || queued_size + job.size <= capacity || blocks {
                             held = Some(job);
                         } else {
@@ -214,14 +222,17 @@ impl<E: Export> Queue<E> {
         Ok(())
     }
 
-    fn drop_full(&self, job: Job) {
-        let records = job.batch.record_count();
+    fn drop_full<B: Batch>(&self, mut job: Job<B>)
+    where
+        E: Export<B>,
+    {
+        let records = job.batch.item_count();
         let total = self.export.stats().dropped_records.add(records);
         warn!(
             dropped_items = records,
             dropped_records_total = total,
             "Dropping data because sending_queue is full (block_on_overflow is false)"
         );
-        job.batch.acks.reject();
+        std::mem::take(job.batch.acks_mut()).reject();
     }
 }
