@@ -17,6 +17,7 @@ mod filelog;
 mod first_screen;
 #[cfg(target_os = "linux")]
 mod journald;
+mod kafka;
 mod memory_limiter;
 mod metrics;
 mod otlp_grpc;

@@ -104,7 +104,7 @@ pub fn encode_proto<R: Message>(data: &[R]) -> Vec<u8> {
     buf
 }
 
-fn attrs<'a>(r: &'a Option<crate::event::Resource>) -> &'a [KeyValue] {
+fn attrs(r: &Option<crate::event::Resource>) -> &[KeyValue] {
     r.as_ref().map(|r| r.attributes.as_slice()).unwrap_or_default()
 }
 

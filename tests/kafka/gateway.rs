@@ -1,0 +1,1 @@
+//! ferrocol gateways (the binary) in a consumer group.

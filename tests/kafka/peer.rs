@@ -1,0 +1,1 @@
+//! kcat as a peer.
