@@ -5,16 +5,18 @@
 
 CARGO ?= cargo
 # Debian packages the build and the tests need (systemd: journalctl, which the
-# journald tests compare with; systemd-journal-remote builds their journal files).
+# journald tests compare with; systemd-journal-remote builds their journal files;
+# cmake, libssl-dev and libcurl4-openssl-dev build the bundled librdkafka of the
+# kafka components; kcat is the Kafka peer of their tests).
 APT_PACKAGES := pkg-config libsystemd-dev systemd systemd-journal-remote curl ca-certificates python3 python3-venv \
-	podman runc binutils
+	podman runc binutils cmake libssl-dev libcurl4-openssl-dev kcat
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 IMAGE ?= localhost/ferrocol:latest
 CONTAINER_ENGINE ?= podman
 
-.PHONY: deps build release run test conformance bench-otlphttp lint fmt clean install deb image
+.PHONY: deps build release run test conformance kafka-peer bench-otlphttp bench-kafka lint fmt clean install deb image
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -63,6 +65,7 @@ test: deps
 	$(CARGO) test --all-targets --no-fail-fast -- --test-threads=2
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory otlp-grpc-peer
+	$(MAKE) --no-print-directory kafka-peer
 
 # OTLP/JSON checked by an independent decoder: the official opentelemetry-proto
 # Python package (from PyPI, in a venv under target/) parses what the otlp_http
@@ -83,6 +86,19 @@ otlp-grpc-peer: deps
 	@$(GRPC_PEER_VENV)/bin/python -c 'import grpc, opentelemetry.proto' 2>/dev/null || \
 		$(GRPC_PEER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check grpcio opentelemetry-proto
 	FERROCOL_GRPC_PEER_PYTHON=$(CURDIR)/$(GRPC_PEER_VENV)/bin/python $(CARGO) test --test integration otlp_grpc:: -- --ignored --test-threads=2
+
+# The kafka exporter and receiver against kcat (Debian) through librdkafka's
+# mock cluster, the payloads decoded and encoded by the official
+# opentelemetry-proto package (the conformance venv). See tests/kafka/peer.rs.
+kafka-peer: deps
+	@[ -x $(CONFORMANCE_VENV)/bin/python ] || python3 -m venv $(CONFORMANCE_VENV)
+	@$(CONFORMANCE_VENV)/bin/python -c 'import opentelemetry.proto' 2>/dev/null || \
+		$(CONFORMANCE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check opentelemetry-proto
+	FERROCOL_KAFKA_PEER_PYTHON=$(CURDIR)/$(CONFORMANCE_VENV)/bin/python $(CARGO) test --test integration kafka::peer:: -- --ignored --test-threads=2
+
+# Records per CPU-second through kafka exporter → mock cluster → kafka receiver.
+bench-kafka: deps
+	$(CARGO) run --release --example kafka_bench
 
 # Records/s, MB/s and CPU per record of the otlp_http exporter into a local sink.
 bench-otlphttp: deps
