@@ -17,8 +17,6 @@ mod config;
 mod messages;
 mod producer;
 
-#[cfg(test)]
-mod tests;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;

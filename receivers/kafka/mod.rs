@@ -18,8 +18,6 @@ mod config;
 mod consume;
 mod offsets;
 
-#[cfg(test)]
-mod tests;
 
 use std::sync::{Arc, Mutex};
 
