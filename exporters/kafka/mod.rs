@@ -17,7 +17,6 @@ mod config;
 mod messages;
 mod producer;
 
-
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 

@@ -18,7 +18,6 @@ mod config;
 mod consume;
 mod offsets;
 
-
 use std::sync::{Arc, Mutex};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
