@@ -5,16 +5,18 @@
 
 CARGO ?= cargo
 # Debian packages the build and the tests need (systemd: journalctl, which the
-# journald tests compare with; systemd-journal-remote builds their journal files).
+# journald tests compare with; systemd-journal-remote builds their journal files;
+# cmake, libssl-dev and libcurl4-openssl-dev build the bundled librdkafka of the
+# kafka components; kcat is the Kafka peer of their tests).
 APT_PACKAGES := pkg-config libsystemd-dev systemd systemd-journal-remote curl ca-certificates python3 python3-venv \
-	podman runc binutils
+	podman runc binutils cmake libssl-dev libcurl4-openssl-dev kcat
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 IMAGE ?= localhost/ferrocol:latest
 CONTAINER_ENGINE ?= podman
 
-.PHONY: deps build release run test chaos conformance otlp-grpc-peer otel-sdk bench-otlphttp bench-otlp-pipeline lint fmt clean install deb image
+.PHONY: deps build release run test chaos conformance otlp-grpc-peer otel-sdk kafka-peer bench-otlphttp bench-otlp-pipeline bench-kafka lint fmt clean install deb image
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -64,6 +66,7 @@ test: deps
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory otlp-grpc-peer
 	$(MAKE) --no-print-directory otel-sdk
+	$(MAKE) --no-print-directory kafka-peer
 
 # The fault-injection suite (tests/chaos) in its long form: 20 SIGKILLs at random
 # moments per receiver (make test runs 3). CHAOS_SEED=N replays a run's moments.
@@ -103,6 +106,19 @@ otel-sdk: build
 	@$(OTEL_SDK_VENV)/bin/python -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null || \
 		$(OTEL_SDK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(OTEL_SDK_PACKAGES)
 	FERROCOL_OTEL_SDK_PYTHON=$(CURDIR)/$(OTEL_SDK_VENV)/bin/python $(CARGO) test --test integration otel_sdk:: -- --ignored --test-threads=2
+
+# The kafka exporter and receiver against kcat (Debian) through librdkafka's
+# mock cluster, the payloads decoded and encoded by the official
+# opentelemetry-proto package (the conformance venv). See tests/kafka/peer.rs.
+kafka-peer: deps
+	@[ -x $(CONFORMANCE_VENV)/bin/python ] || python3 -m venv $(CONFORMANCE_VENV)
+	@$(CONFORMANCE_VENV)/bin/python -c 'import opentelemetry.proto' 2>/dev/null || \
+		$(CONFORMANCE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check opentelemetry-proto
+	FERROCOL_KAFKA_PEER_PYTHON=$(CURDIR)/$(CONFORMANCE_VENV)/bin/python $(CARGO) test --test integration kafka::peer:: -- --ignored --test-threads=2
+
+# Records per CPU-second through kafka exporter → mock cluster → kafka receiver.
+bench-kafka: deps
+	$(CARGO) run --release --example kafka_bench
 
 # Records/s, MB/s and CPU per record of the otlp_http exporter into a local sink.
 bench-otlphttp: deps

@@ -3,6 +3,7 @@
 
 mod debug;
 mod file;
+mod kafka;
 mod otlp;
 mod otlphttp;
 
@@ -10,5 +11,5 @@ use crate::component::ExporterFactory;
 
 /// Every built-in exporter.
 pub fn factories() -> Vec<&'static ExporterFactory> {
-    vec![&debug::FACTORY, &file::FACTORY, &otlp::FACTORY, &otlphttp::FACTORY]
+    vec![&debug::FACTORY, &file::FACTORY, &kafka::FACTORY, &otlp::FACTORY, &otlphttp::FACTORY]
 }

@@ -5,6 +5,7 @@ pub mod file_source;
 mod filelog;
 #[cfg(target_os = "linux")]
 mod journald;
+mod kafka;
 mod otlp;
 mod teleport;
 
@@ -16,6 +17,7 @@ pub fn factories() -> Vec<&'static ReceiverFactory> {
         &filelog::FACTORY,
         #[cfg(target_os = "linux")]
         &journald::FACTORY,
+        &kafka::FACTORY,
         &otlp::FACTORY,
         &teleport::FACTORY,
     ]

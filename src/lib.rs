@@ -15,6 +15,7 @@
 //! - [`anyvalue`]: JSON text straight into `AnyValue`, and key/value helpers.
 //! - [`audit`]: the Linux audit record parser (`ssh_events`, OTTL's `ParseLinuxAudit`).
 //! - [`export`]: queue, retries, TLS and counters shared by the network exporters.
+//! - [`kafka`]: the Kafka client settings and payload encodings of the `kafka` exporter and receiver.
 //! - [`otlp`]: OTLP/JSON and protobuf codecs shared by receivers and exporters.
 //! - [`ottl`]: the OpenTelemetry Transformation Language behind `filter` and `transform`:
 //!   the `ferrocol-ottl` crate (lib/ottl), with ferrocol's own converters registered.
@@ -34,6 +35,7 @@ pub mod config;
 pub mod event;
 pub mod export;
 pub mod http_server;
+pub mod kafka;
 pub mod metrics;
 pub mod net;
 pub mod otlp;

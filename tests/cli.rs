@@ -236,7 +236,14 @@ service: {extensions: [health_check], pipelines: {logs: {receivers: [otlp], expo
 #[test]
 fn the_shipped_examples_validate() {
     let storage = util::tempdir();
-    for name in ["journald-ssh-logins.yaml", "teleport-to-http.yaml", "ssh-audit.yaml", "ssh-alerts.yaml"] {
+    for name in [
+        "journald-ssh-logins.yaml",
+        "teleport-to-http.yaml",
+        "ssh-audit.yaml",
+        "ssh-alerts.yaml",
+        "kafka-agent.yaml",
+        "kafka-gateway.yaml",
+    ] {
         let path = util::repo(&format!("examples/{name}"));
         let text = std::fs::read_to_string(&path).unwrap();
         let mut args = vec!["validate".to_string(), "--config".to_string(), path.to_string_lossy().into_owned()];
@@ -245,8 +252,12 @@ fn the_shipped_examples_validate() {
             args.push(format!("--set=extensions::file_storage::directory={}", storage.path().display()));
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let env =
-            [("OTLP_LOGS_ENDPOINT", "https://otlp.example.com/v1/logs"), ("OTLP_TOKEN", "t"), ("EVENTS_TOKEN", "t")];
+        let env = [
+            ("OTLP_LOGS_ENDPOINT", "https://otlp.example.com/v1/logs"),
+            ("OTLP_TOKEN", "t"),
+            ("EVENTS_TOKEN", "t"),
+            ("KAFKA_BROKERS", "kafka-1.example.com:9092"),
+        ];
         let (code, _, err) = run_with_env(&args, &env);
         assert_eq!(code, 0, "{name}: {err}");
     }

@@ -18,6 +18,7 @@ mod filelog;
 mod first_screen;
 #[cfg(target_os = "linux")]
 mod journald;
+mod kafka;
 mod memory_limiter;
 mod metrics;
 mod otel_sdk;
