@@ -15,14 +15,19 @@
 //!   `Decode`, `ToKeyValueString`, `ParseInt`.
 //! - [`digest`]: `SHA1`, `SHA512`, `FNV`, Murmur3, XXH3/XXH128, UUIDs, `ProfileID`.
 //! - [`checks`]: `IsEmpty`, `Coalesce`, `Log`, `IsValidLuhn`, `Sort`, `IsInCIDR`.
+//! - [`csv`]: `ParseCSV`; [`severity`]: `ParseSeverity`.
+//! - [`network`]: `CommunityID`, `URL`.
 
 pub mod checks;
 pub mod collections;
+pub mod csv;
 pub mod datetime;
 pub mod digest;
 pub mod format;
 pub mod hash;
+pub mod network;
 pub mod parse;
+pub mod severity;
 pub mod strings;
 pub mod text;
 pub mod time;
@@ -84,4 +89,7 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Spec> {
         .chain(text::SPECS)
         .chain(digest::SPECS)
         .chain(checks::SPECS)
+        .chain(csv::SPECS)
+        .chain(severity::SPECS)
+        .chain(network::SPECS)
 }

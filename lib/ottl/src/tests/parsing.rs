@@ -1,0 +1,207 @@
+//! `ParseCSV`, `ParseSeverity`, `CommunityID` and `URL`: the examples of
+//! otelcol-contrib's `ottlfuncs` README with their documented results, and
+//! the cases and messages of upstream's unit tests.
+
+use serde_json::json;
+
+use super::{check_cases, transform};
+
+fn set(expr: &str) -> String {
+    format!(r#"set(log.attributes["out"], {expr})"#)
+}
+
+fn run(expr: &str, input: serde_json::Value) -> Result<serde_json::Value, String> {
+    let out = transform(&[&set(expr)], input)?;
+    Ok(out["attributes"]["out"].clone())
+}
+
+#[test]
+fn parse_csv_readme_examples() {
+    let person = json!({"phone": "999-999-9999", "name": "Joe Smith", "email": "joe.smith@example.com"});
+    assert_eq!(
+        run(r#"ParseCSV("999-999-9999,Joe Smith,joe.smith@example.com", "phone,name,email")"#, json!({})).unwrap(),
+        person
+    );
+    assert_eq!(
+        run(
+            r#"ParseCSV(log.body, "phone|name|email", delimiter="|")"#,
+            json!({"body": "999-999-9999|Joe Smith|joe.smith@example.com"})
+        )
+        .unwrap(),
+        person
+    );
+    assert_eq!(
+        run(
+            r#"ParseCSV(log.attributes["csv_line"], log.attributes["csv_headers"], delimiter="|", headerDelimiter=",", mode="lazyQuotes")"#,
+            json!({"attributes": {"csv_line": "999-999-9999|Joe \"Joey\" Smith|joe.smith@example.com", "csv_headers": "phone,name,email"}})
+        )
+        .unwrap(),
+        json!({"phone": "999-999-9999", "name": "Joe \"Joey\" Smith", "email": "joe.smith@example.com"})
+    );
+    assert_eq!(
+        run(
+            r#"ParseCSV("\"555-555-5556,Joe Smith\",joe.smith@example.com", "phone,name,email", mode="ignoreQuotes")"#,
+            json!({})
+        )
+        .unwrap(),
+        json!({"phone": "\"555-555-5556", "name": "Joe Smith\"", "email": "joe.smith@example.com"})
+    );
+}
+
+#[test]
+fn parse_csv_errors() {
+    let e = run(r#"ParseCSV("a,b", "x,y,z")"#, json!({})).unwrap_err();
+    assert!(e.contains("wrong number of fields: expected 3, found 2"), "{e}");
+    let e = run(r#"ParseCSV("a,b", "")"#, json!({})).unwrap_err();
+    assert!(e.contains("headers must not be an empty string"), "{e}");
+    let e = run(r#"ParseCSV("a\"b,c", "x,y")"#, json!({})).unwrap_err();
+    assert!(e.contains("bare \" in non-quoted-field"), "{e}");
+    let e = run(r#"ParseCSV("a,b", "x,y", delimiter="||")"#, json!({})).unwrap_err();
+    assert!(e.contains("invalid arguments: delimiter must be a single character"), "{e}");
+    let e = run(r#"ParseCSV("a,b", "x,y", mode="loose")"#, json!({})).unwrap_err();
+    assert!(e.contains("unknown mode: loose"), "{e}");
+    // A newline outside quotes stays in its field; leading and trailing ones go.
+    assert_eq!(
+        run(r#"ParseCSV("\nAA,B\nB,CC\n", "a,b,c")"#, json!({})).unwrap(),
+        json!({"a": "AA", "b": "B\nB", "c": "CC"})
+    );
+}
+
+const SEVERITY_MAP: &str = r#"{"error":[{"range":{"min":400, "max":499}}], "debug":[{"range":{"min":100, "max":199}}], "info":[{"equals":["inf", "info"]}, {"range":"2xx"}], "warn":[{"range":{"min":300, "max":399}}], "fatal":[{"range":{"min":500, "max":599}}]}"#;
+
+#[test]
+fn parse_severity() {
+    let readme = r#"{"info":[{"equals": ["inf"]}, {"range":{"min":200, "max":299}}]}"#;
+    let with_error = r#"{"info":[{"equals": ["inf"]}, {"range":{"min":200, "max":299}}], "error":[{"range":{"min":400, "max":499}}]}"#;
+    let level = |target: serde_json::Value, map: &str| {
+        run(
+            &format!(r#"ParseSeverity(log.attributes["log-level"], {map})"#),
+            json!({"attributes": {"log-level": target}}),
+        )
+    };
+    assert_eq!(level(json!("inf"), readme).unwrap(), json!("info"));
+    assert_eq!(level(json!(250), readme).unwrap(), json!("info"));
+    assert_eq!(level(json!(200), r#"{"info":[{"range":"2xx"}]}"#).unwrap(), json!("info"));
+    assert_eq!(level(json!(404), with_error).unwrap(), json!("error"));
+    assert_eq!(level(json!(400), SEVERITY_MAP).unwrap(), json!("error"));
+    assert_eq!(level(json!(100), SEVERITY_MAP).unwrap(), json!("debug"));
+    assert_eq!(level(json!(200), SEVERITY_MAP).unwrap(), json!("info"));
+    assert_eq!(level(json!("inf"), SEVERITY_MAP).unwrap(), json!("info"));
+    assert_eq!(
+        transform(
+            &[&format!("set(log.attributes[\"out\"], ParseSeverity(log.severity_number, {with_error}))")],
+            json!({"severity_number": 250})
+        )
+        .unwrap()["attributes"]["out"],
+        json!("info")
+    );
+    let cases = [
+        (json!("foo"), r#"{"info":["info", "inf"]}"#, "severity mapping criteria items must be map[string]any"),
+        (json!(400), r#"{"error":"invalid"}"#, "severity mapping criteria must be []any"),
+        (
+            json!(400),
+            r#"{"error":[{"range":{"min":"foo", "max":599}}]}"#,
+            "invalid severity mapping criteria: min must be an int64",
+        ),
+        (
+            json!(400),
+            r#"{"error":[{"range":{"min":400, "max":"foo"}}]}"#,
+            "invalid severity mapping criteria: max must be an int64",
+        ),
+        (
+            json!(400),
+            r#"{"error":[{"range":{"max":599}}]}"#,
+            "invalid severity mapping criteria: range must have a min value",
+        ),
+        (
+            json!(400),
+            r#"{"error":[{"range":{"min":400}}]}"#,
+            "invalid severity mapping criteria: range must have a max value",
+        ),
+        (
+            json!({"foo": "bar"}),
+            r#"{"warn":[{"range":{"min":400, "max":499}}]}"#,
+            "could not map log level: could not evaluate log level of value 'map[foo:bar]'",
+        ),
+        (json!(999), SEVERITY_MAP, "no matching log level found for value '999'"),
+    ];
+    for (target, map, msg) in cases {
+        let e = level(target, map).unwrap_err();
+        assert!(e.contains(msg), "{e} / {msg}");
+    }
+}
+
+#[test]
+fn community_id() {
+    let id = |src: &str, dst: &str, sp: i64, dp: i64, proto: &str, seed: i64| {
+        run(&format!(r#"CommunityID("{src}", {sp}, "{dst}", {dp}, "{proto}", {seed})"#), json!({}))
+    };
+    let cases = [
+        ("1.2.3.4", "5.6.7.8", 12345, 80, "TCP", 0, "1:0by3b/tE95hcOzccyt6d4kjgbZc="),
+        ("5.6.7.8", "1.2.3.4", 80, 12345, "TCP", 0, "1:0by3b/tE95hcOzccyt6d4kjgbZc="),
+        ("192.168.1.1", "10.10.10.10", 53, 53000, "UDP", 0, "1:gQ05/45srnixHs8V/2ejpkxhBwg="),
+        ("10.10.10.10", "192.168.1.1", 53000, 53, "ICMP", 0, "1:9TGPWejPFuBlKrHuVcM3iaA8hf8="),
+        ("10.10.10.10", "192.168.1.1", 53, 53000, "RSVP", 0, "1:rkXhRghBvx2yf3zgDnSHuJ35XaY="),
+        ("192.168.1.1", "10.10.10.10", 53, 53000, "ICMP6", 0, "1:bchQ2SAoVf2Iq1XdGBXObLJ2i64="),
+        ("192.168.1.1", "10.10.10.10", 53, 53000, "SCTP", 0, "1:zo1kfEyhghMaeU7tQDCE2G+ITQc="),
+        ("2001:db8::1", "2001:db8::2", 8080, 443, "TCP", 0, "1:c5m26SNBLmvfaBQJNWKXZwUGGcM="),
+        ("192.168.1.1", "192.168.1.2", 12345, 80, "TCP", 1234, "1:v1n8p4IZW9jXIJnFANLbRU2ahdU="),
+        ("10.0.0.2", "10.0.0.1", 80, 12345, "TCP", 0, "1:CpuULklTENbGdRpvp7gNcQd5ZqA="),
+        ("127.0.0.1", "127.0.0.1", 8080, 8080, "TCP", 0, "1:sG2vk7rcZ12ZxPg+nnwljgdVEGw="),
+        ("2001:db8::1", "10.1.1.1", 8080, 443, "TCP", 0, "1:T1e3va6jTSWaSKkG3k4dnZq5VM8="),
+        ("10.1.1.1", "10.1.1.2", 8080, 8079, "TCP", 0, "1:1fjNfFLjLTsO2WE9AY0TbTeSaBs="),
+        ("10.1.1.2", "10.1.1.1", 8079, 8080, "TCP", 0, "1:1fjNfFLjLTsO2WE9AY0TbTeSaBs="),
+        ("10.1.1.2", "10.1.1.2", 8081, 8080, "TCP", 0, "1:3byUvmBpOu8KHoTRr4eN5AjTQEU="),
+    ];
+    for (s, d, sp, dp, proto, seed, want) in cases {
+        assert_eq!(id(s, d, sp, dp, proto, seed).unwrap(), json!(want), "{s} {d} {proto}");
+    }
+    assert!(id("invalid-ip", "10.0.0.1", 80, 1, "TCP", 0).unwrap_err().contains("invalid source IP: invalid-ip"));
+    assert!(id("10.0.0.1", "10.0.0.2", 80, 1, "UNKNOWN", 0).unwrap_err().contains("unsupported protocol: UNKNOWN"));
+    assert!(id("10.0.0.1", "10.0.0.2", 0, 1, "TCP", 0)
+        .unwrap_err()
+        .contains("source port must be between 1 and 65535, got 0"));
+    assert!(id("10.0.0.1", "10.0.0.2", 1, 1, "TCP", 70000).unwrap_err().contains("seed must be between 0 and 65535"));
+    // README examples: defaults (TCP, seed 0) and attributes as arguments.
+    check_cases(vec![(
+        vec![
+            r#"set(log.attributes["a"], CommunityID(log.attributes["source.ip"], log.attributes["source.port"], log.attributes["destination.ip"], log.attributes["destination.port"], "TCP", 1))"#,
+            r#"set(log.attributes["b"], CommunityID("192.168.1.1", 54321, "10.0.0.1", 90, "UDP", 2))"#,
+            r#"set(log.attributes["c"], CommunityID("1.2.3.4", 12345, "5.6.7.8", 80))"#,
+        ],
+        json!({"attributes": {"source.ip": "1.2.3.4", "source.port": 12345, "destination.ip": "5.6.7.8", "destination.port": 80}}),
+        json!({"attributes": {"source.ip": "1.2.3.4", "source.port": 12345, "destination.ip": "5.6.7.8", "destination.port": 80,
+            "a": id("1.2.3.4", "5.6.7.8", 12345, 80, "TCP", 1).unwrap(),
+            "b": id("192.168.1.1", "10.0.0.1", 54321, 90, "UDP", 2).unwrap(),
+            "c": "1:0by3b/tE95hcOzccyt6d4kjgbZc="}}),
+    )]);
+}
+
+#[test]
+fn url_readme_examples() {
+    assert_eq!(
+        run(r#"URL("http://www.example.com")"#, json!({})).unwrap(),
+        json!({"url.original": "http://www.example.com", "url.scheme": "http", "url.domain": "www.example.com", "url.path": ""})
+    );
+    let full = "http://myusername:mypassword@www.example.com:80/foo.gif?key1=val1&key2=val2#fragment";
+    assert_eq!(
+        run(&format!("URL(\"{full}\")"), json!({})).unwrap(),
+        json!({
+            "url.path": "/foo.gif", "url.fragment": "fragment", "url.extension": "gif", "url.password": "mypassword",
+            "url.original": full, "url.scheme": "http", "url.port": 80, "url.user_info": "myusername:mypassword",
+            "url.domain": "www.example.com", "url.query": "key1=val1&key2=val2", "url.username": "myusername"
+        })
+    );
+    assert_eq!(
+        run(r#"URL("https://[::1]:8443/a%20b")"#, json!({})).unwrap(),
+        json!({"url.original": "https://[::1]:8443/a%20b", "url.scheme": "https", "url.domain": "::1", "url.path": "/a b", "url.port": 8443})
+    );
+    assert_eq!(run(r#"URL("?a=1&a=2&b")"#, json!({})).unwrap(), json!({"query": {"a": ["1", "2"], "b": [""]}}));
+    assert!(run(r#"URL("")"#, json!({})).unwrap_err().contains("url cannot be empty"));
+    let e = run(r#"URL("http://host:port/x")"#, json!({})).unwrap_err();
+    assert!(e.contains(r#"parse "http://host:port/x": invalid port ":port" after host"#), "{e}");
+    let e = run(r#"URL("://x")"#, json!({})).unwrap_err();
+    assert!(e.contains("missing protocol scheme"), "{e}");
+    let e = run(r#"URL("http://x/%zz")"#, json!({})).unwrap_err();
+    assert!(e.contains(r#"invalid URL escape "%zz""#), "{e}");
+}
