@@ -17,6 +17,8 @@
 //! - [`checks`]: `IsEmpty`, `Coalesce`, `Log`, `IsValidLuhn`, `Sort`, `IsInCIDR`.
 //! - [`csv`]: `ParseCSV`; [`severity`]: `ParseSeverity`.
 //! - [`network`]: `CommunityID`, `URL`.
+//! - [`lambdas`]: `All`, `Any`, `Filter`, `Find`, `MapEach`, `MapKeys`,
+//!   `Reduce`, `When` (behind the lambda gate).
 
 pub mod checks;
 pub mod collections;
@@ -25,6 +27,7 @@ pub mod datetime;
 pub mod digest;
 pub mod format;
 pub mod hash;
+pub mod lambdas;
 pub mod network;
 pub mod parse;
 pub mod severity;
@@ -92,4 +95,5 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Spec> {
         .chain(csv::SPECS)
         .chain(severity::SPECS)
         .chain(network::SPECS)
+        .chain(lambdas::SPECS)
 }

@@ -7,6 +7,7 @@ mod conditions;
 mod converters;
 mod errors;
 mod functions;
+mod lambdas;
 mod parsing;
 mod statements;
 mod time;
