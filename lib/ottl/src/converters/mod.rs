@@ -17,6 +17,8 @@
 //! - [`checks`]: `IsEmpty`, `Coalesce`, `Log`, `IsValidLuhn`, `Sort`, `IsInCIDR`.
 //! - [`csv`]: `ParseCSV`; [`severity`]: `ParseSeverity`.
 //! - [`network`]: `CommunityID`, `URL`.
+//! - [`xml`]: `ParseXML`, `ParseSimplifiedXML`, `GetXML`, `InsertXML`,
+//!   `RemoveXML`, `ConvertAttributesToElementsXML`, `ConvertTextToElementsXML`.
 //! - [`lambdas`]: `All`, `Any`, `Filter`, `Find`, `MapEach`, `MapKeys`,
 //!   `Reduce`, `When` (behind the lambda gate).
 
@@ -35,6 +37,7 @@ pub mod strings;
 pub mod text;
 pub mod time;
 pub mod types;
+pub mod xml;
 
 use super::compile;
 use super::paths::Ctx;
@@ -96,4 +99,5 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Spec> {
         .chain(severity::SPECS)
         .chain(network::SPECS)
         .chain(lambdas::SPECS)
+        .chain(xml::SPECS)
 }

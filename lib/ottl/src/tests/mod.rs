@@ -11,5 +11,6 @@ mod lambdas;
 mod parsing;
 mod statements;
 mod time;
+mod xml;
 
 pub use crate::testkit::{check_cases, cond, transform, Case};
