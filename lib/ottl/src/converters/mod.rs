@@ -16,7 +16,7 @@
 //! - [`digest`]: `SHA1`, `SHA512`, `FNV`, Murmur3, XXH3/XXH128, UUIDs, `ProfileID`.
 //! - [`checks`]: `IsEmpty`, `Coalesce`, `Log`, `IsValidLuhn`, `Sort`, `IsInCIDR`.
 //! - [`csv`]: `ParseCSV`; [`severity`]: `ParseSeverity`.
-//! - [`network`]: `CommunityID`, `URL`.
+//! - [`network`]: `CommunityID`, `URL`; [`useragent`]: `UserAgent`.
 //! - [`xml`]: `ParseXML`, `ParseSimplifiedXML`, `GetXML`, `InsertXML`,
 //!   `RemoveXML`, `ConvertAttributesToElementsXML`, `ConvertTextToElementsXML`.
 //! - [`lambdas`]: `All`, `Any`, `Filter`, `Find`, `MapEach`, `MapKeys`,
@@ -37,6 +37,7 @@ pub mod strings;
 pub mod text;
 pub mod time;
 pub mod types;
+pub mod useragent;
 pub mod xml;
 
 use super::compile;
@@ -100,4 +101,5 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Spec> {
         .chain(network::SPECS)
         .chain(lambdas::SPECS)
         .chain(xml::SPECS)
+        .chain(useragent::SPECS)
 }

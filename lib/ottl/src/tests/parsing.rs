@@ -205,3 +205,29 @@ fn url_readme_examples() {
     let e = run(r#"URL("http://x/%zz")"#, json!({})).unwrap_err();
     assert!(e.contains(r#"invalid URL escape "%zz""#), "{e}");
 }
+
+#[test]
+fn user_agent_readme_examples() {
+    let ua = |s: &str| run(&format!("UserAgent(\"{s}\")"), json!({})).unwrap();
+    assert_eq!(
+        ua("curl/7.81.0"),
+        json!({"user_agent.name": "curl", "user_agent.version": "7.81.0", "user_agent.original": "curl/7.81.0", "os.name": "Other"})
+    );
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:126.0) Gecko/20100101 Firefox/126.0";
+    assert_eq!(
+        ua(firefox),
+        json!({"user_agent.name": "Firefox", "user_agent.version": "126.0", "user_agent.original": firefox, "os.name": "Linux"})
+    );
+    let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/91.0.4472.124 Safari/537.36 Edg/91.0.864.59";
+    assert_eq!(
+        ua(edge),
+        json!({"user_agent.name": "Edge", "user_agent.version": "91.0.864", "user_agent.original": edge, "os.name": "Windows", "os.version": "10"})
+    );
+    let android = "Mozilla/5.0 (Linux; Android 4.1.1; SPH-L710 Build/JRO03L) AppleWebKit/535.19 (KHTML, like Gecko) Chrome/18.0.1025.166 Mobile Safari/535.19";
+    assert_eq!(
+        ua(android),
+        json!({"user_agent.name": "Chrome Mobile", "user_agent.version": "18.0.1025", "user_agent.original": android, "os.name": "Android", "os.version": "4.1.1"})
+    );
+    let e = run("UserAgent(1)", json!({})).unwrap_err();
+    assert!(e.contains("expected string but got int64"), "{e}");
+}
