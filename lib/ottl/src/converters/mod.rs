@@ -5,7 +5,8 @@
 //! - [`strings`]: `Concat`, `Split`, `IsMatch`, `ToLowerCase`, `ToUpperCase`,
 //!   `Substring`, `Trim`, `HasPrefix`, `HasSuffix`, `Format` ([`format`]).
 //! - [`types`]: `Int`, `Double`, `String`, `Bool`, `Is*`, `Len`.
-//! - [`parse`]: `ParseJSON`, `ParseKeyValue`, `ExtractPatterns`.
+//! - [`parse`]: `ParseJSON`, `ParseKeyValue`, `ExtractPatterns`;
+//!   [`grok`]: `ExtractGrokPatterns`.
 //! - [`hash`]: `SHA256`, `MD5`, `Hex`, `TraceID`, `SpanID`.
 //! - [`time`]: `Time`, `UnixNano`, `UnixSeconds`, `Now`.
 //! - [`collections`]: `Keys`, `Values`, `Index`, `ContainsValue`, `SliceToMap`.
@@ -28,6 +29,7 @@ pub mod csv;
 pub mod datetime;
 pub mod digest;
 pub mod format;
+pub mod grok;
 pub mod hash;
 pub mod lambdas;
 pub mod network;
@@ -102,4 +104,5 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Spec> {
         .chain(lambdas::SPECS)
         .chain(xml::SPECS)
         .chain(useragent::SPECS)
+        .chain(grok::SPECS)
 }
