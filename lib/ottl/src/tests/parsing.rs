@@ -309,3 +309,27 @@ fn every_shipped_grok_pattern_compiles() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// Every editor and converter in otelcol-contrib's `ottlfuncs` README list
+/// exists (lambdas on); `IsRootSpan` belongs to the span context.
+#[test]
+fn every_upstream_function_exists() {
+    let f = crate::Functions::standard().with_lambdas(true);
+    let editors = "append delete_index delete_key delete_matching_keys keep_matching_keys flatten keep_keys limit \
+        merge_maps replace_all_matches replace_all_patterns replace_match replace_pattern set stringify_all truncate_all";
+    let converters = "All Any Base64Decode Base64Encode Bool Decode Coalesce CommunityID Concat ContainsValue ConvertCase \
+        ConvertAttributesToElementsXML ConvertTextToElementsXML Day Double Duration ExtractPatterns ExtractGrokPatterns \
+        Filter Find FNV Format FormatTime GetXML HasPrefix HasSuffix Hex Hour Hours Index InsertXML Int IsBool IsDouble \
+        IsEmpty IsInCIDR IsInt IsMap IsMatch IsList IsString Keys Len Log IsValidLuhn MapEach MapKeys MD5 Microseconds \
+        Milliseconds Minute Minutes Month Murmur3Hash Murmur3Hash128 Nanosecond Nanoseconds Now ParseCSV ParseInt \
+        ParseJSON ParseKeyValue ParseSeverity ParseSimplifiedXML ParseXML ProfileID Reduce RemoveXML Second Seconds SHA1 \
+        SHA256 SHA512 SliceToMap Sort SpanID Split String Substring Time ToCamelCase ToKeyValueString ToLowerCase \
+        ToSnakeCase ToUpperCase TraceID Trim TrimPrefix TrimSuffix TruncateTime Unix UnixMicro UnixMilli UnixNano \
+        UnixSeconds URL UserAgent UUID UUIDv7 Values Weekday When XXH3 XXH128 Year";
+    let missing: Vec<&str> = editors
+        .split_whitespace()
+        .filter(|n| f.editor(n).is_none())
+        .chain(converters.split_whitespace().filter(|n| f.converter(n).is_none()))
+        .collect();
+    assert!(missing.is_empty(), "missing: {missing:?}");
+}
