@@ -95,3 +95,22 @@ fn statement_errors_are_positioned_config_errors() {
         assert!(stderr.contains(&want), "missing\n  {want}\nin:\n{stderr}");
     }
 }
+
+/// The lambda converters exist only with `--feature-gates
+/// ottl.functions.enableLambda`, as in otelcol; without it they are undefined.
+#[test]
+fn lambda_converters_follow_the_feature_gate() {
+    let dir = util::tempdir();
+    let cfg = "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: \"127.0.0.1:0\"\n\
+         processors:\n  transform:\n    log_statements:\n      - 'set(log.attributes[\"prod\"], Filter(log.attributes[\"tags\"], (_, v) => v == \"prod\"))'\n\
+         exporters:\n  debug:\n\
+         service:\n  pipelines:\n    logs:\n      receivers: [otlp]\n      processors: [transform]\n      exporters: [debug]\n";
+    let path = write(dir.path(), "c.yaml", cfg);
+    let (code, _, stderr) = util::run(&["validate", "--config", &path]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("undefined function") && stderr.contains("Filter"), "{stderr}");
+    let (code, _, stderr) = util::run(&["validate", "--config", &path, "--feature-gates=ottl.functions.enableLambda"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = util::run(&["validate", "--config", &path, "--feature-gates=-ottl.functions.enableLambda"]);
+    assert_eq!(code, 1, "{stderr}");
+}

@@ -116,6 +116,23 @@ pub enum Value {
     },
     List(Vec<Value>, usize),
     Map(Vec<(String, Value)>, usize),
+    /// `(k, v) => body`: an argument of the lambda converters.
+    Lambda(Box<Lambda>),
+}
+
+/// A lambda expression: its formals (`_` for unused ones) and its body.
+#[derive(Clone, Debug)]
+pub struct Lambda {
+    pub at: usize,
+    pub params: Vec<(String, usize)>,
+    pub body: LambdaBody,
+}
+
+/// A lambda's body: a value (`Int(v) * 2`) or a condition (`v == "prod"`).
+#[derive(Clone, Debug)]
+pub enum LambdaBody {
+    Value(Value),
+    Cond(BoolExpr),
 }
 
 impl Value {
@@ -133,6 +150,7 @@ impl Value {
             Value::Math { at, .. } => *at,
             Value::Path(p) => p.at,
             Value::Converter(c) | Value::Editor(c) => c.at,
+            Value::Lambda(l) => l.at,
         }
     }
 }

@@ -21,6 +21,8 @@ pub enum Expr {
     Math(Box<Expr>, MathOp, Box<Expr>),
     List(Vec<Expr>),
     Map(Vec<(String, Expr)>),
+    /// A lambda's argument (its slot, see [`crate::lambda`]) with keys.
+    Local(usize, Vec<Key>),
 }
 
 /// A converter with its bound arguments, and keys to index its result with.
@@ -137,6 +139,14 @@ impl<'f> Args<'f> {
 
     pub fn given(&self, i: usize) -> bool {
         self.slots[i].is_some()
+    }
+
+    pub(crate) fn param_name(&self, i: usize) -> &'static str {
+        self.params[i].name
+    }
+
+    pub(crate) fn take_value(&mut self, i: usize) -> Result<ast::Value, PosError> {
+        self.take(i)
     }
 
     fn take(&mut self, i: usize) -> Result<ast::Value, PosError> {
@@ -369,7 +379,16 @@ pub fn compile_value(v: ast::Value, env: Env<'_>) -> Result<Expr, PosError> {
             Some(n) => Expr::Lit(Value::Int(n)),
             None => return Err(PosError::new(at, format!("enum symbol, {name}, not found"))),
         },
-        ast::Value::Path(p) => Expr::Path(Box::new(compile_path(&p, env)?)),
+        ast::Value::Path(p) => match crate::lambda::local_slot(&p) {
+            Some(slot) => Expr::Local(slot, compile_keys(&p.fields[0].keys, env)?),
+            None => Expr::Path(Box::new(compile_path(&p, env)?)),
+        },
+        ast::Value::Lambda(l) => {
+            return Err(PosError::new(
+                l.at,
+                "a lambda expression can only be the argument of a function that takes one",
+            ))
+        }
         ast::Value::Converter(call) => Expr::Call(Box::new(compile_converter(call, env)?)),
         ast::Value::Editor(call) => {
             return Err(PosError::new(

@@ -13,6 +13,13 @@ pub fn eval<'c>(e: &'c Expr, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c>> {
         Expr::Lit(v) => Ok(borrow(v)),
         Expr::Path(p) => paths::get(p, ctx),
         Expr::Call(c) => call(c, ctx),
+        Expr::Local(slot, keys) => {
+            let mut v = crate::lambda::local(*slot)?;
+            for key in keys {
+                v = paths::index(v, &resolve_key(key, ctx)?, true)?;
+            }
+            Ok(v)
+        }
         Expr::Math(l, op, r) => math(eval(l, ctx)?, *op, eval(r, ctx)?),
         Expr::List(items) => {
             let values = items.iter().map(|i| Ok(eval(i, ctx)?.into_owned().into_any_or_empty()));

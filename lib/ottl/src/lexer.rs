@@ -30,6 +30,8 @@ pub enum Tok {
     Colon,
     /// `=` (named arguments).
     Assign,
+    /// `=>` (lambda expressions).
+    Arrow,
     Cmp(CmpOp),
     Plus,
     Minus,
@@ -78,6 +80,7 @@ impl fmt::Display for Tok {
             Tok::Dot => f.write_str("\".\""),
             Tok::Colon => f.write_str("\":\""),
             Tok::Assign => f.write_str("\"=\""),
+            Tok::Arrow => f.write_str("\"=>\""),
             Tok::Cmp(op) => write!(f, "\"{}\"", op.as_str()),
             Tok::Plus => f.write_str("\"+\""),
             Tok::Minus => f.write_str("\"-\""),
@@ -114,6 +117,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, PosError> {
             b'*' => one(&mut i, Tok::Star),
             b'/' => one(&mut i, Tok::Slash),
             b'=' if b.get(i + 1) == Some(&b'=') => two(&mut i, Tok::Cmp(CmpOp::Eq)),
+            b'=' if b.get(i + 1) == Some(&b'>') => two(&mut i, Tok::Arrow),
             b'=' => one(&mut i, Tok::Assign),
             b'!' if b.get(i + 1) == Some(&b'=') => two(&mut i, Tok::Cmp(CmpOp::Ne)),
             b'<' if b.get(i + 1) == Some(&b'=') => two(&mut i, Tok::Cmp(CmpOp::Le)),
@@ -140,7 +144,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, PosError> {
                 Tok::Bytes(bytes)
             }
             b'0'..=b'9' => lex_number(src, &mut i)?,
-            c if c.is_ascii_alphabetic() => {
+            c if c.is_ascii_alphabetic() || c == b'_' => {
                 let mut j = i + 1;
                 while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
                     j += 1;

@@ -21,6 +21,7 @@ pub mod converters;
 pub mod editors;
 pub mod eval;
 pub mod functions;
+pub mod lambda;
 pub mod lexer;
 pub mod parser;
 pub mod paths;

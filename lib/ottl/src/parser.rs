@@ -16,7 +16,7 @@
 //!
 //! Errors carry the byte offset of the offending token and say what was expected.
 
-use super::ast::{Arg, BoolExpr, Call, Field, Key, KeyKind, MathOp, Path, Statement, Value};
+use super::ast::{Arg, BoolExpr, Call, Field, Key, KeyKind, Lambda, LambdaBody, MathOp, Path, Statement, Value};
 use super::lexer::{lex, PosError, Tok, Token};
 
 /// Parse `editor(...) [where ...]`.
@@ -146,7 +146,7 @@ impl Parser<'_> {
                 }
                 _ => None,
             };
-            let value = self.value()?;
+            let value = if self.at_lambda() { self.lambda()? } else { self.value()? };
             args.push(Arg { name, value });
             match self.peek() {
                 Tok::Comma => {
@@ -159,6 +159,56 @@ impl Parser<'_> {
                 _ => return Err(self.expected("\",\" or \")\"")),
             }
         }
+    }
+
+    /// Whether a lambda starts here: `(` names `)` `=>`.
+    fn at_lambda(&self) -> bool {
+        let tok = |i: usize| &self.toks[i.min(self.toks.len() - 1)].tok;
+        if !matches!(tok(self.pos), Tok::LParen) {
+            return false;
+        }
+        let mut i = self.pos + 1;
+        if !matches!(tok(i), Tok::RParen) {
+            loop {
+                if !matches!(tok(i), Tok::Ident(_)) {
+                    return false;
+                }
+                i += 1;
+                match tok(i) {
+                    Tok::Comma => i += 1,
+                    Tok::RParen => break,
+                    _ => return false,
+                }
+            }
+        }
+        matches!(tok(i + 1), Tok::Arrow)
+    }
+
+    /// `(a, b) => body`, the body a value or, failing that, a condition.
+    fn lambda(&mut self) -> Result<Value, PosError> {
+        let at = self.bump().start;
+        let mut params = Vec::new();
+        while let Tok::Ident(name) = self.peek().clone() {
+            let t = self.bump();
+            if starts_upper(&name) || KEYWORDS.contains(&name.as_str()) {
+                return Err(PosError::new(t.start, format!("invalid lambda parameter name {name:?}")));
+            }
+            params.push((name, t.start));
+            if matches!(self.peek(), Tok::Comma) {
+                self.bump();
+            }
+        }
+        self.expect(Tok::RParen, "\")\"")?;
+        self.expect(Tok::Arrow, "\"=>\"")?;
+        let save = self.pos;
+        let body = match self.value() {
+            Ok(v) if matches!(self.peek(), Tok::Comma | Tok::RParen) => LambdaBody::Value(v),
+            _ => {
+                self.pos = save;
+                LambdaBody::Cond(self.bool_expr()?)
+            }
+        };
+        Ok(Value::Lambda(Box::new(Lambda { at, params, body })))
     }
 
     fn bool_expr(&mut self) -> Result<BoolExpr, PosError> {

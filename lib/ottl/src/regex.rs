@@ -134,10 +134,39 @@ fn translate(p: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            // Go reads a `{` that starts no `{n}`, `{n,}` or `{n,m}` as a literal.
+            '{' if !in_class && starts_repetition(chars.clone()) => {
+                out.push('{');
+                for q in chars.by_ref() {
+                    out.push(q);
+                    if q == '}' {
+                        break;
+                    }
+                }
+            }
+            '{' | '}' if !in_class => {
+                out.push('\\');
+                out.push(c);
+            }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Whether the text after a `{` is a repetition's `n}`, `n,}` or `n,m}`.
+fn starts_repetition(mut rest: impl Iterator<Item = char>) -> bool {
+    let mut digits = 0;
+    let mut comma = false;
+    for c in rest.by_ref() {
+        match c {
+            '0'..='9' => digits += 1,
+            ',' if !comma && digits > 0 => comma = true,
+            '}' => return digits > 0,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Go's `Regexp.Expand`: `$1`, `${1}`, `$name`, `${name}`, `$$` for `$`. A name
@@ -253,6 +282,10 @@ mod tests {
         assert!(compile("\\Qa.b\\E").unwrap().is_match("a.b"));
         assert!(!compile("\\Qa.b\\E").unwrap().is_match("axb"));
         assert!(compile("(?i)USER_start").unwrap().is_match("user_START"));
+        // A `{` that starts no repetition is a literal in Go.
+        assert!(compile("^a{2}b{1,}c{1,2}$").unwrap().is_match("aabcc"));
+        assert!(compile("^x: {y}$").unwrap().is_match("x: {y}"));
+        assert!(compile("^{,3}$").unwrap().is_match("{,3}"));
     }
 
     #[test]

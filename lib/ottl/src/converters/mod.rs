@@ -5,7 +5,8 @@
 //! - [`strings`]: `Concat`, `Split`, `IsMatch`, `ToLowerCase`, `ToUpperCase`,
 //!   `Substring`, `Trim`, `HasPrefix`, `HasSuffix`, `Format` ([`format`]).
 //! - [`types`]: `Int`, `Double`, `String`, `Bool`, `Is*`, `Len`.
-//! - [`parse`]: `ParseJSON`, `ParseKeyValue`, `ExtractPatterns`.
+//! - [`parse`]: `ParseJSON`, `ParseKeyValue`, `ExtractPatterns`;
+//!   [`grok`]: `ExtractGrokPatterns`.
 //! - [`hash`]: `SHA256`, `MD5`, `Hex`, `TraceID`, `SpanID`.
 //! - [`time`]: `Time`, `UnixNano`, `UnixSeconds`, `Now`.
 //! - [`collections`]: `Keys`, `Values`, `Index`, `ContainsValue`, `SliceToMap`.
@@ -15,18 +16,31 @@
 //!   `Decode`, `ToKeyValueString`, `ParseInt`.
 //! - [`digest`]: `SHA1`, `SHA512`, `FNV`, Murmur3, XXH3/XXH128, UUIDs, `ProfileID`.
 //! - [`checks`]: `IsEmpty`, `Coalesce`, `Log`, `IsValidLuhn`, `Sort`, `IsInCIDR`.
+//! - [`csv`]: `ParseCSV`; [`severity`]: `ParseSeverity`.
+//! - [`network`]: `CommunityID`, `URL`; [`useragent`]: `UserAgent`.
+//! - [`xml`]: `ParseXML`, `ParseSimplifiedXML`, `GetXML`, `InsertXML`,
+//!   `RemoveXML`, `ConvertAttributesToElementsXML`, `ConvertTextToElementsXML`.
+//! - [`lambdas`]: `All`, `Any`, `Filter`, `Find`, `MapEach`, `MapKeys`,
+//!   `Reduce`, `When` (behind the lambda gate).
 
 pub mod checks;
 pub mod collections;
+pub mod csv;
 pub mod datetime;
 pub mod digest;
 pub mod format;
+pub mod grok;
 pub mod hash;
+pub mod lambdas;
+pub mod network;
 pub mod parse;
+pub mod severity;
 pub mod strings;
 pub mod text;
 pub mod time;
 pub mod types;
+pub mod useragent;
+pub mod xml;
 
 use super::compile;
 use super::paths::Ctx;
@@ -84,4 +98,11 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Spec> {
         .chain(text::SPECS)
         .chain(digest::SPECS)
         .chain(checks::SPECS)
+        .chain(csv::SPECS)
+        .chain(severity::SPECS)
+        .chain(network::SPECS)
+        .chain(lambdas::SPECS)
+        .chain(xml::SPECS)
+        .chain(useragent::SPECS)
+        .chain(grok::SPECS)
 }

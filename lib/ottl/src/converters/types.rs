@@ -2,7 +2,7 @@
 //! `IsMap`, `IsList`, `IsInt`, `IsDouble`, `IsBool`, `Len`.
 
 use super::{conv, Converter, Spec};
-use crate::compile::{req, Args};
+use crate::compile::{req, Args, Expr};
 use crate::eval::eval;
 use crate::lexer::PosError;
 use crate::value::{EvalError, Value};
@@ -69,12 +69,34 @@ pub fn parse_go_float(s: &str) -> Option<f64> {
 }
 
 /// `String(target)`: the `StringLikeGetter` form; nil stays nil.
+/// `String(value)`: [`Value::string_like`], except that a trace, span or
+/// profile ID (an ID path such as `span_id`, or `TraceID(..)`/`SpanID(..)`/
+/// `ProfileID(..)`) prints as otelcol prints its `[N]byte` array: the JSON
+/// array of its bytes, `[1,2,3,4,5,6,7,8]` (IDs are bytes here; which values
+/// are IDs is known from the expression, so records and paths carry no type).
 fn string(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
     let target = a.getter(0)?;
+    let id = is_id(&target);
     Ok(conv(move |ctx| {
         let v = eval(&target, ctx)?;
+        if let (true, Value::Bytes(b)) = (id, &v) {
+            let items: Vec<String> = b.iter().map(u8::to_string).collect();
+            return Ok(Value::string(format!("[{}]", items.join(","))));
+        }
         Ok(v.string_like()?.map_or(Value::Nil, |s| Value::string(s.into_owned())))
     }))
+}
+
+/// Whether an expression gives a pdata ID (`pcommon.TraceID`, `SpanID`, `ProfileID`).
+fn is_id(e: &Expr) -> bool {
+    match e {
+        Expr::Path(p) => {
+            p.keys.is_empty()
+                && matches!(p.text.rsplit('.').next(), Some("trace_id" | "span_id" | "parent_span_id" | "profile_id"))
+        }
+        Expr::Call(c) => c.keys.is_empty() && matches!(c.name, "TraceID" | "SpanID" | "ProfileID"),
+        _ => false,
+    }
 }
 
 /// `BoolLikeGetter`: numbers are true when non-zero, strings as Go's

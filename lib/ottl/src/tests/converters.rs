@@ -198,9 +198,16 @@ fn cases() -> Vec<Case> {
                 r#"set(log.attributes["s4"], String([1,2,3]))"#,
                 r#"set(log.attributes["s5"], String(false))"#,
                 r#"set(log.attributes["s6"], String(1.5))"#,
+                // IDs print as Go's json.Marshal prints a [N]byte array; `.string` and bytes as hex.
+                r#"set(log.attributes["s7"], String(log.trace_id))"#,
+                r#"set(log.attributes["s8"], String(span_id.string))"#,
+                r#"set(log.attributes["s9"], String(SpanID(0x0000000000000001)))"#,
+                r#"set(log.attributes["s10"], String(0x0102))"#,
             ],
-            json!({"attributes": {"http.method": "GET"}, "span_id": "0102030405060708"}),
-            json!({"attributes": {"http.method": "GET", "s1": "test", "s2": "GET", "s3": "0102030405060708", "s4": "[1,2,3]", "s5": "false", "s6": "1.5"}, "span_id": "0102030405060708"}),
+            json!({"attributes": {"http.method": "GET"}, "span_id": "0102030405060708", "trace_id": "000102030405060708090a0b0c0d0e0f"}),
+            json!({"attributes": {"http.method": "GET", "s1": "test", "s2": "GET", "s3": "[1,2,3,4,5,6,7,8]", "s4": "[1,2,3]", "s5": "false", "s6": "1.5",
+                "s7": "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]", "s8": "0102030405060708", "s9": "[0,0,0,0,0,0,0,1]", "s10": "0102"},
+                "span_id": "0102030405060708", "trace_id": "000102030405060708090a0b0c0d0e0f"}),
         ),
         (
             vec![

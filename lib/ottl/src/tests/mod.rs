@@ -7,7 +7,10 @@ mod conditions;
 mod converters;
 mod errors;
 mod functions;
+mod lambdas;
+mod parsing;
 mod statements;
 mod time;
+mod xml;
 
 pub use crate::testkit::{check_cases, cond, transform, Case};
