@@ -7,6 +7,7 @@ pub mod legacy_match;
 mod memory_limiter;
 pub mod other_signals;
 pub mod ottl_config;
+pub mod ottl_walk;
 pub mod resource;
 pub mod resourcedetection;
 pub mod ssh_alerts;

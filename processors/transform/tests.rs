@@ -289,8 +289,4 @@ fn other_signals_paths_and_shared_cache() {
             r#"trace_statements[0]::statements[0]: invalid statement "set(nmae, \"x\")": column 5: invalid path "nmae": "nmae" is not a known field"#
         ]
     );
-    assert_eq!(
-        errors("log_statements:\n  - statements: ['set(attributes[\"a\"], 1)']\n    shared_cache: true\n"),
-        ["log_statements[0]::shared_cache: ferrocol's transform does not share the cache between groups (each record starts with an empty cache)"]
-    );
 }
