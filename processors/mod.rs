@@ -10,6 +10,8 @@ pub mod ottl_config;
 pub mod ottl_walk;
 pub mod resource;
 pub mod resourcedetection;
+#[cfg(test)]
+mod signal_samples;
 pub mod ssh_alerts;
 pub mod ssh_events;
 pub mod transform;

@@ -21,6 +21,8 @@ mod signals;
 #[cfg(test)]
 mod other_signal_tests;
 #[cfg(test)]
+mod signal_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -16,6 +16,8 @@
 mod config;
 
 #[cfg(test)]
+mod signal_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::atomic::AtomicU64;

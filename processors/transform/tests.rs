@@ -14,7 +14,7 @@ use crate::event::{kv, str_value, LogRecord, Resource, ScopeLogs};
 use crate::processors::ottl_config::BatchProgram;
 use ferrocol_ottl::testkit::to_json_records;
 
-fn program(yaml: &str) -> Arc<Program> {
+pub(super) fn program(yaml: &str) -> Arc<Program> {
     let cfg = crate::config::de::from_node::<TransformConfig>(&parse("t", yaml).unwrap()).unwrap();
     match Transform::compile(&cfg).0 {
         Ok(p) => p,
@@ -22,7 +22,7 @@ fn program(yaml: &str) -> Arc<Program> {
     }
 }
 
-fn errors(yaml: &str) -> Vec<String> {
+pub(super) fn errors(yaml: &str) -> Vec<String> {
     let cfg = crate::config::de::from_node::<TransformConfig>(&parse("t", yaml).unwrap()).unwrap();
     Transform::compile(&cfg).validate().into_iter().map(|e| format!("{}: {}", e.key, e.message)).collect()
 }
