@@ -180,7 +180,7 @@ pub trait BatchProgram: Send + Sync + 'static {
     {
         if let Err(e) = B::apply(self, batch.data_mut()) {
             self.failed_batches().fetch_add(1, Ordering::Relaxed);
-            tracing::error!(error = %e, items = batch.item_count(), signal = ?B::SIGNAL, "failed processing; the batch is dropped and its acknowledgement rejected");
+            tracing::error!(error = %e, items = batch.item_count(), "failed processing {}; the batch is dropped and its acknowledgement rejected", B::SIGNAL.as_str());
             batch.data_mut().clear();
             std::mem::take(batch.acks_mut()).reject();
         }

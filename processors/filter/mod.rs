@@ -1,5 +1,7 @@
 //! The `filter` processor: drops log records, scopes or resources, as
-//! otelcol-contrib's filter processor does, plus keep-only filtering.
+//! otelcol-contrib's filter processor does, plus keep-only filtering; for
+//! traces and metrics pipelines, spans, span events, metrics and data points
+//! (see `signals.rs`).
 //!
 //! - OTTL conditions: `logs.log_record` (log context), `logs.resource`
 //!   (resource context) and the flat `log_conditions` (context inferred, or

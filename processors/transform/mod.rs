@@ -1,7 +1,8 @@
 //! The `transform` processor: runs OTTL statements on every record (or scope,
 //! or resource), as otelcol-contrib's transform processor does.
 //!
-//! `log_statements` holds statements and groups, run in order. Statements in a
+//! `log_statements` (and `trace_statements`, `metric_statements` for traces
+//! and metrics pipelines) holds statements and groups, run in order. Statements in a
 //! row form one group whose context is inferred from their path prefixes
 //! (`log.`, `scope.`, `resource.`; the deepest wins, unprefixed paths are log
 //! paths). A group `{context, conditions, statements, error_mode}` runs its
