@@ -28,7 +28,9 @@ use ferrocol::event::any_value::Value as Av;
 use ferrocol::event::{kv, str_value, AnyValue, KeyValueList, LogBatch, LogRecord, ResourceLogs, ScopeLogs};
 use ferrocol::processors::ottl_config::{BatchProgram, Programmable};
 use ferrocol::processors::{filter, transform};
-use ferrocol::signal::{metric, Batch, Metric, MetricBatch, ResourceMetrics, ResourceSpans, ScopeMetrics, ScopeSpans, Span, TraceBatch};
+use ferrocol::signal::{
+    metric, Batch, Metric, MetricBatch, ResourceMetrics, ResourceSpans, ScopeMetrics, ScopeSpans, Span, TraceBatch,
+};
 use opentelemetry_proto::tonic::metrics::v1::{number_data_point, NumberDataPoint, Sum};
 use opentelemetry_proto::tonic::trace::v1::span::Event;
 
@@ -129,7 +131,8 @@ fn span_batches() -> Vec<TraceBatch> {
     (0..TEMPLATE / BATCH)
         .map(|b| {
             let spans = (b * BATCH..(b + 1) * BATCH).map(span).collect();
-            let rs = ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() };
+            let rs =
+                ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() };
             TraceBatch::from_parts(vec![rs], Acks::none())
         })
         .collect()

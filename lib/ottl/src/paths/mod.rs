@@ -8,6 +8,7 @@
 //! they belong to the context the statement runs in. The span and metric
 //! fields live in [`span`] and [`metric`].
 
+mod datapoint;
 pub mod metric;
 mod read;
 pub mod span;

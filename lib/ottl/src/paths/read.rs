@@ -128,7 +128,7 @@ pub(super) fn get_field<'c>(field: Field, ctx: &'c Ctx<'_>) -> EvalResult<Value<
         Field::Span(f) => return super::span::get_span(f, ctx),
         Field::Event(f) => return super::span::get_event(f, ctx),
         Field::Metric(f) => return super::metric::get_metric(f, ctx),
-        Field::Point(f) => return super::metric::get_point(f, ctx),
+        Field::Point(f) => return super::datapoint::get_point(f, ctx),
         _ => {
             let r = ctx.record()?;
             match field {

@@ -24,7 +24,7 @@ pub fn map_mut<'c>(path: &Path, keys: &[RKey], ctx: &'c mut Ctx<'_>) -> EvalResu
         Field::Span(super::span::SpanField::Attributes) => super::span::span_attrs_mut(ctx)?,
         Field::Event(super::span::EventField::Attributes) => super::span::event_attrs_mut(ctx)?,
         Field::Metric(super::metric::MetricField::Metadata) => super::metric::metric_metadata_mut(ctx)?,
-        Field::Point(super::metric::PointField::Attributes) => super::metric::point_attrs_mut(ctx)?,
+        Field::Point(super::metric::PointField::Attributes) => super::datapoint::point_attrs_mut(ctx)?,
         Field::Body => {
             let body = ctx.record_mut()?.body.get_or_insert(AnyValue { value: None });
             return descend(body, keys);
@@ -155,7 +155,7 @@ pub fn set(path: &Path, keys: &[RKey], ctx: &mut Ctx, v: Value) -> EvalResult<()
         Field::Span(f) => super::span::set_span(f, keys, ctx, v),
         Field::Event(f) => super::span::set_event(f, keys, ctx, v),
         Field::Metric(f) => super::metric::set_metric(f, keys, ctx, v),
-        Field::Point(f) => super::metric::set_point(f, keys, ctx, v),
+        Field::Point(f) => super::datapoint::set_point(f, keys, ctx, v),
     }
 }
 
