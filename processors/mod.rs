@@ -7,8 +7,11 @@ pub mod legacy_match;
 mod memory_limiter;
 pub mod other_signals;
 pub mod ottl_config;
+pub mod ottl_walk;
 pub mod resource;
 pub mod resourcedetection;
+#[cfg(test)]
+mod signal_samples;
 pub mod ssh_alerts;
 pub mod ssh_events;
 pub mod transform;

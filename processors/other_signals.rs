@@ -1,13 +1,11 @@
 //! Statements and conditions for traces, metrics and profiles in `filter` and
-//! `transform` configs. ferrocol's OTTL runs the log, scope and resource
-//! contexts only, so these never run: both processors handle logs pipelines
-//! only (a traces or metrics pipeline naming them is a config error). They are
-//! still checked as otelcol checks them at load time — group keys, the
-//! context of each group, the syntax of every statement and condition, the
-//! editor each statement calls and the first name of every path — so a config
-//! otelcol refuses is refused here too, each error at its entry. Converters,
-//! argument types and path keys are checked once these contexts run (the OTTL
-//! span and metric contexts).
+//! `transform` configs, checked as otelcol checks them at load time — group
+//! keys, the context of each group, the syntax of every statement and
+//! condition, the editor each statement calls and the first name of every
+//! path — so a config otelcol refuses is refused here too, each error at its
+//! entry. Traces and metrics settings that pass are then compiled and run by
+//! the processors (the OTTL span, span event, metric and data point
+//! contexts); profiles settings are checked only (no profiles pipelines).
 
 use crate::config::FieldError;
 use crate::ottl::ast;

@@ -15,6 +15,8 @@ use crate::component::{ProcessorConfig, ProcessorContext, StageError, StageTask}
 use crate::config::FieldError;
 use crate::event::{LogBatch, ResourceLogs};
 use crate::ottl::{self, Condition, ContextKind, Ctx, ErrorMode, EvalError, Statement};
+pub use crate::processors::ottl_walk::Walk;
+use crate::signal::{Batch, MetricBatch, ResourceMetrics, ResourceSpans, Signal, TraceBatch};
 use crate::topology::run_function;
 
 /// One entry of `log_statements` / `log_conditions`.
@@ -139,62 +141,86 @@ pub fn compile_statement(text: &str, key: &str, cx: ContextKind, errors: &mut Ve
         .ok()
 }
 
-/// A group's context: as written, or inferred from its texts.
-pub fn group_context(g: &Group, key: &str, errors: &mut Vec<FieldError>) -> ContextKind {
+/// A group's context: as written (one of the signal's), or inferred from its texts.
+pub fn group_context<W: Walk>(g: &Group, key: &str, errors: &mut Vec<FieldError>) -> ContextKind {
     match &g.context {
-        Some(c) => ContextKind::parse(c).unwrap_or_else(|| {
+        Some(c) => ContextKind::parse(&c.to_lowercase()).filter(|k| W::CONTEXTS.contains(k)).unwrap_or_else(|| {
+            let valid: Vec<&str> = W::CONTEXTS.iter().rev().map(|k| k.name()).collect();
             errors.push(FieldError::new(
                 format!("{key}::context"),
-                format!("unknown context {c:?} (valid values: log, scope, resource)"),
+                format!("unknown context {c:?} (valid values: {})", valid.join(", ")),
             ));
-            ContextKind::Log
+            W::RECORD
         }),
-        None => ottl::infer_context(g.statements.iter().map(String::as_str), g.conditions.iter().map(String::as_str)),
+        None => ottl::infer_context_in(
+            W::RECORD,
+            g.statements.iter().map(String::as_str),
+            g.conditions.iter().map(String::as_str),
+        ),
     }
-}
-
-/// Run `f` for every context of kind `cx` in the batch: each resource, each
-/// scope, or each record. Stops at the first error.
-pub fn for_each_ctx(
-    resource_logs: &mut [ResourceLogs],
-    cx: ContextKind,
-    mut f: impl FnMut(&mut Ctx<'_>) -> Result<(), EvalError>,
-) -> Result<(), EvalError> {
-    for rl in resource_logs {
-        if cx == ContextKind::Resource {
-            f(&mut Ctx::resource(&mut rl.resource))?;
-            continue;
-        }
-        for sl in &mut rl.scope_logs {
-            if cx == ContextKind::Scope {
-                f(&mut Ctx::scope(&mut rl.resource, &mut sl.scope))?;
-                continue;
-            }
-            for rec in &mut sl.log_records {
-                f(&mut Ctx::log(&mut rl.resource, &mut sl.scope, rec))?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A processor's work on a batch, compiled from its config.
 pub trait BatchProgram: Send + Sync + 'static {
-    /// Change or filter the records; an error means the batch must be dropped.
+    /// Change or filter the log records; an error means the batch must be dropped.
     fn apply(&self, resource_logs: &mut Vec<ResourceLogs>) -> Result<(), EvalError>;
+    /// The same for spans.
+    fn apply_traces(&self, resource_spans: &mut Vec<ResourceSpans>) -> Result<(), EvalError>;
+    /// The same for metrics.
+    fn apply_metrics(&self, resource_metrics: &mut Vec<ResourceMetrics>) -> Result<(), EvalError>;
 
     /// Batches dropped because `apply` failed (under `error_mode: propagate`).
     fn failed_batches(&self) -> &AtomicU64;
 
     /// Apply to one batch. On failure the batch is emptied and its acks are
     /// rejected: otelcol returns the error to the receiver and drops the data.
-    fn process(&self, batch: &mut LogBatch) {
-        if let Err(e) = self.apply(&mut batch.resource_logs) {
+    fn process<B: Programmable>(&self, batch: &mut B)
+    where
+        Self: Sized,
+    {
+        if let Err(e) = B::apply(self, batch.data_mut()) {
             self.failed_batches().fetch_add(1, Ordering::Relaxed);
-            tracing::error!(error = %e, records = batch.record_count(), "failed processing logs; the batch is dropped and its acknowledgement rejected");
-            batch.resource_logs.clear();
-            std::mem::take(&mut batch.acks).reject();
+            tracing::error!(error = %e, items = batch.item_count(), "failed processing {}; the batch is dropped and its acknowledgement rejected", B::SIGNAL.as_str());
+            batch.data_mut().clear();
+            std::mem::take(batch.acks_mut()).reject();
         }
+    }
+}
+
+/// A signal's batch a [`BatchProgram`] runs on, and the self-metric counting
+/// what it drops.
+pub trait Programmable: Batch {
+    const DROPPED: (&'static str, &'static str);
+    fn apply<P: BatchProgram>(p: &P, data: &mut Vec<Self::Resource>) -> Result<(), EvalError>;
+}
+
+impl Programmable for LogBatch {
+    const DROPPED: (&'static str, &'static str) = (
+        "ferrocol_processor_dropped_log_records_total",
+        "Log records a processor dropped: filtered out, or in a batch that failed under error_mode propagate.",
+    );
+    fn apply<P: BatchProgram>(p: &P, data: &mut Vec<ResourceLogs>) -> Result<(), EvalError> {
+        p.apply(data)
+    }
+}
+
+impl Programmable for TraceBatch {
+    const DROPPED: (&'static str, &'static str) = (
+        "ferrocol_processor_dropped_spans_total",
+        "Spans a processor dropped: filtered out, or in a batch that failed under error_mode propagate.",
+    );
+    fn apply<P: BatchProgram>(p: &P, data: &mut Vec<ResourceSpans>) -> Result<(), EvalError> {
+        p.apply_traces(data)
+    }
+}
+
+impl Programmable for MetricBatch {
+    const DROPPED: (&'static str, &'static str) = (
+        "ferrocol_processor_dropped_metric_points_total",
+        "Metric data points a processor dropped: filtered out, or in a batch that failed under error_mode propagate.",
+    );
+    fn apply<P: BatchProgram>(p: &P, data: &mut Vec<ResourceMetrics>) -> Result<(), EvalError> {
+        p.apply_metrics(data)
     }
 }
 
@@ -211,25 +237,40 @@ impl<P> Compiled<P> {
     }
 }
 
+impl<P: BatchProgram> Compiled<P> {
+    /// Synchronous: the topology's function loop runs the program on each batch
+    /// (a batch left empty counts as delivered).
+    fn stage<B: Programmable>(&self, cx: ProcessorContext<B>) -> Result<StageTask, StageError> {
+        let program = self.0.as_ref().map_err(|_| StageError::new("invalid configuration"))?.clone();
+        let (name, help) = B::DROPPED;
+        let dropped = crate::metrics::counter(name, help, vec![("processor", cx.id.to_string())]);
+        Ok(run_function(cx.input, cx.output, move |batch: &mut B| {
+            let before = batch.item_count();
+            program.process(batch);
+            dropped.fetch_add(before.saturating_sub(batch.item_count()) as u64, Ordering::Relaxed);
+            Ok(())
+        }))
+    }
+}
+
 impl<P: BatchProgram> ProcessorConfig for Compiled<P> {
+    fn signals(&self) -> &'static [Signal] {
+        &Signal::ALL
+    }
+
     fn validate(&self) -> Vec<FieldError> {
         self.0.as_ref().err().cloned().unwrap_or_default()
     }
 
-    /// Synchronous: the topology's function loop runs the program on each batch
-    /// (a batch left empty counts as delivered).
     fn build(&self, cx: ProcessorContext) -> Result<StageTask, StageError> {
-        let program = self.0.as_ref().map_err(|_| StageError::new("invalid configuration"))?.clone();
-        let dropped = crate::metrics::counter(
-            "ferrocol_processor_dropped_log_records_total",
-            "Log records a processor dropped: filtered out, or in a batch that failed under error_mode propagate.",
-            vec![("processor", cx.id.to_string())],
-        );
-        Ok(run_function(cx.input, cx.output, move |batch| {
-            let before = batch.record_count();
-            program.process(batch);
-            dropped.fetch_add(before.saturating_sub(batch.record_count()) as u64, Ordering::Relaxed);
-            Ok(())
-        }))
+        self.stage(cx)
+    }
+
+    fn build_traces(&self, cx: ProcessorContext<TraceBatch>) -> Result<StageTask, StageError> {
+        self.stage(cx)
+    }
+
+    fn build_metrics(&self, cx: ProcessorContext<MetricBatch>) -> Result<StageTask, StageError> {
+        self.stage(cx)
     }
 }

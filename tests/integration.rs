@@ -26,6 +26,7 @@ mod otlp_grpc;
 mod otlp_receiver;
 mod otlphttp;
 mod ottl_processors;
+mod ottl_signals;
 #[cfg(target_os = "linux")]
 mod package;
 mod pipeline;

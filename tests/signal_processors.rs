@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::util::{self, http_request, write, Running};
 
-const TRACES: &[u8] = br#"{"resourceSpans":[{"resource":{"attributes":[
+pub const TRACES: &[u8] = br#"{"resourceSpans":[{"resource":{"attributes":[
   {"key":"service.name","value":{"stringValue":"checkout"}},
   {"key":"redundant","value":{"stringValue":"x"}}]},
  "scopeSpans":[{"scope":{"name":"lib"},"spans":[
@@ -17,7 +17,7 @@ const TRACES: &[u8] = br#"{"resourceSpans":[{"resource":{"attributes":[
   {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b176","name":"login","kind":3,
    "attributes":[{"key":"password","value":{"stringValue":"hunter2"}}]}]}]}]}"#;
 
-const METRICS: &[u8] = br#"{"resourceMetrics":[{"resource":{"attributes":[
+pub const METRICS: &[u8] = br#"{"resourceMetrics":[{"resource":{"attributes":[
   {"key":"redundant","value":{"stringValue":"x"}}]},
  "scopeMetrics":[{"metrics":[
   {"name":"http.requests","sum":{"aggregationTemporality":2,"isMonotonic":true,"dataPoints":[

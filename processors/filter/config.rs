@@ -24,9 +24,8 @@ pub struct FilterConfig {
     /// groups `{context, conditions, error_mode}`. A true condition drops the
     /// record, scope or resource of its context.
     pub log_conditions: Vec<Entry>,
-    /// Conditions for the other signals, checked as otelcol checks them but
-    /// not run: ferrocol's filter handles logs pipelines only (see
-    /// [`crate::processors::other_signals`]).
+    /// Conditions for traces and metrics pipelines (and profiles, checked
+    /// only); see [`crate::processors::other_signals`] and `signals.rs`.
     pub traces: TraceFilters,
     pub metrics: MetricFilters,
     pub profiles: ProfileFilters,

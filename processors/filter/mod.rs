@@ -1,5 +1,7 @@
 //! The `filter` processor: drops log records, scopes or resources, as
-//! otelcol-contrib's filter processor does, plus keep-only filtering.
+//! otelcol-contrib's filter processor does, plus keep-only filtering; for
+//! traces and metrics pipelines, spans, span events, metrics and data points
+//! (see `signals.rs`).
 //!
 //! - OTTL conditions: `logs.log_record` (log context), `logs.resource`
 //!   (resource context) and the flat `log_conditions` (context inferred, or
@@ -16,9 +18,12 @@
 //! rejected (otelcol returns the error to the receiver and drops the data).
 
 mod config;
+mod signals;
 
 #[cfg(test)]
 mod other_signal_tests;
+#[cfg(test)]
+mod signal_tests;
 #[cfg(test)]
 mod tests;
 
@@ -29,10 +34,12 @@ use tracing::debug;
 use crate::component::{Factory, ProcessorFactory, Stability};
 use crate::config::FieldError;
 use crate::event::{count_records, ResourceLogs};
-use crate::ottl::{ContextKind, Ctx, EvalError};
+use crate::ottl::{ContextKind, Ctx, ErrorMode, EvalError};
 use crate::processors::ottl_config::{
-    compile_condition, compile_conditions, group_context, runs, BatchProgram, Compiled, CondGroup, Run,
+    compile_condition, compile_conditions, group_context, runs, BatchProgram, Compiled, CondGroup, Entry, Run, Walk,
 };
+use crate::signal::{ResourceMetrics, ResourceSpans};
+use signals::SignalConds;
 
 use crate::processors::legacy_match::Matcher;
 pub use config::FilterConfig;
@@ -69,6 +76,8 @@ pub struct Program {
     keep_record: Option<CondGroup>,
     include: Option<Matcher>,
     exclude: Option<Matcher>,
+    traces: SignalConds,
+    metrics: SignalConds,
     pub counters: Counters,
 }
 
@@ -101,40 +110,56 @@ impl Filter {
         p.push(group(&logs.log_record, "logs::log_record", ContextKind::Log, &mut errors));
         p.push(group(&logs.resource, "logs::resource", ContextKind::Resource, &mut errors));
         p.keep_record = group(&logs.keep, "logs::keep", ContextKind::Log, &mut errors);
-        for run in runs(&cfg.log_conditions) {
-            match run {
-                Run::Texts(texts) => {
-                    let cx = crate::ottl::infer_context([], texts.iter().map(|(_, t)| *t));
-                    let conditions = texts
-                        .iter()
-                        .filter_map(|(i, t)| compile_condition(t, &format!("log_conditions[{i}]"), cx, &mut errors))
-                        .collect();
-                    p.push(CondGroup { context: cx, conditions, mode });
-                }
-                Run::Group(i, g) => {
-                    let key = format!("log_conditions[{i}]");
-                    if g.shared_cache.is_some() {
-                        errors.push(FieldError::new(format!("{key}::shared_cache"), "has invalid keys: shared_cache"));
-                    }
-                    if !g.statements.is_empty() {
-                        errors.push(FieldError::new(
-                            format!("{key}::statements"),
-                            "filter groups take conditions, not statements",
-                        ));
-                    }
-                    if g.conditions.is_empty() {
-                        errors.push(FieldError::new(&key, "a filter group needs conditions"));
-                    }
-                    let cx = group_context(g, &key, &mut errors);
-                    let conditions = compile_conditions(&g.conditions, &format!("{key}::conditions"), cx, &mut errors);
-                    p.push(CondGroup { context: cx, conditions, mode: g.error_mode.unwrap_or(mode) });
-                }
-            }
+        for g in flat_conditions::<ResourceLogs>(&cfg.log_conditions, "log_conditions", mode, &mut errors) {
+            p.push(g);
         }
         p.include = logs.include.as_ref().and_then(|m| legacy(m, "logs::include", &mut errors));
         p.exclude = logs.exclude.as_ref().and_then(|m| legacy(m, "logs::exclude", &mut errors));
+        signals::compile(cfg, &mut p, &mut errors);
         Compiled::new(p, errors)
     }
+}
+
+/// A flat `*_conditions` list: runs of conditions (context inferred) and
+/// groups `{context, conditions, error_mode}`.
+fn flat_conditions<W: Walk>(
+    entries: &[Entry],
+    list: &str,
+    mode: ErrorMode,
+    errors: &mut Vec<FieldError>,
+) -> Vec<CondGroup> {
+    let mut out = Vec::new();
+    for run in runs(entries) {
+        match run {
+            Run::Texts(texts) => {
+                let cx = crate::ottl::infer_context_in(W::RECORD, [], texts.iter().map(|(_, t)| *t));
+                let conditions = texts
+                    .iter()
+                    .filter_map(|(i, t)| compile_condition(t, &format!("{list}[{i}]"), cx, errors))
+                    .collect();
+                out.push(CondGroup { context: cx, conditions, mode });
+            }
+            Run::Group(i, g) => {
+                let key = format!("{list}[{i}]");
+                if g.shared_cache.is_some() {
+                    errors.push(FieldError::new(format!("{key}::shared_cache"), "has invalid keys: shared_cache"));
+                }
+                if !g.statements.is_empty() {
+                    errors.push(FieldError::new(
+                        format!("{key}::statements"),
+                        "filter groups take conditions, not statements",
+                    ));
+                }
+                if g.conditions.is_empty() {
+                    errors.push(FieldError::new(&key, "a filter group needs conditions"));
+                }
+                let cx = group_context::<W>(g, &key, errors);
+                let conditions = compile_conditions(&g.conditions, &format!("{key}::conditions"), cx, errors);
+                out.push(CondGroup { context: cx, conditions, mode: g.error_mode.unwrap_or(mode) });
+            }
+        }
+    }
+    out
 }
 
 impl BatchProgram for Program {
@@ -147,6 +172,14 @@ impl BatchProgram for Program {
             debug!(dropped, kept = before - dropped, "filter dropped log records");
         }
         Ok(())
+    }
+
+    fn apply_traces(&self, resource_spans: &mut Vec<ResourceSpans>) -> Result<(), EvalError> {
+        self.traces.apply_spans(resource_spans, &self.counters)
+    }
+
+    fn apply_metrics(&self, resource_metrics: &mut Vec<ResourceMetrics>) -> Result<(), EvalError> {
+        self.metrics.apply_metrics(resource_metrics, &self.counters)
     }
 
     fn failed_batches(&self) -> &AtomicU64 {
@@ -182,7 +215,7 @@ impl Program {
         match g.context {
             ContextKind::Resource => self.drop_resource.push(g),
             ContextKind::Scope => self.drop_scope.push(g),
-            ContextKind::Log => self.drop_record.push(g),
+            _ => self.drop_record.push(g),
         }
     }
 

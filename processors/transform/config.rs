@@ -17,9 +17,8 @@ pub struct TransformConfig {
     /// Statements (context inferred from path prefixes) and groups
     /// `{context, conditions, statements, error_mode}`, run in order.
     pub log_statements: Vec<Entry>,
-    /// Statements for the other signals, checked as otelcol checks them
-    /// (contexts, syntax, editors) but not run: ferrocol's transform handles
-    /// logs pipelines only (see [`crate::processors::other_signals`]).
+    /// Statements for traces and metrics pipelines, as `log_statements`
+    /// (profiles: checked only, see [`crate::processors::other_signals`]).
     pub trace_statements: Vec<Entry>,
     pub metric_statements: Vec<Entry>,
     pub profile_statements: Vec<Entry>,

@@ -1,7 +1,8 @@
 //! The `transform` processor: runs OTTL statements on every record (or scope,
 //! or resource), as otelcol-contrib's transform processor does.
 //!
-//! `log_statements` holds statements and groups, run in order. Statements in a
+//! `log_statements` (and `trace_statements`, `metric_statements` for traces
+//! and metrics pipelines) holds statements and groups, run in order. Statements in a
 //! row form one group whose context is inferred from their path prefixes
 //! (`log.`, `scope.`, `resource.`; the deepest wins, unprefixed paths are log
 //! paths). A group `{context, conditions, statements, error_mode}` runs its
@@ -16,6 +17,8 @@
 mod config;
 
 #[cfg(test)]
+mod signal_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::atomic::AtomicU64;
@@ -25,9 +28,10 @@ use crate::config::FieldError;
 use crate::event::ResourceLogs;
 use crate::ottl::{self, ErrorMode, EvalError, Statement};
 use crate::processors::ottl_config::{
-    compile_conditions, compile_statement, compile_statements, for_each_ctx, group_context, runs, BatchProgram,
-    Compiled, CondGroup, Run,
+    compile_conditions, compile_statement, compile_statements, group_context, runs, BatchProgram, Compiled, CondGroup,
+    Entry, Run, Walk,
 };
+use crate::signal::{ResourceMetrics, ResourceSpans};
 
 pub use config::TransformConfig;
 
@@ -57,61 +61,107 @@ struct Group {
     when: CondGroup,
     statements: Vec<Statement>,
     mode: ErrorMode,
+    /// `shared_cache: true`: the `cache` is the batch's shared one.
+    shared: bool,
 }
 
 #[derive(Debug, Default)]
 pub struct Program {
-    groups: Vec<Group>,
+    logs: Vec<Group>,
+    traces: Vec<Group>,
+    metrics: Vec<Group>,
     pub counters: Counters,
 }
 
 impl Transform {
     pub fn compile(cfg: &TransformConfig) -> Transform {
         let mut errors = cfg.other_signal_errors();
-        let mut groups = Vec::new();
-        for run in runs(&cfg.log_statements) {
-            match run {
-                Run::Texts(texts) => {
-                    let cx = ottl::infer_context(texts.iter().map(|(_, t)| *t), []);
-                    let statements = texts
-                        .iter()
-                        .filter_map(|(i, t)| compile_statement(t, &format!("log_statements[{i}]"), cx, &mut errors))
-                        .collect();
-                    let when = CondGroup { context: cx, conditions: Vec::new(), mode: cfg.error_mode };
-                    groups.push(Group { when, statements, mode: cfg.error_mode });
-                }
-                Run::Group(i, g) => {
-                    let key = format!("log_statements[{i}]");
-                    if g.shared_cache == Some(true) {
-                        errors.push(FieldError::new(
-                            format!("{key}::shared_cache"),
-                            "ferrocol's transform does not share the cache between groups (each record starts with an empty cache)",
-                        ));
-                    }
-                    let cx = group_context(g, &key, &mut errors);
-                    let mode = g.error_mode.unwrap_or(cfg.error_mode);
-                    let conditions = compile_conditions(&g.conditions, &format!("{key}::conditions"), cx, &mut errors);
-                    let statements = compile_statements(&g.statements, &format!("{key}::statements"), cx, &mut errors);
-                    groups.push(Group { when: CondGroup { context: cx, conditions, mode }, statements, mode });
-                }
+        // Statements of a signal whose settings otelcol's checks refused are
+        // not compiled too (the checks already placed the errors).
+        let checked = |key: &str, errors: &[FieldError]| !errors.iter().any(|e| e.key.starts_with(key));
+        let traces_ok = checked("trace_statements", &errors);
+        let metrics_ok = checked("metric_statements", &errors);
+        let logs = compile_groups::<ResourceLogs>(&cfg.log_statements, "log_statements", cfg.error_mode, &mut errors);
+        let traces = match traces_ok {
+            true => {
+                compile_groups::<ResourceSpans>(&cfg.trace_statements, "trace_statements", cfg.error_mode, &mut errors)
             }
-        }
-        Compiled::new(Program { groups, counters: Counters::default() }, errors)
+            false => Vec::new(),
+        };
+        let metrics = match metrics_ok {
+            true => compile_groups::<ResourceMetrics>(
+                &cfg.metric_statements,
+                "metric_statements",
+                cfg.error_mode,
+                &mut errors,
+            ),
+            false => Vec::new(),
+        };
+        Compiled::new(Program { logs, traces, metrics, counters: Counters::default() }, errors)
     }
 }
 
-impl BatchProgram for Program {
-    /// Each group over the whole batch, in order.
-    fn apply(&self, resource_logs: &mut Vec<ResourceLogs>) -> Result<(), EvalError> {
-        for g in &self.groups {
-            for_each_ctx(resource_logs, g.when.context, |ctx| {
-                if g.when.holds(ctx)? {
-                    ottl::run_statements(&g.statements, ctx, g.mode)?;
-                }
-                Ok(())
-            })?;
+/// The groups of one signal's statement list (`log_statements`, ...).
+fn compile_groups<W: Walk>(entries: &[Entry], list: &str, mode: ErrorMode, errors: &mut Vec<FieldError>) -> Vec<Group> {
+    let mut groups = Vec::new();
+    for run in runs(entries) {
+        match run {
+            Run::Texts(texts) => {
+                let cx = ottl::infer_context_in(W::RECORD, texts.iter().map(|(_, t)| *t), []);
+                let statements = texts
+                    .iter()
+                    .filter_map(|(i, t)| compile_statement(t, &format!("{list}[{i}]"), cx, errors))
+                    .collect();
+                let when = CondGroup { context: cx, conditions: Vec::new(), mode };
+                groups.push(Group { when, statements, mode, shared: false });
+            }
+            Run::Group(i, g) => {
+                let key = format!("{list}[{i}]");
+                let cx = group_context::<W>(g, &key, errors);
+                let mode = g.error_mode.unwrap_or(mode);
+                let conditions = compile_conditions(&g.conditions, &format!("{key}::conditions"), cx, errors);
+                let statements = compile_statements(&g.statements, &format!("{key}::statements"), cx, errors);
+                let shared = g.shared_cache == Some(true);
+                groups.push(Group { when: CondGroup { context: cx, conditions, mode }, statements, mode, shared });
+            }
         }
-        Ok(())
+    }
+    groups
+}
+
+/// Each group over the whole batch, in order. Groups with `shared_cache`
+/// share one `cache` for the batch; the others start empty at each record.
+fn run_groups<W: Walk>(groups: &[Group], data: &mut [W]) -> Result<(), EvalError> {
+    let mut shared = Vec::new();
+    for g in groups {
+        W::for_each_ctx(data, g.when.context, |ctx| {
+            if g.shared {
+                ctx.cache = std::mem::take(&mut shared);
+            }
+            let r = match g.when.holds(ctx) {
+                Ok(true) => ottl::run_statements(&g.statements, ctx, g.mode),
+                r => r.map(|_| ()),
+            };
+            if g.shared {
+                shared = std::mem::take(&mut ctx.cache);
+            }
+            r
+        })?;
+    }
+    Ok(())
+}
+
+impl BatchProgram for Program {
+    fn apply(&self, resource_logs: &mut Vec<ResourceLogs>) -> Result<(), EvalError> {
+        run_groups(&self.logs, resource_logs)
+    }
+
+    fn apply_traces(&self, resource_spans: &mut Vec<ResourceSpans>) -> Result<(), EvalError> {
+        run_groups(&self.traces, resource_spans)
+    }
+
+    fn apply_metrics(&self, resource_metrics: &mut Vec<ResourceMetrics>) -> Result<(), EvalError> {
+        run_groups(&self.metrics, resource_metrics)
     }
 
     fn failed_batches(&self) -> &AtomicU64 {

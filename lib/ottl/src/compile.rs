@@ -375,7 +375,7 @@ pub fn compile_value(v: ast::Value, env: Env<'_>) -> Result<Expr, PosError> {
         ast::Value::Float(f, _) => Expr::Lit(Value::Double(f)),
         ast::Value::Str(s, _) => Expr::Lit(Value::string(s)),
         ast::Value::Bytes(b, _) => Expr::Lit(Value::Bytes(b.into())),
-        ast::Value::Enum(name, at) => match severity_enum(&name) {
+        ast::Value::Enum(name, at) => match paths::enum_value(&name, env.cx) {
             Some(n) => Expr::Lit(Value::Int(n)),
             None => return Err(PosError::new(at, format!("enum symbol, {name}, not found"))),
         },

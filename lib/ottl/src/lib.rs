@@ -41,7 +41,7 @@ use serde::Deserialize;
 use compile::{Cond, Env};
 use editors::Editor;
 pub use functions::Functions;
-pub use paths::{ContextKind, Ctx};
+pub use paths::{ContextKind, Ctx, Record};
 pub use value::{EvalError, Value};
 
 /// A statement or condition that does not parse or compile: the column (1-based,
@@ -123,25 +123,37 @@ impl Condition {
     }
 }
 
-/// The context a list of statements and conditions runs in when none is given:
-/// the deepest their path prefixes name (`log.` over `scope.` over
-/// `resource.`). Paths without a prefix are log paths; with no paths at all the
-/// context is `log`. Texts that do not parse are skipped here (compiling them
-/// reports the error).
+/// The context a list of statements and conditions of a logs pipeline runs in
+/// when none is given; see [`infer_context_in`].
 pub fn infer_context<'a>(
+    statements: impl IntoIterator<Item = &'a str>,
+    conditions: impl IntoIterator<Item = &'a str>,
+) -> ContextKind {
+    infer_context_in(ContextKind::Log, statements, conditions)
+}
+
+/// The context a list of statements and conditions runs in when none is given:
+/// the deepest their path prefixes name (`log.`, `span.`, `metric.` over
+/// `scope.` over `resource.`; `spanevent.` over `span.`, `datapoint.` over
+/// `metric.`). Paths without a prefix, and lists without paths, count as
+/// `default` (the signal's record context). Texts that do not parse are
+/// skipped here (compiling them reports the error).
+pub fn infer_context_in<'a>(
+    default: ContextKind,
     statements: impl IntoIterator<Item = &'a str>,
     conditions: impl IntoIterator<Item = &'a str>,
 ) -> ContextKind {
     let mut deepest: Option<ContextKind> = None;
     let mut see = |p: &ast::Path| {
         let f = &p.fields;
-        let kind = match f[0].name.as_str() {
-            "cache" => return,
-            "resource" if f.len() > 1 => ContextKind::Resource,
-            "scope" | "instrumentation_scope" if f.len() > 1 => ContextKind::Scope,
-            _ => ContextKind::Log,
+        if f[0].name == "cache" {
+            return;
+        }
+        let kind = match ContextKind::parse(&f[0].name) {
+            Some(k) if f.len() > 1 && f[0].keys.is_empty() => k,
+            _ => default,
         };
-        deepest = Some(deepest.map_or(kind, |d| d.max(kind)));
+        deepest = Some(deepest.map_or(kind, |d| if kind.depth() > d.depth() { kind } else { d }));
     };
     for s in statements {
         if let Ok(st) = parser::parse_statement(s) {
@@ -153,7 +165,7 @@ pub fn infer_context<'a>(
             ast::visit_bool_paths(&b, &mut see);
         }
     }
-    deepest.unwrap_or(ContextKind::Log)
+    deepest.unwrap_or(default)
 }
 
 /// What to do when a statement or condition fails while running (otelcol's

@@ -1,12 +1,17 @@
-//! The log context: what a path names, resolved once at compile time to a
+//! The contexts: what a path names, resolved once at compile time to a
 //! [`Field`] plus keys, and read or written directly on the OTLP structs.
 //!
-//! Paths follow `pkg/ottl/contexts/ottllog` (and `ottlresource`, `ottlscope`):
-//! with a context prefix (`log.body`, `resource.attributes["k"]`,
+//! Paths follow `pkg/ottl/contexts` (`ottllog`, `ottlspan`, `ottlspanevent`,
+//! `ottlmetric`, `ottldatapoint`, `ottlresource`, `ottlscope`): with a context
+//! prefix (`log.body`, `span.name`, `metric.unit`, `resource.attributes["k"]`,
 //! `scope.name` / `instrumentation_scope.name`) or without one, in which case
-//! they belong to the context the statement runs in.
+//! they belong to the context the statement runs in. The span and metric
+//! fields live in [`span`] and [`metric`].
 
+mod datapoint;
+pub mod metric;
 mod read;
+pub mod span;
 mod write;
 
 pub use read::{get, index, resolve_key};
@@ -16,19 +21,26 @@ use std::borrow::Cow;
 
 use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
+use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::Span;
 
 use super::ast;
 use super::compile::Expr;
 use super::lexer::PosError;
 use super::value::{EvalError, EvalResult};
 
-/// Where statements run: once per resource, per scope, or per log record.
+/// Where statements run: once per resource, per scope, or per record (log
+/// record, span, span event, metric, data point).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ContextKind {
     Resource,
     Scope,
     Log,
+    Span,
+    SpanEvent,
+    Metric,
+    DataPoint,
 }
 
 impl ContextKind {
@@ -37,6 +49,10 @@ impl ContextKind {
             ContextKind::Resource => "resource",
             ContextKind::Scope => "scope",
             ContextKind::Log => "log",
+            ContextKind::Span => "span",
+            ContextKind::SpanEvent => "spanevent",
+            ContextKind::Metric => "metric",
+            ContextKind::DataPoint => "datapoint",
         }
     }
 
@@ -45,17 +61,55 @@ impl ContextKind {
             "resource" => Some(ContextKind::Resource),
             "scope" | "instrumentation_scope" => Some(ContextKind::Scope),
             "log" => Some(ContextKind::Log),
+            "span" => Some(ContextKind::Span),
+            "spanevent" => Some(ContextKind::SpanEvent),
+            "metric" => Some(ContextKind::Metric),
+            "datapoint" => Some(ContextKind::DataPoint),
             _ => None,
+        }
+    }
+
+    /// How deep in the OTLP tree the context sits (resource 0 .. data point 3).
+    pub fn depth(self) -> u8 {
+        match self {
+            ContextKind::Resource => 0,
+            ContextKind::Scope => 1,
+            ContextKind::Log | ContextKind::Span | ContextKind::Metric => 2,
+            ContextKind::SpanEvent | ContextKind::DataPoint => 3,
+        }
+    }
+
+    /// Whether paths of context `level` can be used in this context: those of
+    /// this context and of the ones that enclose it.
+    pub fn sees(self, level: ContextKind) -> bool {
+        use ContextKind::*;
+        match level {
+            Resource => true,
+            Scope => self != Resource,
+            Span => matches!(self, Span | SpanEvent),
+            Metric => matches!(self, Metric | DataPoint),
+            Log | SpanEvent | DataPoint => self == level,
         }
     }
 }
 
-/// What statements see while they run: the record (log context), its scope
-/// (log and scope contexts) and resource, and a scratch `cache` map.
+/// The record a context is about: none (resource and scope contexts), a log
+/// record, a span (with the index of one of its events in the span event
+/// context) or a metric (with the index of one of its data points in the data
+/// point context).
+pub enum Record<'a> {
+    None,
+    Log(&'a mut LogRecord),
+    Span(&'a mut Span, Option<usize>),
+    Metric(&'a mut Metric, Option<usize>),
+}
+
+/// What statements see while they run: the record, its scope and resource,
+/// and a scratch `cache` map.
 pub struct Ctx<'a> {
     pub resource: &'a mut Option<Resource>,
     pub scope: Option<&'a mut Option<InstrumentationScope>>,
-    pub record: Option<&'a mut LogRecord>,
+    pub record: Record<'a>,
     pub cache: Vec<KeyValue>,
 }
 
@@ -65,23 +119,49 @@ impl<'a> Ctx<'a> {
         scope: &'a mut Option<InstrumentationScope>,
         record: &'a mut LogRecord,
     ) -> Self {
-        Ctx { resource, scope: Some(scope), record: Some(record), cache: Vec::new() }
+        Ctx { resource, scope: Some(scope), record: Record::Log(record), cache: Vec::new() }
+    }
+
+    /// The span context, or with `event` the span event context.
+    pub fn span(
+        resource: &'a mut Option<Resource>,
+        scope: &'a mut Option<InstrumentationScope>,
+        span: &'a mut Span,
+        event: Option<usize>,
+    ) -> Self {
+        Ctx { resource, scope: Some(scope), record: Record::Span(span, event), cache: Vec::new() }
+    }
+
+    /// The metric context, or with `point` the data point context.
+    pub fn metric(
+        resource: &'a mut Option<Resource>,
+        scope: &'a mut Option<InstrumentationScope>,
+        metric: &'a mut Metric,
+        point: Option<usize>,
+    ) -> Self {
+        Ctx { resource, scope: Some(scope), record: Record::Metric(metric, point), cache: Vec::new() }
     }
 
     pub fn scope(resource: &'a mut Option<Resource>, scope: &'a mut Option<InstrumentationScope>) -> Self {
-        Ctx { resource, scope: Some(scope), record: None, cache: Vec::new() }
+        Ctx { resource, scope: Some(scope), record: Record::None, cache: Vec::new() }
     }
 
     pub fn resource(resource: &'a mut Option<Resource>) -> Self {
-        Ctx { resource, scope: None, record: None, cache: Vec::new() }
+        Ctx { resource, scope: None, record: Record::None, cache: Vec::new() }
     }
 
     fn record(&self) -> EvalResult<&LogRecord> {
-        self.record.as_deref().ok_or_else(|| EvalError::new("no log record in this context"))
+        match &self.record {
+            Record::Log(r) => Ok(r),
+            _ => Err(EvalError::new("no log record in this context")),
+        }
     }
 
     fn record_mut(&mut self) -> EvalResult<&mut LogRecord> {
-        self.record.as_deref_mut().ok_or_else(|| EvalError::new("no log record in this context"))
+        match &mut self.record {
+            Record::Log(r) => Ok(r),
+            _ => Err(EvalError::new("no log record in this context")),
+        }
     }
 
     fn scope_ref(&self) -> EvalResult<Option<&InstrumentationScope>> {
@@ -126,6 +206,10 @@ pub enum Field {
     ScopeAttributes,
     ScopeDroppedAttributesCount,
     Cache,
+    Span(span::SpanField),
+    Event(span::EventField),
+    Metric(metric::MetricField),
+    Point(metric::PointField),
 }
 
 impl Field {
@@ -136,6 +220,10 @@ impl Field {
             Field::ScopeName | Field::ScopeVersion | Field::ScopeAttributes | Field::ScopeDroppedAttributesCount => {
                 ContextKind::Scope
             }
+            Field::Span(_) => ContextKind::Span,
+            Field::Event(_) => ContextKind::SpanEvent,
+            Field::Metric(_) => ContextKind::Metric,
+            Field::Point(_) => ContextKind::DataPoint,
             _ => ContextKind::Log,
         }
     }
@@ -143,7 +231,15 @@ impl Field {
     fn indexable(self) -> bool {
         matches!(
             self,
-            Field::Body | Field::Attributes | Field::ResourceAttributes | Field::ScopeAttributes | Field::Cache
+            Field::Body
+                | Field::Attributes
+                | Field::ResourceAttributes
+                | Field::ScopeAttributes
+                | Field::Cache
+                | Field::Span(span::SpanField::Attributes | span::SpanField::TraceStateEntry)
+                | Field::Event(span::EventField::Attributes)
+                | Field::Metric(metric::MetricField::Metadata)
+                | Field::Point(metric::PointField::Attributes)
         )
     }
 }
@@ -187,16 +283,13 @@ pub fn resolve(path: &ast::Path, cx: ContextKind) -> Result<(Field, &[ast::Key])
             return Err(PosError::new(f[1].at, format!("invalid path \"{dotted}\": cache has no fields")));
         }
         return Ok((Field::Cache, &f[0].keys));
-    } else if prefixed("log") {
-        (ContextKind::Log, &f[1..])
-    } else if prefixed("resource") {
-        (ContextKind::Resource, &f[1..])
-    } else if prefixed("scope") || prefixed("instrumentation_scope") {
-        (ContextKind::Scope, &f[1..])
     } else {
-        (cx, &f[..])
+        match ContextKind::parse(&f[0].name) {
+            Some(level) if prefixed(&f[0].name) => (level, &f[1..]),
+            _ => (cx, &f[..]),
+        }
     };
-    if level > cx {
+    if !cx.sees(level) {
         return Err(PosError::new(
             path.at,
             format!(
@@ -208,47 +301,53 @@ pub fn resolve(path: &ast::Path, cx: ContextKind) -> Result<(Field, &[ast::Key])
     }
     let head = &rest[0];
     let sub = rest.get(1).map(|x| x.name.as_str());
-    let unknown = |valid: &str| {
-        PosError::new(
-            head.at,
-            format!(
-                "invalid path \"{dotted}\": {:?} is not a field of the {} context ({valid})",
-                head.name,
-                level.name()
-            ),
-        )
+    let name = head.name.as_str();
+    let keyed = !head.keys.is_empty();
+    let found = match level {
+        ContextKind::Log => log_field(name, sub, keyed),
+        ContextKind::Resource => match (name, sub) {
+            ("attributes", None) => Some(Field::ResourceAttributes),
+            ("dropped_attributes_count", None) => Some(Field::ResourceDroppedAttributesCount),
+            _ => None,
+        },
+        ContextKind::Scope => match (name, sub) {
+            ("name", None) => Some(Field::ScopeName),
+            ("version", None) => Some(Field::ScopeVersion),
+            ("attributes", None) => Some(Field::ScopeAttributes),
+            ("dropped_attributes_count", None) => Some(Field::ScopeDroppedAttributesCount),
+            _ => None,
+        },
+        ContextKind::Span => span::span_field(name, sub, keyed).map(Field::Span),
+        ContextKind::SpanEvent => span::event_field(name, sub).map(Field::Event),
+        ContextKind::Metric => metric::metric_field(name, sub).map(Field::Metric),
+        ContextKind::DataPoint => metric::point_field(name, sub).map(Field::Point),
     };
-    let field = match (level, head.name.as_str(), sub) {
-        (ContextKind::Log, "body", None) => Field::Body,
-        (ContextKind::Log, "body", Some("string")) if head.keys.is_empty() => Field::BodyString,
-        (ContextKind::Log, "attributes", None) => Field::Attributes,
-        (ContextKind::Log, "severity_text", None) => Field::SeverityText,
-        (ContextKind::Log, "severity_number", None) => Field::SeverityNumber,
-        (ContextKind::Log, "time_unix_nano", None) => Field::TimeUnixNano,
-        (ContextKind::Log, "observed_time_unix_nano", None) => Field::ObservedTimeUnixNano,
-        (ContextKind::Log, "time", None) => Field::Time,
-        (ContextKind::Log, "observed_time", None) => Field::ObservedTime,
-        (ContextKind::Log, "trace_id", None) => Field::TraceId,
-        (ContextKind::Log, "trace_id", Some("string")) => Field::TraceIdString,
-        (ContextKind::Log, "span_id", None) => Field::SpanId,
-        (ContextKind::Log, "span_id", Some("string")) => Field::SpanIdString,
-        (ContextKind::Log, "flags", None) => Field::Flags,
-        (ContextKind::Log, "event_name", None) => Field::EventName,
-        (ContextKind::Log, "dropped_attributes_count", None) => Field::DroppedAttributesCount,
-        (ContextKind::Resource, "attributes", None) => Field::ResourceAttributes,
-        (ContextKind::Resource, "dropped_attributes_count", None) => Field::ResourceDroppedAttributesCount,
-        (ContextKind::Scope, "name", None) => Field::ScopeName,
-        (ContextKind::Scope, "version", None) => Field::ScopeVersion,
-        (ContextKind::Scope, "attributes", None) => Field::ScopeAttributes,
-        (ContextKind::Scope, "dropped_attributes_count", None) => Field::ScopeDroppedAttributesCount,
-        (ContextKind::Log, _, None) => return Err(unknown(LOG_FIELDS)),
-        (ContextKind::Resource, _, None) => return Err(unknown(RESOURCE_FIELDS)),
-        (ContextKind::Scope, _, None) => return Err(unknown(SCOPE_FIELDS)),
-        (_, _, Some(_)) => {
+    let field = match (found, sub) {
+        (Some(f), _) => f,
+        (None, Some(_)) => {
             return Err(PosError::new(
                 rest[1].at,
                 format!("invalid path \"{dotted}\": {:?} has no field {:?}", head.name, rest[1].name),
             ))
+        }
+        (None, None) => {
+            let valid = match level {
+                ContextKind::Log => LOG_FIELDS,
+                ContextKind::Resource => RESOURCE_FIELDS,
+                ContextKind::Scope => SCOPE_FIELDS,
+                ContextKind::Span => span::SPAN_FIELDS,
+                ContextKind::SpanEvent => span::EVENT_FIELDS,
+                ContextKind::Metric => metric::METRIC_FIELDS,
+                ContextKind::DataPoint => metric::POINT_FIELDS,
+            };
+            return Err(PosError::new(
+                head.at,
+                format!(
+                    "invalid path \"{dotted}\": {:?} is not a field of the {} context ({valid})",
+                    head.name,
+                    level.name()
+                ),
+            ));
         }
     };
     if rest.len() > 2 || (rest.len() == 2 && !rest[1].keys.is_empty()) {
@@ -259,4 +358,36 @@ pub fn resolve(path: &ast::Path, cx: ContextKind) -> Result<(Field, &[ast::Key])
         return Err(PosError::new(head.keys[0].at, format!("path \"{dotted}\" cannot be indexed")));
     }
     Ok((field, &head.keys))
+}
+
+fn log_field(name: &str, sub: Option<&str>, keyed: bool) -> Option<Field> {
+    Some(match (name, sub) {
+        ("body", None) => Field::Body,
+        ("body", Some("string")) if !keyed => Field::BodyString,
+        ("attributes", None) => Field::Attributes,
+        ("severity_text", None) => Field::SeverityText,
+        ("severity_number", None) => Field::SeverityNumber,
+        ("time_unix_nano", None) => Field::TimeUnixNano,
+        ("observed_time_unix_nano", None) => Field::ObservedTimeUnixNano,
+        ("time", None) => Field::Time,
+        ("observed_time", None) => Field::ObservedTime,
+        ("trace_id", None) => Field::TraceId,
+        ("trace_id", Some("string")) => Field::TraceIdString,
+        ("span_id", None) => Field::SpanId,
+        ("span_id", Some("string")) => Field::SpanIdString,
+        ("flags", None) => Field::Flags,
+        ("event_name", None) => Field::EventName,
+        ("dropped_attributes_count", None) => Field::DroppedAttributesCount,
+        _ => return None,
+    })
+}
+
+/// The enum symbols a context knows (otelcol's per-context enum parsers).
+pub fn enum_value(name: &str, cx: ContextKind) -> Option<i64> {
+    match cx {
+        ContextKind::Log => super::compile::severity_enum(name),
+        ContextKind::Span | ContextKind::SpanEvent => span::enum_value(name),
+        ContextKind::Metric | ContextKind::DataPoint => metric::enum_value(name, cx == ContextKind::DataPoint),
+        ContextKind::Resource | ContextKind::Scope => None,
+    }
 }

@@ -9,7 +9,7 @@ use super::super::value::{map_get, EvalError, EvalResult, Time, Value};
 use super::{Ctx, Field, Key, Path, RKey};
 use crate::pdata::{type_name as pdata_type, write_as_string};
 
-fn ids(bytes: &[u8], len: usize) -> Cow<'_, [u8]> {
+pub(super) fn ids(bytes: &[u8], len: usize) -> Cow<'_, [u8]> {
     // An unset id is all zeros in pdata, and OTLP leaves it empty.
     if bytes.len() == len {
         Cow::Borrowed(bytes)
@@ -125,6 +125,10 @@ pub(super) fn get_field<'c>(field: Field, ctx: &'c Ctx<'_>) -> EvalResult<Value<
             Value::Int(ctx.scope_ref()?.map_or(0, |s| s.dropped_attributes_count.into()))
         }
         Field::Cache => Value::Map(Cow::Borrowed(&ctx.cache)),
+        Field::Span(f) => return super::span::get_span(f, ctx),
+        Field::Event(f) => return super::span::get_event(f, ctx),
+        Field::Metric(f) => return super::metric::get_metric(f, ctx),
+        Field::Point(f) => return super::datapoint::get_point(f, ctx),
         _ => {
             let r = ctx.record()?;
             match field {
@@ -148,7 +152,7 @@ pub(super) fn get_field<'c>(field: Field, ctx: &'c Ctx<'_>) -> EvalResult<Value<
                 Field::Flags => Value::Int(r.flags.into()),
                 Field::EventName => Value::str(&r.event_name),
                 Field::DroppedAttributesCount => Value::Int(r.dropped_attributes_count.into()),
-                _ => unreachable!("resource, scope and cache fields are handled above"),
+                _ => unreachable!("resource, scope, cache, span and metric fields are handled above"),
             }
         }
     })

@@ -21,6 +21,10 @@ pub fn map_mut<'c>(path: &Path, keys: &[RKey], ctx: &'c mut Ctx<'_>) -> EvalResu
         Field::ResourceAttributes => &mut ctx.resource.get_or_insert_with(Default::default).attributes,
         Field::ScopeAttributes => &mut ctx.scope_mut()?.attributes,
         Field::Cache => &mut ctx.cache,
+        Field::Span(super::span::SpanField::Attributes) => super::span::span_attrs_mut(ctx)?,
+        Field::Event(super::span::EventField::Attributes) => super::span::event_attrs_mut(ctx)?,
+        Field::Metric(super::metric::MetricField::Metadata) => super::metric::metric_metadata_mut(ctx)?,
+        Field::Point(super::metric::PointField::Attributes) => super::datapoint::point_attrs_mut(ctx)?,
         Field::Body => {
             let body = ctx.record_mut()?.body.get_or_insert(AnyValue { value: None });
             return descend(body, keys);
@@ -148,15 +152,19 @@ pub fn set(path: &Path, keys: &[RKey], ctx: &mut Ctx, v: Value) -> EvalResult<()
         Field::SpanId => set_id(&mut ctx.record_mut()?.span_id, v, 8, "pcommon.SpanID"),
         Field::TraceIdString => set_id_string(&mut ctx.record_mut()?.trace_id, v, 16, "trace"),
         Field::SpanIdString => set_id_string(&mut ctx.record_mut()?.span_id, v, 8, "span"),
+        Field::Span(f) => super::span::set_span(f, keys, ctx, v),
+        Field::Event(f) => super::span::set_event(f, keys, ctx, v),
+        Field::Metric(f) => super::metric::set_metric(f, keys, ctx, v),
+        Field::Point(f) => super::datapoint::set_point(f, keys, ctx, v),
     }
 }
 
-fn set_string(target: &mut String, v: Value) -> EvalResult<()> {
+pub(super) fn set_string(target: &mut String, v: Value) -> EvalResult<()> {
     *target = v.into_str()?.into_owned();
     Ok(())
 }
 
-fn set_id(target: &mut Vec<u8>, v: Value, len: usize, ty: &str) -> EvalResult<()> {
+pub(super) fn set_id(target: &mut Vec<u8>, v: Value, len: usize, ty: &str) -> EvalResult<()> {
     match v {
         Value::Bytes(b) if b.len() == len => {
             *target = if b.iter().all(|x| *x == 0) { Vec::new() } else { b.into_owned() };
@@ -166,7 +174,7 @@ fn set_id(target: &mut Vec<u8>, v: Value, len: usize, ty: &str) -> EvalResult<()
     }
 }
 
-fn set_id_string(target: &mut Vec<u8>, v: Value, len: usize, what: &str) -> EvalResult<()> {
+pub(super) fn set_id_string(target: &mut Vec<u8>, v: Value, len: usize, what: &str) -> EvalResult<()> {
     let s = v.into_str()?;
     match hex::decode(s.as_bytes()) {
         Ok(b) if b.len() == len => {
@@ -179,7 +187,7 @@ fn set_id_string(target: &mut Vec<u8>, v: Value, len: usize, what: &str) -> Eval
 
 /// A whole map (`set(attributes, {...})` replaces it; other values are ignored,
 /// as in otelcol) or an entry of it.
-fn set_map(kvs: &mut Vec<KeyValue>, keys: &[RKey], v: Value) -> EvalResult<()> {
+pub(super) fn set_map(kvs: &mut Vec<KeyValue>, keys: &[RKey], v: Value) -> EvalResult<()> {
     if keys.is_empty() {
         if let Value::Map(m) = v {
             *kvs = m.into_owned();

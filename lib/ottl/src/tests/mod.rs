@@ -4,6 +4,7 @@
 //! The helpers are in [`crate::testkit`].
 
 mod conditions;
+mod contexts;
 mod converters;
 mod errors;
 mod functions;

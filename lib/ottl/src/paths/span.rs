@@ -1,0 +1,313 @@
+//! The span and span event contexts (`pkg/ottl/contexts/ottlspan`,
+//! `ottlspanevent`): their fields, read and written on the OTLP `Span` and
+//! `span::Event`, and their enums `SPAN_KIND_*` and `STATUS_CODE_*`.
+//!
+//! `events` and `links` read as lists of maps (so `Len(events)` works, as on
+//! pdata's slices) and cannot be set.
+
+use std::borrow::Cow;
+
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+use opentelemetry_proto::tonic::trace::v1::span::Event;
+use opentelemetry_proto::tonic::trace::v1::{Span, Status};
+
+use super::read::ids;
+use super::write::{set_id, set_id_string, set_map, set_string};
+use super::{Ctx, RKey, Record};
+use crate::pdata::{kv, str_value};
+use crate::value::{EvalError, EvalResult, Time, Value};
+
+pub const SPAN_FIELDS: &str = "attributes, trace_id, span_id, parent_span_id, trace_state, status, name, kind, \
+start_time_unix_nano, end_time_unix_nano, start_time, end_time, flags, dropped_attributes_count, events, \
+dropped_events_count, links, dropped_links_count";
+pub const EVENT_FIELDS: &str = "attributes, name, time_unix_nano, time, dropped_attributes_count, event_index";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanField {
+    Attributes,
+    TraceId,
+    TraceIdString,
+    SpanId,
+    SpanIdString,
+    ParentSpanId,
+    ParentSpanIdString,
+    TraceState,
+    /// `trace_state["key"]`: one entry of the W3C trace state.
+    TraceStateEntry,
+    StatusCode,
+    StatusMessage,
+    Name,
+    Kind,
+    StartTimeUnixNano,
+    EndTimeUnixNano,
+    StartTime,
+    EndTime,
+    Flags,
+    DroppedAttributesCount,
+    Events,
+    DroppedEventsCount,
+    Links,
+    DroppedLinksCount,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventField {
+    Attributes,
+    Name,
+    TimeUnixNano,
+    Time,
+    DroppedAttributesCount,
+    /// The event's position in its span (read only).
+    EventIndex,
+}
+
+pub fn span_field(name: &str, sub: Option<&str>, keyed: bool) -> Option<SpanField> {
+    use SpanField::*;
+    Some(match (name, sub) {
+        ("attributes", None) => Attributes,
+        ("trace_id", None) => TraceId,
+        ("trace_id", Some("string")) => TraceIdString,
+        ("span_id", None) => SpanId,
+        ("span_id", Some("string")) => SpanIdString,
+        ("parent_span_id", None) => ParentSpanId,
+        ("parent_span_id", Some("string")) => ParentSpanIdString,
+        ("trace_state", None) if keyed => TraceStateEntry,
+        ("trace_state", None) => TraceState,
+        ("status", Some("code")) => StatusCode,
+        ("status", Some("message")) => StatusMessage,
+        ("name", None) => Name,
+        ("kind", None) => Kind,
+        ("start_time_unix_nano", None) => StartTimeUnixNano,
+        ("end_time_unix_nano", None) => EndTimeUnixNano,
+        ("start_time", None) => StartTime,
+        ("end_time", None) => EndTime,
+        ("flags", None) => Flags,
+        ("dropped_attributes_count", None) => DroppedAttributesCount,
+        ("events", None) => Events,
+        ("dropped_events_count", None) => DroppedEventsCount,
+        ("links", None) => Links,
+        ("dropped_links_count", None) => DroppedLinksCount,
+        _ => return None,
+    })
+}
+
+pub fn event_field(name: &str, sub: Option<&str>) -> Option<EventField> {
+    use EventField::*;
+    Some(match (name, sub) {
+        ("attributes", None) => Attributes,
+        ("name", None) => Name,
+        ("time_unix_nano", None) => TimeUnixNano,
+        ("time", None) => Time,
+        ("dropped_attributes_count", None) => DroppedAttributesCount,
+        ("event_index", None) => EventIndex,
+        _ => return None,
+    })
+}
+
+/// `SPAN_KIND_*` and `STATUS_CODE_*`, as in the traces proto.
+pub fn enum_value(name: &str) -> Option<i64> {
+    Some(match name {
+        "SPAN_KIND_UNSPECIFIED" => 0,
+        "SPAN_KIND_INTERNAL" => 1,
+        "SPAN_KIND_SERVER" => 2,
+        "SPAN_KIND_CLIENT" => 3,
+        "SPAN_KIND_PRODUCER" => 4,
+        "SPAN_KIND_CONSUMER" => 5,
+        "STATUS_CODE_UNSET" => 0,
+        "STATUS_CODE_OK" => 1,
+        "STATUS_CODE_ERROR" => 2,
+        _ => return None,
+    })
+}
+
+fn span<'c>(ctx: &'c Ctx<'_>) -> EvalResult<&'c Span> {
+    match &ctx.record {
+        Record::Span(s, _) => Ok(s),
+        _ => Err(EvalError::new("no span in this context")),
+    }
+}
+
+fn span_mut<'c>(ctx: &'c mut Ctx<'_>) -> EvalResult<&'c mut Span> {
+    match &mut ctx.record {
+        Record::Span(s, _) => Ok(s),
+        _ => Err(EvalError::new("no span in this context")),
+    }
+}
+
+fn event<'c>(ctx: &'c Ctx<'_>) -> EvalResult<(&'c Event, usize)> {
+    match &ctx.record {
+        Record::Span(s, Some(i)) => s.events.get(*i).map(|e| (e, *i)),
+        _ => None,
+    }
+    .ok_or_else(|| EvalError::new("no span event in this context"))
+}
+
+fn event_mut<'c>(ctx: &'c mut Ctx<'_>) -> EvalResult<&'c mut Event> {
+    match &mut ctx.record {
+        Record::Span(s, Some(i)) => s.events.get_mut(*i),
+        _ => None,
+    }
+    .ok_or_else(|| EvalError::new("no span event in this context"))
+}
+
+fn int(n: impl Into<i64>) -> AnyValue {
+    AnyValue { value: Some(opentelemetry_proto::tonic::common::v1::any_value::Value::IntValue(n.into())) }
+}
+
+fn map(kvs: Vec<KeyValue>) -> AnyValue {
+    use opentelemetry_proto::tonic::common::v1::{any_value::Value as Av, KeyValueList};
+    AnyValue { value: Some(Av::KvlistValue(KeyValueList { values: kvs })) }
+}
+
+fn attrs(a: &[KeyValue]) -> AnyValue {
+    map(a.to_vec())
+}
+
+/// A W3C `tracestate` as a map of its entries.
+fn trace_state_map(s: &str) -> Vec<KeyValue> {
+    s.split(',').filter_map(|m| m.trim().split_once('=')).map(|(k, v)| kv(k, str_value(v))).collect()
+}
+
+pub fn get_span<'c>(field: SpanField, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c>> {
+    use SpanField::*;
+    let s = span(ctx)?;
+    let status = s.status.as_ref();
+    Ok(match field {
+        Attributes => Value::Map(Cow::Borrowed(&s.attributes)),
+        TraceId => Value::Bytes(ids(&s.trace_id, 16)),
+        TraceIdString => Value::string(hex::encode(ids(&s.trace_id, 16))),
+        SpanId => Value::Bytes(ids(&s.span_id, 8)),
+        SpanIdString => Value::string(hex::encode(ids(&s.span_id, 8))),
+        ParentSpanId => Value::Bytes(ids(&s.parent_span_id, 8)),
+        ParentSpanIdString => Value::string(hex::encode(ids(&s.parent_span_id, 8))),
+        TraceState => Value::str(&s.trace_state),
+        TraceStateEntry => Value::Map(Cow::Owned(trace_state_map(&s.trace_state))),
+        StatusCode => Value::Int(status.map_or(0, |st| st.code.into())),
+        StatusMessage => Value::str(status.map_or("", |st| &st.message)),
+        Name => Value::str(&s.name),
+        Kind => Value::Int(s.kind.into()),
+        StartTimeUnixNano => Value::Int(s.start_time_unix_nano as i64),
+        EndTimeUnixNano => Value::Int(s.end_time_unix_nano as i64),
+        StartTime => Value::Time(Time::utc(s.start_time_unix_nano.into())),
+        EndTime => Value::Time(Time::utc(s.end_time_unix_nano.into())),
+        Flags => Value::Int(s.flags.into()),
+        DroppedAttributesCount => Value::Int(s.dropped_attributes_count.into()),
+        DroppedEventsCount => Value::Int(s.dropped_events_count.into()),
+        DroppedLinksCount => Value::Int(s.dropped_links_count.into()),
+        Events => Value::List(Cow::Owned(
+            s.events
+                .iter()
+                .map(|e| {
+                    map(vec![
+                        kv("time_unix_nano", int(e.time_unix_nano as i64)),
+                        kv("name", str_value(e.name.clone())),
+                        kv("attributes", attrs(&e.attributes)),
+                        kv("dropped_attributes_count", int(e.dropped_attributes_count)),
+                    ])
+                })
+                .collect(),
+        )),
+        Links => Value::List(Cow::Owned(
+            s.links
+                .iter()
+                .map(|l| {
+                    map(vec![
+                        kv("trace_id", str_value(hex::encode(&l.trace_id))),
+                        kv("span_id", str_value(hex::encode(&l.span_id))),
+                        kv("trace_state", str_value(l.trace_state.clone())),
+                        kv("attributes", attrs(&l.attributes)),
+                        kv("dropped_attributes_count", int(l.dropped_attributes_count)),
+                        kv("flags", int(l.flags)),
+                    ])
+                })
+                .collect(),
+        )),
+    })
+}
+
+pub fn get_event<'c>(field: EventField, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c>> {
+    let (e, i) = event(ctx)?;
+    Ok(match field {
+        EventField::Attributes => Value::Map(Cow::Borrowed(&e.attributes)),
+        EventField::Name => Value::str(&e.name),
+        EventField::TimeUnixNano => Value::Int(e.time_unix_nano as i64),
+        EventField::Time => Value::Time(Time::utc(e.time_unix_nano.into())),
+        EventField::DroppedAttributesCount => Value::Int(e.dropped_attributes_count.into()),
+        EventField::EventIndex => Value::Int(i as i64),
+    })
+}
+
+/// The attribute map of the span or event, for editors that change it in place.
+pub fn span_attrs_mut<'c>(ctx: &'c mut Ctx<'_>) -> EvalResult<&'c mut Vec<KeyValue>> {
+    Ok(&mut span_mut(ctx)?.attributes)
+}
+
+pub fn event_attrs_mut<'c>(ctx: &'c mut Ctx<'_>) -> EvalResult<&'c mut Vec<KeyValue>> {
+    Ok(&mut event_mut(ctx)?.attributes)
+}
+
+fn status(s: &mut Span) -> &mut Status {
+    s.status.get_or_insert_with(Default::default)
+}
+
+pub fn set_span(field: SpanField, keys: &[RKey], ctx: &mut Ctx, v: Value) -> EvalResult<()> {
+    use SpanField::*;
+    let s = span_mut(ctx)?;
+    match field {
+        Attributes => return set_map(&mut s.attributes, keys, v),
+        TraceId => return set_id(&mut s.trace_id, v, 16, "pcommon.TraceID"),
+        SpanId => return set_id(&mut s.span_id, v, 8, "pcommon.SpanID"),
+        ParentSpanId => return set_id(&mut s.parent_span_id, v, 8, "pcommon.SpanID"),
+        TraceIdString => return set_id_string(&mut s.trace_id, v, 16, "trace"),
+        SpanIdString => return set_id_string(&mut s.span_id, v, 8, "span"),
+        ParentSpanIdString => return set_id_string(&mut s.parent_span_id, v, 8, "span"),
+        TraceState => return set_string(&mut s.trace_state, v),
+        TraceStateEntry => {
+            let Some(RKey::Str(k)) = keys.first() else {
+                return Err(EvalError::new("trace_state takes a string key"));
+            };
+            let value = v.into_str()?;
+            let mut entries: Vec<(String, String)> = trace_state_map(&s.trace_state)
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.key,
+                        crate::value::Value::from_opt_any(e.value.as_ref()).into_str().unwrap_or_default().into_owned(),
+                    )
+                })
+                .collect();
+            match entries.iter_mut().find(|(ek, _)| ek == k) {
+                Some(e) => e.1 = value.into_owned(),
+                None => entries.push((k.to_string(), value.into_owned())),
+            }
+            s.trace_state = entries.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+        }
+        StatusCode => status(s).code = v.expect_int()? as i32,
+        StatusMessage => return set_string(&mut status(s).message, v),
+        Name => return set_string(&mut s.name, v),
+        Kind => s.kind = v.expect_int()? as i32,
+        StartTimeUnixNano => s.start_time_unix_nano = v.expect_int()? as u64,
+        EndTimeUnixNano => s.end_time_unix_nano = v.expect_int()? as u64,
+        StartTime => s.start_time_unix_nano = v.expect_time()?.unix_nanos as u64,
+        EndTime => s.end_time_unix_nano = v.expect_time()?.unix_nanos as u64,
+        Flags => s.flags = v.expect_int()? as u32,
+        DroppedAttributesCount => s.dropped_attributes_count = v.expect_int()? as u32,
+        DroppedEventsCount => s.dropped_events_count = v.expect_int()? as u32,
+        DroppedLinksCount => s.dropped_links_count = v.expect_int()? as u32,
+        Events | Links => return Err(EvalError::new(format!("{field:?} cannot be set").to_lowercase())),
+    }
+    Ok(())
+}
+
+pub fn set_event(field: EventField, keys: &[RKey], ctx: &mut Ctx, v: Value) -> EvalResult<()> {
+    let e = event_mut(ctx)?;
+    match field {
+        EventField::Attributes => return set_map(&mut e.attributes, keys, v),
+        EventField::Name => return set_string(&mut e.name, v),
+        EventField::TimeUnixNano => e.time_unix_nano = v.expect_int()? as u64,
+        EventField::Time => e.time_unix_nano = v.expect_time()?.unix_nanos as u64,
+        EventField::DroppedAttributesCount => e.dropped_attributes_count = v.expect_int()? as u32,
+        EventField::EventIndex => return Err(EvalError::new("event_index cannot be set")),
+    }
+    Ok(())
+}

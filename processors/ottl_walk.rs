@@ -1,0 +1,111 @@
+//! Walking a batch of any signal by OTTL context: each resource, each scope,
+//! or each record (log record, span, span event, metric, data point), with a
+//! [`Ctx`] built for it. `filter` and `transform` run their programs through it.
+
+use crate::event::ResourceLogs;
+use crate::ottl::paths::metric::point_count;
+use crate::ottl::{ContextKind, Ctx, EvalError};
+use crate::signal::{ResourceMetrics, ResourceSpans};
+
+/// The resources of one signal's batch.
+pub trait Walk: Sized {
+    /// The context of paths without a prefix, and of texts without paths.
+    const RECORD: ContextKind;
+    /// The contexts this signal's statements may run in.
+    const CONTEXTS: &'static [ContextKind];
+
+    /// Run `f` for every context of kind `cx` in `data`; stops at the first error.
+    fn for_each_ctx(
+        data: &mut [Self],
+        cx: ContextKind,
+        f: impl FnMut(&mut Ctx<'_>) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError>;
+}
+
+type Res = Result<(), EvalError>;
+
+impl Walk for ResourceLogs {
+    const RECORD: ContextKind = ContextKind::Log;
+    const CONTEXTS: &'static [ContextKind] = &[ContextKind::Resource, ContextKind::Scope, ContextKind::Log];
+
+    fn for_each_ctx(data: &mut [Self], cx: ContextKind, mut f: impl FnMut(&mut Ctx<'_>) -> Res) -> Res {
+        for rl in data {
+            if cx == ContextKind::Resource {
+                f(&mut Ctx::resource(&mut rl.resource))?;
+                continue;
+            }
+            for sl in &mut rl.scope_logs {
+                if cx == ContextKind::Scope {
+                    f(&mut Ctx::scope(&mut rl.resource, &mut sl.scope))?;
+                    continue;
+                }
+                for rec in &mut sl.log_records {
+                    f(&mut Ctx::log(&mut rl.resource, &mut sl.scope, rec))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Walk for ResourceSpans {
+    const RECORD: ContextKind = ContextKind::Span;
+    const CONTEXTS: &'static [ContextKind] =
+        &[ContextKind::Resource, ContextKind::Scope, ContextKind::Span, ContextKind::SpanEvent];
+
+    fn for_each_ctx(data: &mut [Self], cx: ContextKind, mut f: impl FnMut(&mut Ctx<'_>) -> Res) -> Res {
+        for rs in data {
+            if cx == ContextKind::Resource {
+                f(&mut Ctx::resource(&mut rs.resource))?;
+                continue;
+            }
+            for ss in &mut rs.scope_spans {
+                if cx == ContextKind::Scope {
+                    f(&mut Ctx::scope(&mut rs.resource, &mut ss.scope))?;
+                    continue;
+                }
+                for span in &mut ss.spans {
+                    if cx == ContextKind::SpanEvent {
+                        for i in 0..span.events.len() {
+                            f(&mut Ctx::span(&mut rs.resource, &mut ss.scope, span, Some(i)))?;
+                        }
+                    } else {
+                        f(&mut Ctx::span(&mut rs.resource, &mut ss.scope, span, None))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Walk for ResourceMetrics {
+    const RECORD: ContextKind = ContextKind::Metric;
+    const CONTEXTS: &'static [ContextKind] =
+        &[ContextKind::Resource, ContextKind::Scope, ContextKind::Metric, ContextKind::DataPoint];
+
+    fn for_each_ctx(data: &mut [Self], cx: ContextKind, mut f: impl FnMut(&mut Ctx<'_>) -> Res) -> Res {
+        for rm in data {
+            if cx == ContextKind::Resource {
+                f(&mut Ctx::resource(&mut rm.resource))?;
+                continue;
+            }
+            for sm in &mut rm.scope_metrics {
+                if cx == ContextKind::Scope {
+                    f(&mut Ctx::scope(&mut rm.resource, &mut sm.scope))?;
+                    continue;
+                }
+                for metric in &mut sm.metrics {
+                    if cx == ContextKind::DataPoint {
+                        for i in 0..point_count(metric) {
+                            f(&mut Ctx::metric(&mut rm.resource, &mut sm.scope, metric, Some(i)))?;
+                        }
+                    } else {
+                        f(&mut Ctx::metric(&mut rm.resource, &mut sm.scope, metric, None))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
