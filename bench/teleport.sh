@@ -1,27 +1,31 @@
 #!/usr/bin/env bash
 # Benchmark: the teleport receiver reading 1 GiB of generated audit events
-# (start_at: beginning) into the debug exporter at `basic` verbosity, next to
-# a bare parse of the same files (each line into a serde_json::Value).
+# (start_at: beginning) through otlphttp (protobuf, its defaults otherwise:
+# gzip, 10 consumers, the 8 MiB queue) into a loopback sink that counts records
+# without decoding them (examples/count_sink.rs), next to a bare parse of the
+# same files (each line into a serde_json::Value).
 #
 # Prints MB/s, records/s, CPU seconds and peak RSS. Not a test: run it by hand.
 #   bench/teleport.sh                      # 1 GiB in $BENCH_DIR (default /tmp/ferrocol-bench)
 #   SIZE_MIB=256 bench/teleport.sh         # a smaller run
+#   DELAY_MS=50 bench/teleport.sh          # the sink answers each request after 50 ms
 #
-# Completion: the debug exporter writes one `Logs {"log records": N}` line per
-# batch to a file; the run is done when the sum reaches the number of lines
-# generated. The time is taken from start to that moment (polled every 20 ms).
+# Completion: the sink exits once it has counted as many records as lines were
+# generated (so nothing was lost), printing when the last request arrived; the
+# time is taken from ferrocol's start to that moment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DATA=${BENCH_DIR:-/tmp/ferrocol-bench}
 SIZE_MIB=${SIZE_MIB:-1024}
+DELAY_MS=${DELAY_MS:-0}
 
 if [ ! -x /usr/bin/time ]; then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time
 fi
 
-cargo build --release --quiet --bin ferrocol --example gen_teleport --example bare_parse
+cargo build --release --quiet --bin ferrocol --example gen_teleport --example bare_parse --example count_sink
 BIN=target/release
 
 mkdir -p "$DATA"
@@ -46,33 +50,33 @@ receivers:
     directory: $DATA/log
     start_at: beginning
 exporters:
-  debug:
-    verbosity: basic
-    use_internal_logger: false
-    output_paths: [$DATA/out.log]
+  otlphttp:
+    endpoint: http://SINK_ADDR
 service:
   telemetry: {logs: {level: warn}}
   pipelines:
-    logs: {receivers: [teleport], exporters: [debug]}
+    logs: {receivers: [teleport], exporters: [otlphttp]}
 YAML
 
-rm -f "$DATA/out.log"
-echo "ferrocol ..."
+rm -f "$DATA/sink.addr" "$DATA/sink.out"
+"$BIN/examples/count_sink" --expect "$LINES" --delay-ms "$DELAY_MS" --addr-file "$DATA/sink.addr" > "$DATA/sink.out" &
+SINK_PID=$!
+while [ ! -s "$DATA/sink.addr" ]; do sleep 0.01; done
+sed "s/SINK_ADDR/$(cat "$DATA/sink.addr")/" "$DATA/bench.yaml" > "$DATA/run.yaml"
+echo "ferrocol (sink delay $DELAY_MS ms) ..."
 START=$(date +%s.%N)
-/usr/bin/time -v -o "$DATA/time.txt" "$BIN/ferrocol" --config "$DATA/bench.yaml" 2> "$DATA/ferrocol.err" &
+/usr/bin/time -v -o "$DATA/time.txt" "$BIN/ferrocol" --config "$DATA/run.yaml" 2> "$DATA/ferrocol.err" &
 TIME_PID=$!
-records() {
-    awk -F'"log records": ' '/^Logs/ { split($2, a, "}"); s += a[1] } END { print s + 0 }' "$DATA/out.log" 2>/dev/null || echo 0
-}
-while [ "$(records)" -lt "$LINES" ]; do
+while kill -0 "$SINK_PID" 2>/dev/null; do
     if ! kill -0 "$TIME_PID" 2>/dev/null; then
         echo "ferrocol exited early:" >&2
         cat "$DATA/ferrocol.err" >&2
         exit 1
     fi
-    sleep 0.02
+    sleep 0.05
 done
-END=$(date +%s.%N)
+END=$(sed -n 's/.* last=\([0-9.]*\).*/\1/p' "$DATA/sink.out")
+[ -n "$END" ] || { echo "the sink ended without every record:" >&2; cat "$DATA/sink.out" >&2; exit 1; }
 # Stop ferrocol (the child of /usr/bin/time) cleanly.
 FERROCOL_PID=$(pgrep -P "$TIME_PID")
 kill -TERM "$FERROCOL_PID"
@@ -83,11 +87,12 @@ SYS_S=$(awk -F': ' '/System time/ {print $2}' "$DATA/time.txt")
 RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$DATA/time.txt")
 
 awk -v bytes="$BYTES" -v lines="$LINES" -v start="$START" -v end="$END" -v parse="$PARSE_SECS" \
-    -v user="$USER_S" -v sys="$SYS_S" -v rss="$RSS_KB" -v cores="$(nproc)" 'BEGIN {
+    -v user="$USER_S" -v sys="$SYS_S" -v rss="$RSS_KB" -v cores="$(nproc)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
     secs = end - start
     printf "input:        %.1f MiB, %d events, %d cores\n", bytes / 1048576, lines, cores
     printf "bare parse:   %.2f s  %.1f MB/s  (serde_json::Value per line, one core)\n", parse, bytes / 1e6 / parse
-    printf "ferrocol:     %.2f s  %.1f MB/s  %.0f records/s  (%.2fx the bare parse time)\n", secs, bytes / 1e6 / secs, lines / secs, secs / parse
-    printf "ferrocol CPU: %.2f s user + %.2f s system = %.2f s\n", user, sys, user + sys
+    printf "ferrocol:     %.2f s  %.1f MB/s  %.0f records/s  (%.2fx the bare parse time), all %d records at the sink\n", secs, bytes / 1e6 / secs, lines / secs, secs / parse, lines
+    printf "ferrocol CPU: %.2f s user + %.2f s system = %.2f s (%.2fx the bare parse)\n", user, sys, user + sys, (user + sys) / parse
     printf "peak RSS:     %.1f MB\n", rss / 1024
+    printf "load average: %s (shared machine)\n", load
 }'

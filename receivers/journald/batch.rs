@@ -121,41 +121,65 @@ pub struct Converter {
     pub resource: Vec<KeyValue>,
 }
 
+/// The encoded (protobuf) size at which the converter sends what it has built
+/// of a raw batch: half a topology channel's byte budget, so two batches fit in
+/// it. Raw size says little about it: a binary field becomes one AnyValue per
+/// byte (about 11× its raw size), so 256 entries with 16 KiB binary fields
+/// would be one 46 MB batch. A record larger than this goes alone.
+pub const MAX_BATCH_ENCODED: usize = (crate::topology::CHANNEL_BYTES / 2) as usize;
+
 impl Converter {
     /// Until the reader stops or every downstream stage is gone.
     pub fn run(self) {
         let mut builder = RecordBuilder::new(self.mapping.clone());
         for mut raw in self.input.iter() {
-            if raw.is_empty() {
-                continue;
-            }
-            let cursor = raw.last_cursor().to_string();
-            let log_records: Vec<LogRecord> = raw.entries.iter().map(|e| record(&mut builder, &raw, e)).collect();
-            let resource_logs = ResourceLogs {
-                resource: Some(Resource { attributes: self.resource.clone(), ..Default::default() }),
-                scope_logs: vec![ScopeLogs {
-                    scope: Some(InstrumentationScope::default()),
-                    log_records,
-                    schema_url: String::new(),
-                }],
-                schema_url: String::new(),
-            };
-            let sent = match &self.positions {
-                None => self.output.blocking_send(LogBatch::new(vec![resource_logs], Acks::none())),
-                Some(positions) => {
-                    let (ack, waiter) = Ack::new();
-                    let sent = self.output.blocking_send(LogBatch::new(vec![resource_logs], Acks::one(ack)));
-                    // The checkpointer outlives the reader; a send error means it is being dropped.
-                    let _ = positions.blocking_send((cursor, waiter));
-                    sent
+            let mut records = Vec::with_capacity(raw.len());
+            let mut encoded = 0;
+            for (i, e) in raw.entries.iter().enumerate() {
+                let r = record(&mut builder, &raw, e);
+                let size = prost::Message::encoded_len(&r);
+                if i > 0 && encoded + size > MAX_BATCH_ENCODED {
+                    let cursor = text(&raw.buf[raw.entries[i - 1].cursor.clone()]);
+                    if self.send(std::mem::take(&mut records), cursor).is_err() {
+                        return; // dropping `input` stops the reader
+                    }
+                    encoded = 0;
                 }
-            };
-            if sent.is_err() {
-                return; // dropping `input` stops the reader
+                encoded += size;
+                records.push(r);
+            }
+            if let Some(last) = raw.entries.last() {
+                if self.send(records, text(&raw.buf[last.cursor.clone()])).is_err() {
+                    return;
+                }
             }
             raw.clear();
             let _ = self.recycle.try_send(raw);
         }
+    }
+
+    /// One batch downstream; its position (`cursor`, that of its last entry) to the checkpointer.
+    fn send(&self, log_records: Vec<LogRecord>, cursor: String) -> Result<(), ()> {
+        let resource_logs = ResourceLogs {
+            resource: Some(Resource { attributes: self.resource.clone(), ..Default::default() }),
+            scope_logs: vec![ScopeLogs {
+                scope: Some(InstrumentationScope::default()),
+                log_records,
+                schema_url: String::new(),
+            }],
+            schema_url: String::new(),
+        };
+        let sent = match &self.positions {
+            None => self.output.blocking_send(LogBatch::new(vec![resource_logs], Acks::none())),
+            Some(positions) => {
+                let (ack, waiter) = Ack::new();
+                let sent = self.output.blocking_send(LogBatch::new(vec![resource_logs], Acks::one(ack)));
+                // The checkpointer outlives the reader; a send error means it is being dropped.
+                let _ = positions.blocking_send((cursor, waiter));
+                sent
+            }
+        };
+        sent.map(|_| ()).map_err(|_| ())
     }
 }
 

@@ -42,8 +42,11 @@ use super::source::{open_error, Source};
 /// Entries per batch: small enough that the batches a slow exporter lets pile
 /// up in the pipeline's channels stay a few MB, large enough to be cheap.
 pub const MAX_BATCH: usize = 256;
-/// Bytes per batch, for journals with huge fields.
-const MAX_BATCH_BYTES: usize = 8 << 20;
+/// Raw bytes per batch, for journals with huge fields: three raw batches
+/// (filling, waiting, converting) hold at most a few MiB. Typical entries (a
+/// few hundred bytes to 2 KiB) fill [`MAX_BATCH`] first. The converter splits
+/// a batch further by its encoded size ([`super::batch::MAX_BATCH_ENCODED`]).
+const MAX_BATCH_BYTES: usize = 1 << 20;
 /// Longest a record waits in a partial batch while older entries are still being scanned.
 pub const MAX_BATCH_AGE: Duration = Duration::from_millis(200);
 /// How long one `sd_journal_wait` blocks before the stop flag is looked at again.

@@ -349,6 +349,44 @@ async fn undelivered_batches_are_not_checkpointed() {
     run.stop().await.unwrap();
 }
 
+/// 16 KiB binary fields: each record is ~180 KB of protobuf (an AnyValue per
+/// byte), so the raw cap alone would let a batch reach megabytes; every batch
+/// stays within the encoded bound, and all entries arrive, in order, checkpointed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_are_capped_by_their_encoded_size() {
+    use crate::signal::Batch;
+    let dir = tempfile::tempdir().unwrap();
+    let blob: Vec<u8> = (0..16384u32).map(|i| (i % 251) as u8 | 0x80).collect();
+    let mut export = Vec::new();
+    for i in 0..120 {
+        export.extend(export_entry(i, &[("MESSAGE", &format!("entry {i}"))]));
+        export.pop(); // reopen the entry to add a binary field
+        export.extend_from_slice(b"BLOB\n");
+        export.extend_from_slice(&(blob.len() as u64).to_le_bytes());
+        export.extend_from_slice(&blob);
+        export.extend_from_slice(b"\n\n");
+    }
+    write_journal_file(dir.path(), "a.journal", &export);
+    let storage = Arc::new(MemStorage::default());
+    let yaml = format!("{}priority: \"7\"\nstorage: file_storage\n", base(dir.path()));
+    let mut run = start(&yaml, Some(&storage));
+    let (mut batches, mut sizes) = (0, Vec::new());
+    while run.records.len() < 120 {
+        let b = tokio::time::timeout(Duration::from_secs(30), run.rx.recv()).await.unwrap().unwrap();
+        sizes.push(b.byte_size());
+        batches += 1;
+        run.take(b);
+    }
+    let bound = super::batch::MAX_BATCH_ENCODED;
+    assert!(sizes.iter().all(|&s| s <= bound), "bound {bound}, batches {sizes:?}");
+    assert!(batches >= 120 * 180_000 / bound, "{batches} batches: {sizes:?}");
+    let messages: Vec<Json> = run.records.iter().map(|r| body(r)["MESSAGE"].clone()).collect();
+    assert_eq!(messages, (0..120).map(|i| Json::from(format!("entry {i}"))).collect::<Vec<_>>());
+    let last = cursors(&run.records).pop();
+    run.stop().await.unwrap();
+    assert_eq!(cursor(&storage), last);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_that_disappears_is_reopened_where_reading_stopped() {
     let dir = tempfile::tempdir().unwrap();

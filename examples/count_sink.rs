@@ -1,0 +1,194 @@
+//! A loopback OTLP/HTTP logs sink for the benchmarks (`bench/`): it counts the
+//! log records of each request without decoding them — a scan of the protobuf
+//! tags (ExportLogsServiceRequest → ResourceLogs → ScopeLogs → LogRecord) or of
+//! the JSON `logRecords` arrays — after undoing gzip or zstd, and answers 200,
+//! optionally after a delay (a slow backend). Requests are served concurrently,
+//! so the sink outruns the sender.
+//!
+//! ```sh
+//! cargo run --release --example count_sink -- --expect N [--delay-ms 50] [--addr-file F]
+//! ```
+//!
+//! It prints `listening ADDR` (and writes ADDR to `--addr-file`), and once
+//! `--expect` records have arrived, one line and exits:
+//! `records=N requests=R bytes=B last=<unix seconds of the last request's arrival>`.
+
+use std::convert::Infallible;
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+
+#[derive(Default)]
+struct Totals {
+    records: AtomicU64,
+    requests: AtomicU64,
+    bytes: AtomicU64,
+    /// Nanoseconds since the epoch at the last request's arrival.
+    last: AtomicU64,
+}
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() {
+    let expect: u64 = arg("--expect").map_or(u64::MAX, |v| v.parse().expect("--expect N"));
+    let delay = Duration::from_millis(arg("--delay-ms").map_or(0, |v| v.parse().expect("--delay-ms N")));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        println!("listening {addr}");
+        if let Some(f) = arg("--addr-file") {
+            std::fs::write(&f, addr.to_string()).unwrap();
+        }
+        let totals = Arc::new(Totals::default());
+        let (done_tx, mut done_rx) = tokio::sync::mpsc::channel::<()>(1);
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let _ = stream.set_nodelay(true);
+                let (t, done) = (totals.clone(), done_tx.clone());
+                tokio::spawn(async move {
+                    let svc = service_fn(move |req| serve(req, t.clone(), delay, expect, done.clone()));
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        done_rx.recv().await;
+    });
+}
+
+async fn serve(
+    req: Request<hyper::body::Incoming>,
+    t: Arc<Totals>,
+    delay: Duration,
+    expect: u64,
+    done: tokio::sync::mpsc::Sender<()>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let encoding = header(&req, "content-encoding");
+    let json = header(&req, "content-type").contains("json");
+    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let plain = match encoding.as_str() {
+        "gzip" => {
+            let mut out = Vec::with_capacity(body.len() * 8);
+            flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).expect("gzip body");
+            out
+        }
+        "zstd" => zstd::decode_all(&body[..]).expect("zstd body"),
+        _ => body.to_vec(),
+    };
+    let n = if json { json_records(&plain) } else { proto_records(&plain) };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    t.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+    let requests = t.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    t.last.fetch_max(now, Ordering::Relaxed);
+    let total = t.records.fetch_add(n, Ordering::AcqRel) + n;
+    if total >= expect && total - n < expect {
+        let last = t.last.load(Ordering::Relaxed) as f64 / 1e9;
+        let bytes = t.bytes.load(Ordering::Relaxed);
+        println!("records={total} requests={requests} bytes={bytes} last={last:.3}");
+        let _ = done.try_send(());
+    }
+    let (ctype, answer) = if json { ("application/json", &b"{}"[..]) } else { ("application/x-protobuf", &b""[..]) };
+    Ok(Response::builder().header("content-type", ctype).body(Full::new(Bytes::from_static(answer))).unwrap())
+}
+
+fn header(req: &Request<hyper::body::Incoming>, name: &str) -> String {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase()
+}
+
+/// Log records in an ExportLogsServiceRequest: field 1 → field 2 → field 2.
+fn proto_records(buf: &[u8]) -> u64 {
+    fn fields(buf: &[u8], mut each: impl FnMut(u64, &[u8])) {
+        let mut at = 0;
+        while at < buf.len() {
+            let Some(key) = varint(buf, &mut at) else { return };
+            let len = match key & 7 {
+                0 => varint(buf, &mut at).map(|_| 0),
+                1 => Some(8),
+                5 => Some(4),
+                2 => varint(buf, &mut at),
+                _ => None,
+            };
+            let Some(len) = len.map(|l| l as usize).filter(|l| at + l <= buf.len()) else { return };
+            if key & 7 == 2 {
+                each(key >> 3, &buf[at..at + len]);
+            }
+            at += len;
+        }
+    }
+    let mut n = 0;
+    fields(buf, |f, rl| {
+        if f == 1 {
+            fields(rl, |f, sl| {
+                if f == 2 {
+                    fields(sl, |f, _| n += u64::from(f == 2));
+                }
+            })
+        }
+    });
+    n
+}
+
+fn varint(buf: &[u8], at: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *buf.get(*at)?;
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Objects directly inside each `"logRecords": [...]` array; strings skipped.
+fn json_records(buf: &[u8]) -> u64 {
+    let key = b"\"logRecords\"";
+    let (mut n, mut at) = (0, 0);
+    while let Some(i) = memchr::memmem::find(&buf[at..], key) {
+        at += i + key.len();
+        let Some(open) = buf[at..].iter().position(|&c| c == b'[') else { break };
+        at += open + 1;
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        while at < buf.len() {
+            let c = buf[at];
+            at += 1;
+            if in_string {
+                match (escaped, c) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                b'"' => in_string = true,
+                b'{' | b'[' => {
+                    n += u64::from(depth == 0 && c == b'{');
+                    depth += 1;
+                }
+                b']' | b'}' if depth == 0 => break,
+                b']' | b'}' => depth -= 1,
+                _ => {}
+            }
+        }
+    }
+    n
+}
