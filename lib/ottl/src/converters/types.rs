@@ -1,5 +1,5 @@
 //! Type conversions and checks: `Int`, `Double`, `String`, `Bool`, `IsString`,
-//! `IsMap`, `IsList`, `IsInt`, `IsDouble`, `IsBool`, `Len`.
+//! `IsMap`, `IsList`, `IsInt`, `IsDouble`, `IsBool`, `Len`, `IsRootSpan`.
 
 use super::{conv, Converter, Spec};
 use crate::compile::{req, Args, Expr};
@@ -19,7 +19,18 @@ pub static SPECS: &[Spec] = &[
     Spec { name: "IsDouble", params: &[req("target")], build: |a| is(a, |v| matches!(v, Value::Double(_))) },
     Spec { name: "IsBool", params: &[req("target")], build: |a| is(a, |v| matches!(v, Value::Bool(_))) },
     Spec { name: "Len", params: &[req("target")], build: len },
+    Spec { name: "IsRootSpan", params: &[], build: |_| Ok(conv(is_root_span)) },
 ];
+
+/// `IsRootSpan()`: whether the span has no parent (`parent_span_id` empty). Only
+/// a span (or span event) has one: anywhere else it is an error, as otelcol
+/// offers it only in the span context.
+fn is_root_span(ctx: &crate::paths::Ctx<'_>) -> Result<Value<'static>, EvalError> {
+    match &ctx.record {
+        crate::paths::Record::Span(span, _) => Ok(Value::Bool(span.parent_span_id.is_empty())),
+        _ => Err(EvalError::new("IsRootSpan: only available in the span context")),
+    }
+}
 
 fn unary(a: &mut Args, f: fn(Value) -> Value<'static>) -> Result<Box<dyn Converter>, PosError> {
     let target = a.getter(0)?;

@@ -213,3 +213,14 @@ fn inference_takes_the_deepest_prefix() {
     assert_eq!(infer(ContextKind::Metric, &[r#"set(resource.attributes["a"], "b")"#]), ContextKind::Resource);
     assert_eq!(infer(ContextKind::Metric, &[r#"set(description, "x")"#]), ContextKind::Metric);
 }
+
+#[test]
+fn is_root_span_looks_at_the_parent() {
+    let (mut res, mut scope, mut s) = (None, None, span());
+    assert!(holds("IsRootSpan()", ContextKind::Span, &Ctx::span(&mut res, &mut scope, &mut s, None)));
+    s.parent_span_id = vec![3; 8];
+    assert!(holds("not IsRootSpan()", ContextKind::Span, &Ctx::span(&mut res, &mut scope, &mut s, None)));
+    let mut log = Default::default();
+    let c = Condition::parse("IsRootSpan()", ContextKind::Log, &Functions::standard()).unwrap();
+    assert!(c.eval(&Ctx::log(&mut res, &mut scope, &mut log)).is_err());
+}

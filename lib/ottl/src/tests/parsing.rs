@@ -311,7 +311,7 @@ fn every_shipped_grok_pattern_compiles() {
 }
 
 /// Every editor and converter in otelcol-contrib's `ottlfuncs` README list
-/// exists (lambdas on); `IsRootSpan` belongs to the span context.
+/// exists (lambdas on).
 #[test]
 fn every_upstream_function_exists() {
     let f = crate::Functions::standard().with_lambdas(true);
@@ -320,7 +320,7 @@ fn every_upstream_function_exists() {
     let converters = "All Any Base64Decode Base64Encode Bool Decode Coalesce CommunityID Concat ContainsValue ConvertCase \
         ConvertAttributesToElementsXML ConvertTextToElementsXML Day Double Duration ExtractPatterns ExtractGrokPatterns \
         Filter Find FNV Format FormatTime GetXML HasPrefix HasSuffix Hex Hour Hours Index InsertXML Int IsBool IsDouble \
-        IsEmpty IsInCIDR IsInt IsMap IsMatch IsList IsString Keys Len Log IsValidLuhn MapEach MapKeys MD5 Microseconds \
+        IsEmpty IsInCIDR IsInt IsMap IsMatch IsList IsRootSpan IsString Keys Len Log IsValidLuhn MapEach MapKeys MD5 Microseconds \
         Milliseconds Minute Minutes Month Murmur3Hash Murmur3Hash128 Nanosecond Nanoseconds Now ParseCSV ParseInt \
         ParseJSON ParseKeyValue ParseSeverity ParseSimplifiedXML ParseXML ProfileID Reduce RemoveXML Second Seconds SHA1 \
         SHA256 SHA512 SliceToMap Sort SpanID Split String Substring Time ToCamelCase ToKeyValueString ToLowerCase \
