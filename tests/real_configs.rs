@@ -30,7 +30,7 @@ fn not_provided(kind: &str, name: &str, provided: &str) -> String {
     )
 }
 
-const RECEIVERS: &str = "filelog journald otlp teleport";
+const RECEIVERS: &str = "filelog journald kafka otlp teleport";
 fn assert_errors(name: &str, expected: &[(&str, String)]) {
     let (code, lines) = validate(name);
     assert_eq!(code, 1, "{lines:#?}");
