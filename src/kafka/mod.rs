@@ -153,7 +153,10 @@ impl Connection<'_> {
         // librdkafka asks brokers for their API versions; the configured version
         // is what it assumes of a broker too old to answer (< 0.10).
         c.set("broker.version.fallback", self.protocol_version);
-        c.set("log_level", "4");
+        // librdkafka logs warnings and worse. rdkafka sets the client's level after creating it
+        // from `log`'s global level (off without a `log` logger: errors only),
+        // so a `log_level` property would be overridden.
+        c.set_log_level(rdkafka::config::RDKafkaLogLevel::Warning);
         let sasl = self.auth.sasl.as_ref().map(|s| (s.mechanism.as_str(), &s.username, &s.password));
         let plain = self.auth.plain_text.as_ref().map(|p| ("PLAIN", &p.username, &p.password));
         let protocol = match (self.tls(), sasl.or(plain)) {
