@@ -1,8 +1,7 @@
 //! Volume past the mock cluster's log cap: librdkafka's mock broker keeps at
 //! most 5 MB per partition and drops the oldest messages past it, so a
-//! consumer that falls more than that behind finds its position gone. The
-//! benchmark's "stall at 70–90%" was that: the receiver was reset past the
-//! deleted records, not stuck. The receiver now counts and logs every such
+//! consumer that falls more than that behind finds its position gone and is
+//! reset past the deleted records. The receiver counts and logs every such
 //! reset; records produced with the consumer keeping up all arrive.
 
 use std::collections::BTreeSet;
