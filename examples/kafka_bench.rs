@@ -2,8 +2,15 @@
 //! exporter → librdkafka's mock cluster → receiver, all in this process.
 //!
 //! ```sh
-//! cargo run --release --example kafka_bench -- [--records N] [--batch N] [--encoding otlp_proto|otlp_json]
+//! cargo run --release --example kafka_bench -- [--records N] [--batch N] [--window N] [--encoding otlp_proto|otlp_json]
 //! ```
+//!
+//! `--window` (10,000 by default) bounds the records produced and not yet
+//! received: the mock cluster keeps at most 5 MB per partition and drops the
+//! oldest messages past it, so a producer running ahead of the consumer by
+//! more than that loses records before they are read (the receiver's offset
+//! falls off the log and is reset; it counts and logs that). `--window 0`
+//! (unbounded) shows it from about 20,000 records.
 //!
 //! The exporter and the receiver are built from YAML through the registry as
 //! ferrocol builds them; a consumer task settles every batch the receiver
@@ -27,13 +34,16 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 #[path = "bench_common/mod.rs"]
-#[allow(dead_code)]
 mod bench_common;
 
 fn main() {
     tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
     let records = arg("--records", 500_000);
     let batch = arg("--batch", 500);
+    let window = match arg("--window", 10_000) {
+        0 => tokio::sync::Semaphore::MAX_PERMITS,
+        w => w.max(batch),
+    };
     let args: Vec<String> = std::env::args().collect();
     let encoding = args.iter().position(|a| a == "--encoding").and_then(|i| args.get(i + 1)).cloned();
     let encoding = encoding.unwrap_or_else(|| "otlp_proto".into());
@@ -62,9 +72,12 @@ fn main() {
         let data = template(batch);
         let acked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let acked2 = acked.clone();
+        let room = std::sync::Arc::new(tokio::sync::Semaphore::new(window));
+        let room2 = room.clone();
         let produce = tokio::spawn(async move {
             let mut waiters = Vec::new();
             for _ in 0..records / batch {
+                room2.acquire_many(batch as u32).await.unwrap().forget();
                 let (ack, waiter) = Ack::new();
                 tx.send(LogBatch::new(data.clone(), Acks::one(ack))).await.unwrap();
                 let a = acked2.clone();
@@ -81,13 +94,16 @@ fn main() {
         let mut got = 0;
         while got < records / batch * batch {
             let Ok(b) = tokio::time::timeout(std::time::Duration::from_secs(10), out_rx.recv()).await else {
+                let mut resets = 0;
+                ferrocol::metrics::each("ferrocol_receiver_kafka_offset_resets_total", |_, n| resets += n);
                 panic!(
-                    "stalled: {got} records received, {} batches acked by the exporter",
+                    "stalled: {got} records received, {} batches acked by the exporter, {resets} offset resets",
                     acked.load(std::sync::atomic::Ordering::Relaxed)
                 );
             };
             let b = b.unwrap();
             got += b.record_count();
+            room.add_permits(b.record_count());
             b.acks.deliver();
         }
         produce.await.unwrap();

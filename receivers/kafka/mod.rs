@@ -18,6 +18,7 @@ mod config;
 mod consume;
 mod offsets;
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -65,9 +66,15 @@ impl ReceiverConfig for KafkaReceiverConfig {
             "Kafka messages that could not be decoded (logged and skipped).",
             vec![("receiver", cx.id.to_string())],
         );
-        let traces = self.consume(cx.traces, &decode_errors)?;
-        let metrics = self.consume(cx.metrics, &decode_errors)?;
-        let logs = self.consume(cx.output, &decode_errors)?;
+        let resets = crate::metrics::counter(
+            "ferrocol_receiver_kafka_offset_resets_total",
+            "Times a partition's position fell off the log (records deleted before they were read) and was reset.",
+            vec![("receiver", cx.id.to_string())],
+        );
+        let counters = Counters { decode_errors, resets };
+        let traces = self.consume(cx.traces, &counters)?;
+        let metrics = self.consume(cx.metrics, &counters)?;
+        let logs = self.consume(cx.output, &counters)?;
         let shutdown = cx.shutdown;
         Ok(Box::pin(async move {
             let (t, m, l) =
@@ -75,6 +82,12 @@ impl ReceiverConfig for KafkaReceiverConfig {
             t.and(m).and(l)
         }))
     }
+}
+
+/// The receiver's self-metrics, shared by its consumers.
+struct Counters {
+    decode_errors: Arc<AtomicU64>,
+    resets: Arc<AtomicU64>,
 }
 
 /// One signal's loop, if it has a pipeline.
@@ -90,11 +103,7 @@ where
 
 impl KafkaReceiverConfig {
     /// The consumer of signal `B`, subscribed; `None` without a pipeline.
-    fn consume<B: KafkaSignal>(
-        &self,
-        output: Fanout<B>,
-        decode_errors: &Arc<std::sync::atomic::AtomicU64>,
-    ) -> Result<Option<Consume<B>>, StageError>
+    fn consume<B: KafkaSignal>(&self, output: Fanout<B>, counters: &Counters) -> Result<Option<Consume<B>>, StageError>
     where
         B::Resource: prost::Message,
     {
@@ -103,7 +112,7 @@ impl KafkaReceiverConfig {
         }
         let name = B::SIGNAL.as_str();
         let offsets = Arc::new(Mutex::new(Offsets::default()));
-        let context = Context { offsets: offsets.clone() };
+        let context = Context { offsets: offsets.clone(), resets: counters.resets.clone() };
         let consumer: StreamConsumer<Context> = self
             .client_config()
             .create_with_context(context)
@@ -122,7 +131,7 @@ impl KafkaReceiverConfig {
             headers,
             commit_each: !self.autocommit.enable,
             output,
-            decode_errors: decode_errors.clone(),
+            decode_errors: counters.decode_errors.clone(),
         }))
     }
 }

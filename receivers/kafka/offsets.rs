@@ -7,11 +7,13 @@
 //! was in flight).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::ClientContext;
-use tracing::{debug, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::ack::{AckWaiter, OrderedAcks};
 
@@ -71,12 +73,33 @@ pub fn store<C: Consumer<X>, X: ConsumerContext>(consumer: &C, ready: Vec<(Strin
 }
 
 /// The consumer's context: on a revocation, stores what is settled, commits,
-/// and forgets the revoked partitions.
+/// and forgets the revoked partitions; librdkafka's log goes to `tracing`, and
+/// offset resets (the position fell off the log: records never read) are
+/// counted in `resets`.
 pub struct Context {
     pub offsets: Arc<Mutex<Offsets>>,
+    pub resets: Arc<AtomicU64>,
 }
 
-impl ClientContext for Context {}
+impl ClientContext for Context {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        use RDKafkaLogLevel::*;
+        let serious = matches!(level, Emerg | Alert | Critical | Error | Warning);
+        if fac == "OFFSET" && message.contains("offset reset") && serious {
+            // librdkafka warns only when a fetch failed (offset out of range):
+            // the records between the position and the new one are skipped.
+            self.resets.fetch_add(1, Ordering::Relaxed);
+            error!(librdkafka = fac, "{message}; records were deleted (retention) before they were read");
+            return;
+        }
+        match level {
+            Emerg | Alert | Critical | Error => error!(librdkafka = fac, "{message}"),
+            Warning => warn!(librdkafka = fac, "{message}"),
+            Notice | Info => info!(librdkafka = fac, "{message}"),
+            Debug => debug!(librdkafka = fac, "{message}"),
+        }
+    }
+}
 
 impl ConsumerContext for Context {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {

@@ -150,10 +150,14 @@ impl Connection<'_> {
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", self.brokers.join(","));
         c.set("client.id", self.client_id);
-        // librdkafka asks brokers for their API versions; the configured version
-        // is what it assumes of a broker too old to answer (< 0.10).
-        c.set("broker.version.fallback", self.protocol_version);
-        c.set("log_level", "4");
+        // `protocol_version` is checked but not passed on: librdkafka asks each
+        // broker for its API versions, and its only use for a configured one
+        // (`broker.version.fallback`, brokers < 0.10) is deprecated and warns.
+        //
+        // librdkafka logs warnings and worse. rdkafka sets the client's level
+        // after creating it from `log`'s global level (off without a `log`
+        // logger: errors only), so a `log_level` property would be overridden.
+        c.set_log_level(rdkafka::config::RDKafkaLogLevel::Warning);
         let sasl = self.auth.sasl.as_ref().map(|s| (s.mechanism.as_str(), &s.username, &s.password));
         let plain = self.auth.plain_text.as_ref().map(|p| ("PLAIN", &p.username, &p.password));
         let protocol = match (self.tls(), sasl.or(plain)) {

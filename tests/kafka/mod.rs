@@ -7,6 +7,7 @@
 mod gateway;
 mod peer;
 mod roundtrip;
+mod volume;
 
 use std::time::{Duration, Instant};
 
