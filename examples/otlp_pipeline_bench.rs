@@ -103,9 +103,19 @@ fn cpu_of(pid: u32) -> Duration {
     Duration::from_nanos(ticks * 1_000_000_000 / hz)
 }
 
+/// The value after `name` on the command line.
+fn text_arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
 fn start_ferrocol(dir: &std::path::Path, port: u16, sink: std::net::SocketAddr, compression: &str) -> Child {
     let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent().unwrap().parent().unwrap().join("ferrocol");
+    // `--ferrocol PATH` runs another build (for example main's, to compare).
+    let bin = match text_arg("--ferrocol") {
+        Some(path) => std::path::PathBuf::from(path),
+        None => exe.parent().unwrap().parent().unwrap().join("ferrocol"),
+    };
     assert!(bin.exists(), "{} is missing: run `cargo build --release` first", bin.display());
     let cfg = dir.join(format!("bench-{compression}.yaml"));
     std::fs::write(
@@ -189,10 +199,13 @@ fn main() {
     );
     println!("{:<8} {:<11} {:>12} {:>12} {:>20}", "signal", "compression", "items/s", "CPU s", "items/CPU-second");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    for compression in ["none", "gzip"] {
+    // `--compression none` or `--signal spans` runs only that part.
+    let compressions: Vec<String> = text_arg("--compression").map_or(vec!["none".into(), "gzip".into()], |c| vec![c]);
+    let kinds: Vec<String> = text_arg("--signal").map_or(vec!["spans".into(), "logs".into()], |k| vec![k]);
+    for compression in compressions.iter().map(String::as_str) {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut child = start_ferrocol(&dir, port, sink, compression);
-        for kind in ["spans", "logs"] {
+        for kind in kinds.iter().map(String::as_str) {
             let (wall, cpu) = rt.block_on(run(child.id(), port, kind, items, per_request, concurrency));
             let done = (items / per_request * per_request) as f64;
             println!(

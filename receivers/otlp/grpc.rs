@@ -150,7 +150,8 @@ pub async fn serve(listener: TcpListener, pipelines: Arc<Pipelines>, s: Settings
             router.serve_with_incoming_shutdown(incoming, shutdown.cancelled()).await
         }
         None => {
-            let incoming = tonic::transport::server::TcpIncoming::from(listener);
+            // As grpc-go: without Nagle's delay, answers leave at once.
+            let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
             router.serve_with_incoming_shutdown(incoming, shutdown.cancelled()).await
         }
     };

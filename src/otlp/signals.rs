@@ -19,7 +19,7 @@ use crate::otlp::{protobuf, Encoding};
 use crate::signal::{Batch, MetricBatch, TraceBatch};
 
 /// A signal as OTLP carries it.
-pub trait OtlpSignal: Batch<Resource: Message> {
+pub trait OtlpSignal: Batch<Resource: Message + protobuf::Envelope> {
     type Request: Message + Default + Send + 'static;
     /// The default OTLP/HTTP path: `/v1/logs`, `/v1/traces`, `/v1/metrics`.
     const HTTP_PATH: &'static str;
@@ -32,17 +32,14 @@ pub trait OtlpSignal: Batch<Resource: Message> {
     fn encode_json(data: &[Self::Resource]) -> Vec<u8>;
 
     /// `data` as an encoded protobuf request, unless that is over `max` bytes:
-    /// then `Err` with its size (measured, not encoded).
+    /// then `Err` with its size (measured, not encoded). With ferrocol's
+    /// encoder, which measures each item once.
     fn encode_protobuf(data: &[Self::Resource], max: usize) -> Result<Vec<u8>, usize> {
-        let len: usize = data.iter().map(|r| prost::encoding::message::encoded_len(1, r)).sum();
-        if len > max {
-            return Err(len);
+        let sizes = protobuf::sizes(data);
+        if sizes.total > max {
+            return Err(sizes.total);
         }
-        let mut buf = Vec::with_capacity(len);
-        for r in data {
-            prost::encoding::message::encode(1, r, &mut buf);
-        }
-        Ok(buf)
+        Ok(protobuf::encode(data, &sizes))
     }
 
     /// The partial success in a server's answer (`Export…ServiceResponse`):
@@ -66,14 +63,6 @@ impl OtlpSignal for LogBatch {
     }
     fn encode_json(data: &[Self::Resource]) -> Vec<u8> {
         encode_logs_request(data)
-    }
-    /// With ferrocol's log encoder, which measures each record once.
-    fn encode_protobuf(data: &[Self::Resource], max: usize) -> Result<Vec<u8>, usize> {
-        let sizes = protobuf::sizes(data);
-        if sizes.total > max {
-            return Err(sizes.total);
-        }
-        Ok(protobuf::encode(data, &sizes))
     }
     fn partial_success(body: &[u8], encoding: Encoding) -> Result<(i64, String), String> {
         let response = match encoding {

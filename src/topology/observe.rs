@@ -201,7 +201,7 @@ impl<B: Batch> ExporterInput<B> {
 
     /// The next batch; `None` once every pipeline feeding this exporter has stopped.
     pub async fn recv(&mut self) -> Option<B> {
-        let mut batch = self.recv_uncounted().await?;
+        let (mut batch, _) = self.recv_uncounted().await?;
         let n = batch.item_count() as u64;
         batch.acks_mut().count_into(&self.tally, n);
         Some(batch)
@@ -209,16 +209,19 @@ impl<B: Batch> ExporterInput<B> {
 
     /// The next batch, not yet counted: the caller counts it with [`Self::count`]
     /// on the acks that will be settled when it is sent (a persistent queue
-    /// settles the received ones once the batch is on disk).
-    pub async fn recv_uncounted(&mut self) -> Option<B> {
-        let got = self.rx.recv().await;
+    /// settles the received ones once the batch is on disk). With its protobuf
+    /// size when the channel has a byte budget (measured to give it back).
+    pub async fn recv_uncounted(&mut self) -> Option<(B, Option<u64>)> {
+        let batch = self.rx.recv().await?;
         if !self.queue_owned {
             self.queue_size.store(self.rx.len() as u64, Ordering::Relaxed);
         }
-        if let (Some(b), Some(batch)) = (&self.budget, &got) {
-            b.release(batch.byte_size() as u64);
-        }
-        got
+        let size = self.budget.as_ref().map(|b| {
+            let n = batch.byte_size() as u64;
+            b.release(n);
+            n
+        });
+        Some((batch, size))
     }
 
     /// The same input, its channel bounded in bytes by `budget` too.

@@ -211,9 +211,9 @@ impl<E> Queue<E> {
                 batch = input.recv_uncounted(), if want_input => match batch {
                     None => input_open = false,
                     // Nothing to send: delivered as it is.
-                    Some(batch) if batch.item_count() == 0 => batch.into_parts().1.deliver(),
-                    Some(mut batch) => {
-                        let bytes = batch.byte_size() as u64;
+                    Some((batch, _)) if batch.item_count() == 0 => batch.into_parts().1.deliver(),
+                    Some((mut batch, bytes)) => {
+                        let bytes = bytes.unwrap_or_else(|| batch.byte_size() as u64);
                         let size = st.size_of(batch.item_count(), bytes);
                         if st.disk.is_none() {
                             input.count(&mut batch);
