@@ -2,10 +2,8 @@
 //! through the otlp receiver, OTTL span, data point and metric contexts, the
 //! file exporter's OTLP/JSON out.
 
-use std::time::Duration;
-
-use crate::signal_processors::{METRICS, TRACES};
-use crate::util::{self, http_request, write, Running};
+use crate::signal_processors::{attrs, post_traces_and_metrics};
+use crate::util::{self, write};
 
 #[test]
 fn transform_and_filter_on_spans_and_metrics() {
@@ -45,28 +43,9 @@ service:
             out.display()
         ),
     );
-    let (code, _, stderr) = util::run(&["validate", "--config", &cfg]);
-    assert_eq!(code, 0, "{stderr}");
-    let mut r = Running::start(&["--config", &cfg]);
-    util::wait_port(port, Duration::from_secs(20));
-    for (path, body) in [("/v1/traces", TRACES), ("/v1/metrics", METRICS)] {
-        let (status, _, resp) =
-            http_request(port, "POST", path, &[("Content-Type", "application/json")], body).unwrap();
-        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&resp));
-    }
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0, "{}", r.stderr());
-    let text = std::fs::read_to_string(&out).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (text, lines) = post_traces_and_metrics(&cfg, port, &out);
     let traces = lines.iter().find(|l| l.get("resourceSpans").is_some()).expect("a traces line");
     let metrics = lines.iter().find(|l| l.get("resourceMetrics").is_some()).expect("a metrics line");
-    let attrs = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array()
-            .into_iter()
-            .flatten()
-            .map(|a| format!("{}={}", a["key"].as_str().unwrap(), a["value"]["stringValue"].as_str().unwrap_or("?")))
-            .collect()
-    };
 
     // The span named health is dropped; the server span is marked, the client span failed.
     let spans = traces["resourceSpans"][0]["scopeSpans"][0]["spans"].as_array().unwrap();

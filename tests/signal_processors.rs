@@ -2,6 +2,7 @@
 //! OTLP/JSON in through the otlp receiver, the file exporter's OTLP/JSON out
 //! (one exporter shared by both signals, as otelcol shares it).
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::util::{self, http_request, write, Running};
@@ -59,30 +60,11 @@ service:
             out.display()
         ),
     );
-    let (code, _, stderr) = util::run(&["validate", "--config", &cfg]);
-    assert_eq!(code, 0, "{stderr}");
-    let mut r = Running::start(&["--config", &cfg]);
-    util::wait_port(port, Duration::from_secs(20));
-    for (path, body) in [("/v1/traces", TRACES), ("/v1/metrics", METRICS)] {
-        let (status, _, resp) =
-            http_request(port, "POST", path, &[("Content-Type", "application/json")], body).unwrap();
-        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&resp));
-    }
-    r.signal(libc::SIGTERM);
-    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0, "{}", r.stderr());
-    let text = std::fs::read_to_string(&out).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (text, lines) = post_traces_and_metrics(&cfg, port, &out);
     assert_eq!(lines.len(), 2, "{text}");
     let traces = lines.iter().find(|l| l.get("resourceSpans").is_some()).expect("a traces line");
     let metrics = lines.iter().find(|l| l.get("resourceMetrics").is_some()).expect("a metrics line");
 
-    let attrs = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array()
-            .into_iter()
-            .flatten()
-            .map(|a| format!("{}={}", a["key"].as_str().unwrap(), a["value"]["stringValue"].as_str().unwrap_or("?")))
-            .collect()
-    };
     // resource: on every signal's resource.
     assert_eq!(attrs(&traces["resourceSpans"][0]["resource"]["attributes"]), ["service.name=checkout", "env=prod"]);
     assert_eq!(attrs(&metrics["resourceMetrics"][0]["resource"]["attributes"]), ["env=prod"]);
@@ -117,4 +99,33 @@ fn span_and_log_only_match_keys_are_refused_per_signal_as_otelcol_does() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("processors::attributes: include: in pipeline \"traces\": log_bodies should not be specified for trace spans"), "{stderr}");
     assert_eq!(stderr.matches("log_bodies should not").count(), 1, "only the traces pipeline: {stderr}");
+}
+
+/// Validates and runs `cfg` (an otlp receiver on `port`, a file exporter to
+/// `out`), posts [`TRACES`] and [`METRICS`], stops it with SIGTERM and returns
+/// what the file exporter wrote: the text and its lines as JSON.
+pub fn post_traces_and_metrics(cfg: &str, port: u16, out: &Path) -> (String, Vec<serde_json::Value>) {
+    let (code, _, stderr) = util::run(&["validate", "--config", cfg]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut r = Running::start(&["--config", cfg]);
+    util::wait_port(port, Duration::from_secs(20));
+    for (path, body) in [("/v1/traces", TRACES), ("/v1/metrics", METRICS)] {
+        let (status, _, resp) =
+            http_request(port, "POST", path, &[("Content-Type", "application/json")], body).unwrap();
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&resp));
+    }
+    r.signal(libc::SIGTERM);
+    assert_eq!(r.wait_exit(Duration::from_secs(20)), 0, "{}", r.stderr());
+    let text = std::fs::read_to_string(out).unwrap();
+    let lines = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    (text, lines)
+}
+
+/// OTLP/JSON attributes as `key=stringValue` (`?` for other value types).
+pub fn attrs(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| format!("{}={}", a["key"].as_str().unwrap(), a["value"]["stringValue"].as_str().unwrap_or("?")))
+        .collect()
 }
