@@ -14,6 +14,9 @@ pub use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span}
 use crate::ack::Acks;
 use crate::event::{LogBatch, Resource, ResourceLogs};
 
+mod encoded;
+pub use encoded::Encoded;
+
 /// A pipeline's signal: `logs`, `traces` or `metrics` in `service::pipelines`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Signal {
@@ -67,8 +70,25 @@ pub trait Batch: Clone + fmt::Debug + Default + Send + Sync + 'static {
     /// Remove and return the first `n` items of `data`, each keeping its
     /// resource and scope (and metric); what remains stays in `data`.
     fn take(data: &mut Vec<Self::Resource>, n: usize) -> Vec<Self::Resource>;
+    /// The decoded data: all of it unless the batch type carries an
+    /// [`Encoded`] part (see [`Batch::encoded_mut`]); `data_mut` and
+    /// `into_parts` decode that part first.
     fn data(&self) -> &[Self::Resource];
     fn data_mut(&mut self) -> &mut Vec<Self::Resource>;
+
+    /// The part still in protobuf, for batch types that carry one (after
+    /// their decoded data, in item order).
+    fn encoded_mut(&mut self) -> Option<&mut Encoded> {
+        None
+    }
+
+    /// A batch of one checked request body (see [`Encoded`]); batch types
+    /// without an encoded part decode it.
+    fn from_encoded(body: Encoded, acks: Acks) -> Self {
+        let mut data = Vec::new();
+        body.decode_into(&mut data);
+        Self::from_parts(data, acks)
+    }
 
     fn item_count(&self) -> usize {
         Self::count(self.data())
@@ -135,11 +155,21 @@ impl HasResource for ResourceMetrics {
     }
 }
 
-/// Spans on their way through a traces pipeline.
+/// Spans on their way through a traces pipeline: decoded, plus (from the
+/// otlp receiver's gRPC side) request bodies not decoded yet.
 #[derive(Clone, Debug, Default)]
 pub struct TraceBatch {
     pub resource_spans: Vec<ResourceSpans>,
     pub acks: Acks,
+    encoded: Encoded,
+}
+
+impl TraceBatch {
+    fn decode(&mut self) {
+        if !self.encoded.is_empty() {
+            std::mem::take(&mut self.encoded).decode_into(&mut self.resource_spans);
+        }
+    }
 }
 
 impl Batch for TraceBatch {
@@ -147,9 +177,13 @@ impl Batch for TraceBatch {
     const SIGNAL: Signal = Signal::Traces;
 
     fn from_parts(resource_spans: Vec<ResourceSpans>, acks: Acks) -> Self {
-        TraceBatch { resource_spans, acks }
+        TraceBatch { resource_spans, acks, encoded: Encoded::default() }
     }
-    fn into_parts(self) -> (Vec<ResourceSpans>, Acks) {
+    fn from_encoded(encoded: Encoded, acks: Acks) -> Self {
+        TraceBatch { resource_spans: Vec::new(), acks, encoded }
+    }
+    fn into_parts(mut self) -> (Vec<ResourceSpans>, Acks) {
+        self.decode();
         (self.resource_spans, self.acks)
     }
     fn acks_mut(&mut self) -> &mut Acks {
@@ -165,7 +199,17 @@ impl Batch for TraceBatch {
         &self.resource_spans
     }
     fn data_mut(&mut self) -> &mut Vec<ResourceSpans> {
+        self.decode();
         &mut self.resource_spans
+    }
+    fn encoded_mut(&mut self) -> Option<&mut Encoded> {
+        Some(&mut self.encoded)
+    }
+    fn item_count(&self) -> usize {
+        Self::count(&self.resource_spans) + self.encoded.items()
+    }
+    fn byte_size(&self) -> usize {
+        Self::encoded_len(&self.resource_spans) + self.encoded.bytes()
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use hyper::body::Body as HttpBody;
 use hyper::http::uri::PathAndQuery;
 use hyper::Uri;
@@ -19,7 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::TlsConnector;
 use tonic::client::{Grpc, GrpcService};
-use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codec::CompressionEncoding;
 use tonic::codegen::StdError;
 use tonic::metadata::{AsciiMetadataValue, BinaryMetadataValue, MetadataKey, MetadataMap};
 use tonic::transport::{Channel, Endpoint};
@@ -29,6 +29,7 @@ use super::config::{Compression, OtlpExporterConfig, Target};
 use crate::component::StageError;
 use crate::export::error_chain;
 use crate::export::tls::server_name;
+use crate::otlp::grpc_codec::BytesCodec;
 use crate::otlp::grpc_snappy;
 
 /// `User-Agent` of every call (tonic appends its own name).
@@ -215,44 +216,5 @@ where
     <T::ResponseBody as HttpBody>::Error: Into<StdError> + Send,
 {
     grpc.ready().await.map_err(|e| Status::unavailable(error_chain(&*e.into())))?;
-    Ok(grpc.unary(req, PathAndQuery::from_static(path), Encoded).await?.into_inner())
-}
-
-/// A codec of already encoded protobuf messages, both ways: the exporter
-/// encodes its requests itself, and reads the answer's partial success itself.
-#[derive(Clone, Copy, Default)]
-struct Encoded;
-
-impl Codec for Encoded {
-    type Encode = Bytes;
-    type Decode = Bytes;
-    type Encoder = Encoded;
-    type Decoder = Encoded;
-
-    fn encoder(&mut self) -> Encoded {
-        Encoded
-    }
-
-    fn decoder(&mut self) -> Encoded {
-        Encoded
-    }
-}
-
-impl Encoder for Encoded {
-    type Item = Bytes;
-    type Error = Status;
-
-    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        bytes::BufMut::put(dst, item);
-        Ok(())
-    }
-}
-
-impl Decoder for Encoded {
-    type Item = Bytes;
-    type Error = Status;
-
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
-        Ok(Some(src.copy_to_bytes(src.remaining())))
-    }
+    Ok(grpc.unary(req, PathAndQuery::from_static(path), BytesCodec).await?.into_inner())
 }

@@ -138,14 +138,21 @@ impl<B: OtlpSignal> queue::Export<B> for Export<B> {
         &self.stats
     }
 
-    async fn export(self: Arc<Self>, batch: B) {
+    async fn export(self: Arc<Self>, mut batch: B) {
+        let items = batch.item_count();
+        // Requests the receiver did not decode go out as they came, after the decoded part.
+        let encoded = batch.encoded_mut().map(std::mem::take).unwrap_or_default();
         let (data, acks) = batch.into_parts();
-        let items = B::count(&data);
-        let body = match B::encode_protobuf(&data, usize::MAX) {
-            Ok(bytes) => Bytes::from(bytes),
+        let mut body = match B::encode_protobuf(&data, usize::MAX) {
+            Ok(bytes) => bytes,
             Err(_) => unreachable!("no size limit"),
         };
         drop(data);
+        body.reserve(encoded.bytes());
+        for chunk in encoded.chunks() {
+            body.extend_from_slice(chunk);
+        }
+        let body = Bytes::from(body);
         let size = body.len();
         match self.send(body, items).await {
             Ok(rejected) => {

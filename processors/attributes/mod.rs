@@ -159,7 +159,7 @@ impl ProcessorConfig for Attributes {
         let client = ClientInfo::default();
         Ok(run_function(cx.input, cx.output, move |batch: &mut TraceBatch| {
             if let Ok(s) = &*selection {
-                signals::apply_spans(&program.actions, s, &mut batch.resource_spans, &client);
+                signals::apply_spans(&program.actions, s, crate::signal::Batch::data_mut(batch), &client);
             }
             Ok(())
         }))

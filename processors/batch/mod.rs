@@ -28,7 +28,7 @@ use crate::component::{
     Factory, ProcessorConfig, ProcessorContext, ProcessorFactory, Stability, StageError, StageTask,
 };
 use crate::config::FieldError;
-use crate::signal::{Batch, MetricBatch, Signal, TraceBatch};
+use crate::signal::{Batch, Encoded, MetricBatch, Signal, TraceBatch};
 use crate::topology::{Fanout, Input};
 
 pub use config::BatchConfig;
@@ -74,6 +74,7 @@ impl BatchConfig {
             max: self.send_batch_max_size,
             timeout: self.timeout.0,
             buf: Vec::new(),
+            enc: Encoded::default(),
             acks: VecDeque::new(),
             count: 0,
             bytes: 0,
@@ -90,6 +91,10 @@ struct Batcher<B: Batch> {
     max: usize,
     timeout: std::time::Duration,
     buf: Vec<B::Resource>,
+    /// Buffered data still in protobuf ([`Encoded`]): appended as it is while
+    /// every buffered input came encoded (then `buf` is empty), and decoded
+    /// into `buf` as soon as inputs mix or a batch must be split.
+    enc: Encoded,
     /// Each buffered input's acks with how many of its items are still buffered, oldest first.
     acks: VecDeque<(Acks, usize)>,
     count: usize,
@@ -134,8 +139,9 @@ impl<B: Batch> Batcher<B> {
         self.flush().await
     }
 
-    fn push(&mut self, batch: B) {
+    fn push(&mut self, mut batch: B) {
         let n = batch.item_count();
+        let encoded = batch.encoded_mut().map(std::mem::take).unwrap_or_default();
         let (data, acks) = batch.into_parts();
         if n == 0 {
             // Nothing to carry: the input is done.
@@ -143,8 +149,21 @@ impl<B: Batch> Batcher<B> {
             return;
         }
         self.count += n;
-        self.buf.extend(data);
+        if data.is_empty() && self.buf.is_empty() {
+            self.enc.append(encoded);
+        } else {
+            // In item order: what is buffered, then the input's decoded part, then its encoded part.
+            self.decode_buffered();
+            self.buf.extend(data);
+            encoded.decode_into(&mut self.buf);
+        }
         self.acks.push_back((acks, n));
+    }
+
+    fn decode_buffered(&mut self) {
+        if !self.enc.is_empty() {
+            std::mem::take(&mut self.enc).decode_into(&mut self.buf);
+        }
     }
 
     /// Send while at least `send_batch_size` records (or [`MAX_BUFFERED_BYTES`]) are buffered.
@@ -152,8 +171,11 @@ impl<B: Batch> Batcher<B> {
         while self.count >= self.size || (self.count > 0 && self.bytes >= MAX_BUFFERED_BYTES) {
             let mut take = if self.max > 0 { self.count.min(self.max) } else { self.count };
             // Large records: about MAX_BUFFERED_BYTES per batch (pro rata), at least one record.
-            let per_bytes = (MAX_BUFFERED_BYTES as u128 * self.count as u128 / self.bytes.max(1) as u128) as usize;
-            take = take.min(per_bytes.max(1));
+            // Encoded requests are not split for bytes: they exceed the bound by one request at most.
+            if self.enc.is_empty() {
+                let per_bytes = (MAX_BUFFERED_BYTES as u128 * self.count as u128 / self.bytes.max(1) as u128) as usize;
+                take = take.min(per_bytes.max(1));
+            }
             self.send(take).await?;
         }
         Ok(())
@@ -170,11 +192,19 @@ impl<B: Batch> Batcher<B> {
 
     /// Send the first `n` buffered records.
     async fn send(&mut self, n: usize) -> Result<(), StageError> {
-        let items = if n >= self.count { std::mem::take(&mut self.buf) } else { B::take(&mut self.buf, n) };
+        if n < self.count {
+            self.decode_buffered();
+        }
         let acks = self.take_acks(n);
+        let batch = if self.enc.is_empty() {
+            let items = if n >= self.count { std::mem::take(&mut self.buf) } else { B::take(&mut self.buf, n) };
+            B::from_parts(items, acks)
+        } else {
+            B::from_encoded(std::mem::take(&mut self.enc), acks)
+        };
         self.bytes -= (self.bytes as u128 * n as u128 / self.count as u128) as u64;
         self.count -= n;
-        self.out.send(B::from_parts(items, acks)).await.map_err(|_| StageError::new("downstream stopped"))
+        self.out.send(batch).await.map_err(|_| StageError::new("downstream stopped"))
     }
 
     /// The acks of the inputs the first `n` buffered records came from; an input

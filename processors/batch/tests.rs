@@ -181,7 +181,7 @@ async fn traces_are_batched_by_span_count_and_split_with_their_acks() {
     let cx = ProcessorContext::new(ComponentId::new("batch", None), in_rx, Fanout::new(vec![out_tx]));
     let task = tokio::spawn(cfg.build_traces(cx).unwrap());
     let (ack, waiter) = Ack::new();
-    in_tx.send(TraceBatch { resource_spans: spans(6), acks: Acks::one(ack) }).await.unwrap();
+    in_tx.send(TraceBatch::from_parts(spans(6), Acks::one(ack))).await.unwrap();
     let first = out_rx.recv().await.unwrap();
     assert_eq!(first.item_count(), 4);
     drop(in_tx); // flush the other two
@@ -236,4 +236,62 @@ async fn sends_when_the_buffered_bytes_reach_the_bound() {
     assert_eq!(sizes.iter().sum::<u64>(), 100 * per_record, "every record once");
     assert!(sizes.len() >= 3, "sent in several batches: {sizes:?}");
     assert!(sizes.iter().all(|s| *s < MAX_BUFFERED_BYTES + 2 * per_record), "{sizes:?}");
+}
+
+/// Spans the otlp receiver did not decode stay encoded through the batch
+/// processor while nothing needs them decoded: batching appends the request
+/// bodies; mixing with decoded input or splitting decodes, in item order.
+#[tokio::test]
+async fn encoded_spans_are_appended_and_decoded_only_to_mix_or_split() {
+    use crate::signal::{Encoded, ResourceSpans, ScopeSpans, Span};
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use prost::Message as _;
+    let spans = |names: &[&str]| {
+        let spans = names.iter().map(|n| Span { name: n.to_string(), ..Default::default() }).collect();
+        vec![ResourceSpans { scope_spans: vec![ScopeSpans { spans, ..Default::default() }], ..Default::default() }]
+    };
+    let encoded = |names: &[&str]| {
+        let body = ExportTraceServiceRequest { resource_spans: spans(names) }.encode_to_vec();
+        TraceBatch::from_encoded(Encoded::new(body.into(), names.len()), Acks::none())
+    };
+    let names = |b: TraceBatch| -> Vec<String> {
+        let (data, _) = b.into_parts();
+        data.iter().flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans).map(|s| s.name.clone()).collect()
+    };
+    let run = |size: usize, max: usize| {
+        let cfg = BatchConfig {
+            send_batch_size: size,
+            send_batch_max_size: max,
+            timeout: crate::config::Duration::from_secs(3600),
+            ..Default::default()
+        };
+        let (in_tx, in_rx) = mpsc::channel(8);
+        let (out_tx, out_rx) = mpsc::channel(8);
+        let cx = ProcessorContext::new(ComponentId::new("batch", None), in_rx, Fanout::new(vec![out_tx]));
+        (in_tx, out_rx, tokio::spawn(cfg.build_traces(cx).unwrap()))
+    };
+
+    let (tx, mut rx, task) = run(4, 0);
+    tx.send(encoded(&["a", "b"])).await.unwrap();
+    tx.send(encoded(&["c", "d"])).await.unwrap();
+    let mut out = rx.recv().await.unwrap();
+    assert!(out.data().is_empty(), "nothing was decoded");
+    assert_eq!((out.item_count(), out.encoded_mut().unwrap().chunks().len()), (4, 2));
+    assert_eq!(names(out), ["a", "b", "c", "d"]);
+
+    tx.send(encoded(&["e"])).await.unwrap();
+    tx.send(TraceBatch::from_parts(spans(&["f"]), Acks::none())).await.unwrap();
+    tx.send(encoded(&["g", "h"])).await.unwrap();
+    let mut out = rx.recv().await.unwrap();
+    assert!(out.encoded_mut().unwrap().is_empty(), "mixed input is decoded");
+    assert_eq!(names(out), ["e", "f", "g", "h"]);
+    drop(tx);
+    task.await.unwrap().unwrap();
+
+    let (tx, mut rx, task) = run(3, 3);
+    tx.send(encoded(&["a", "b", "c", "d", "e"])).await.unwrap();
+    assert_eq!(names(rx.recv().await.unwrap()), ["a", "b", "c"]);
+    drop(tx);
+    assert_eq!(names(rx.recv().await.unwrap()), ["d", "e"]);
+    task.await.unwrap().unwrap();
 }

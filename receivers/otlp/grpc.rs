@@ -6,7 +6,8 @@
 //! settled the data, UNAVAILABLE (retryable) when the pipeline is full or the
 //! collector stops first, INVALID_ARGUMENT when an exporter refused it for
 //! good. Requests may be gzip-, zstd- or snappy-compressed (snappy, which tonic
-//! lacks, by [`crate::otlp::grpc_snappy`]).
+//! lacks, by [`crate::otlp::grpc_snappy`]). Spans are checked but not decoded
+//! on the way in ([`super::grpc_raw`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,21 +18,20 @@ use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::
     MetricsService, MetricsServiceServer,
 };
 use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
-use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt as _;
 use tokio_util::sync::CancellationToken;
-use tonic::codec::CompressionEncoding;
+use tonic::codec::{CompressionEncoding, EnabledCompressionEncodings};
 use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
 use super::grpc_config::GrpcServerConfig;
+use super::grpc_raw::TraceServer;
 use super::pipelines::{Delivery, Pipelines};
 use crate::event::LogBatch;
 use crate::otlp::grpc_snappy;
-use crate::signal::{MetricBatch, Signal, TraceBatch};
+use crate::signal::{MetricBatch, Signal};
 
 /// What the server needs from the config, resolved at build.
 #[derive(Clone, Debug)]
@@ -65,7 +65,7 @@ struct Otlp {
     pipelines: Arc<Pipelines>,
 }
 
-fn answer(d: Delivery) -> Result<(), Status> {
+pub(super) fn answer(d: Delivery) -> Result<(), Status> {
     match d {
         Delivery::Delivered => Ok(()),
         Delivery::Rejected => Err(Status::invalid_argument(d.message())),
@@ -81,17 +81,6 @@ impl LogsService for Otlp {
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
         answer(self.pipelines.deliver::<LogBatch>(request.into_inner().resource_logs).await)?;
         Ok(Response::new(ExportLogsServiceResponse::default()))
-    }
-}
-
-#[tonic::async_trait]
-impl TraceService for Otlp {
-    async fn export(
-        &self,
-        request: Request<ExportTraceServiceRequest>,
-    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        answer(self.pipelines.deliver::<TraceBatch>(request.into_inner().resource_spans).await)?;
-        Ok(Response::new(ExportTraceServiceResponse::default()))
     }
 }
 
@@ -123,11 +112,10 @@ pub async fn serve(listener: TcpListener, pipelines: Arc<Pipelines>, s: Settings
         grpc_snappy::Server::new(server, max)
     });
     let traces = takes(Signal::Traces).then(|| {
-        let server = TraceServiceServer::new(otlp.clone())
-            .max_decoding_message_size(max)
-            .accept_compressed(CompressionEncoding::Gzip)
-            .accept_compressed(CompressionEncoding::Zstd);
-        grpc_snappy::Server::new(server, max)
+        let mut accept = EnabledCompressionEncodings::default();
+        accept.enable(CompressionEncoding::Gzip);
+        accept.enable(CompressionEncoding::Zstd);
+        grpc_snappy::Server::new(TraceServer::new(pipelines.clone(), accept, max), max)
     });
     let metrics = takes(Signal::Metrics).then(|| {
         let server = MetricsServiceServer::new(otlp)

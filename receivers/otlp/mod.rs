@@ -18,6 +18,7 @@
 mod config;
 mod grpc;
 mod grpc_config;
+mod grpc_raw;
 mod handler;
 mod pipelines;
 mod response;

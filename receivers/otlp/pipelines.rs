@@ -5,13 +5,21 @@
 //! full, the receiver closing or the collector stopping first → "retry"
 //! (HTTP 503 / gRPC UNAVAILABLE); rejected by an exporter → "do not retry"
 //! (HTTP 400 / gRPC INVALID_ARGUMENT), as otelcol maps permanent errors.
+//!
+//! A full pipeline first makes a request wait, as otelcol's receiver blocks
+//! in its consumer: up to [`WAITING_BYTES`] of requests (their protobuf size)
+//! may wait for room together; a request that would exceed that is answered
+//! "busy" at once, so memory stays bounded however many clients send.
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use crate::ack::{Ack, Acks, Outcome};
 use crate::event::LogBatch;
-use crate::signal::{Batch, MetricBatch, Signal, TraceBatch};
-use crate::topology::{Fanout, TrySendError};
+use crate::signal::{Batch, Encoded, MetricBatch, Signal, TraceBatch};
+use crate::topology::{Budget, Fanout, TrySendError};
+
+/// The bytes of requests that may wait together for room in a full pipeline.
+pub const WAITING_BYTES: u64 = 4 << 20;
 
 /// How a request's data ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,8 +83,11 @@ impl Routed for MetricBatch {
 
 /// Shared by the HTTP and gRPC servers of one receiver.
 pub struct Pipelines {
-    /// `None` once shutdown began: taken then so that the pipelines drain.
-    outputs: RwLock<Option<Outputs>>,
+    /// `None` once shutdown began: taken then so that the pipelines drain
+    /// (once the requests still waiting for room have handed their data on).
+    outputs: RwLock<Option<Arc<Outputs>>>,
+    /// Requests waiting for room in a full pipeline.
+    waiting: Arc<Budget>,
     /// The signals with at least one pipeline, fixed at build.
     wired: Vec<Signal>,
 }
@@ -93,7 +104,7 @@ impl Pipelines {
                 wired.push(signal);
             }
         }
-        Pipelines { outputs: RwLock::new(Some(outputs)), wired }
+        Pipelines { outputs: RwLock::new(Some(Arc::new(outputs))), waiting: Budget::new(WAITING_BYTES), wired }
     }
 
     /// Whether some pipeline takes this signal from this receiver.
@@ -114,18 +125,47 @@ impl Pipelines {
         if B::count(&data) == 0 {
             return Delivery::Delivered;
         }
-        let (ack, waiter) = Ack::new();
-        let batch = B::from_parts(data, Acks::one(ack));
-        let sent = match &*self.outputs.read().unwrap_or_else(|p| p.into_inner()) {
-            Some(out) => B::fanout(out).try_send(batch),
-            None => Err(TrySendError::Closed(batch)),
-        };
-        match sent {
-            Ok(()) => {}
-            // Nobody waits on these acks any more: the client is told to send again.
-            Err(TrySendError::Full(_)) => return Delivery::Busy,
-            Err(TrySendError::Closed(_)) => return Delivery::Closing,
+        self.deliver_batch(|acks| B::from_parts(data, acks)).await
+    }
+
+    /// The same for a checked request body not decoded yet (see [`Encoded`]).
+    pub async fn deliver_encoded<B: Routed>(&self, body: Encoded) -> Delivery {
+        if body.items() == 0 {
+            return Delivery::Delivered;
         }
+        self.deliver_batch(|acks| B::from_encoded(body, acks)).await
+    }
+
+    async fn deliver_batch<B: Routed>(&self, make: impl FnOnce(Acks) -> B) -> Delivery {
+        let (ack, waiter) = Ack::new();
+        let batch = make(Acks::one(ack));
+        let Some(outputs) = self.outputs.read().unwrap_or_else(|p| p.into_inner()).clone() else {
+            return Delivery::Closing;
+        };
+        let fanout = B::fanout(&outputs);
+        // Where the batch is not sent on, nobody waits on its acks any more:
+        // the client is told to send again.
+        match fanout.try_send(batch) {
+            Ok(()) => {}
+            Err(TrySendError::Closed(batch)) => {
+                fanout.count_refused(&batch);
+                return Delivery::Closing;
+            }
+            Err(TrySendError::Full(batch)) => {
+                let bytes = batch.byte_size() as u64;
+                if !self.waiting.try_acquire(bytes) {
+                    fanout.count_refused(&batch);
+                    return Delivery::Busy;
+                }
+                let sent = fanout.send(batch).await;
+                self.waiting.release(bytes);
+                if let Err(closed) = sent {
+                    fanout.count_refused(&closed.0);
+                    return Delivery::Closing;
+                }
+            }
+        }
+        drop(outputs);
         match waiter.wait().await {
             Outcome::Delivered => Delivery::Delivered,
             Outcome::Rejected => Delivery::Rejected,

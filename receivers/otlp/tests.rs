@@ -295,7 +295,7 @@ async fn empty_requests_are_200_without_a_batch() {
 }
 
 #[tokio::test]
-async fn full_pipeline_is_503_with_retry_after() {
+async fn full_pipeline_makes_requests_wait_then_503_with_retry_after() {
     let mut rx = start("", 1).await;
     let first = post(rx.port, "application/json", json_body(&["1"]), None);
     // Wait until the first batch sits in the channel, which then is full.
@@ -305,12 +305,22 @@ async fn full_pipeline_is_503_with_retry_after() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let r = post(rx.port, "application/json", json_body(&["2"]), None).await.unwrap();
+    // The second waits for room (otelcol's receiver blocks in its consumer) ...
+    let second = post(rx.port, "application/json", json_body(&["2"]), None);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!second.is_finished(), "a request into a full pipeline waits for room");
+    // ... but the waiting room is bounded in bytes: one more that does not fit is busy.
+    let big = "x".repeat(super::pipelines::WAITING_BYTES as usize);
+    let r = post(rx.port, "application/json", json_body(&[&big]), None).await.unwrap();
     assert_eq!(r.status, 503);
     assert_eq!(r.header("retry-after"), Some("1"));
     assert_eq!(r.json(), serde_json::json!({"code": 14, "message": "the pipeline is busy; retry later"}));
     next(&mut rx).await.acks.deliver();
     assert_eq!(first.await.unwrap().status, 200);
+    let batch = next(&mut rx).await;
+    assert_eq!(batch.record_count(), 1);
+    batch.acks.deliver();
+    assert_eq!(second.await.unwrap().status, 200);
 }
 
 #[tokio::test]

@@ -1,9 +1,11 @@
 //! OTLP encodings shared by the otlp receiver and the otlphttp exporter, and
 //! pdata's text forms of values ([`value`], from the OTTL crate).
 
+pub mod grpc_codec;
 pub mod grpc_snappy;
 pub mod json;
 pub mod protobuf;
+pub mod scan;
 pub mod signals;
 pub mod status;
 pub use ferrocol_ottl::pdata as value;

@@ -158,8 +158,15 @@ impl<B: Batch> Fanout<B> {
         Ok(())
     }
 
+    /// Count `batch` as refused (a request-driven receiver told its client to
+    /// retry it).
+    pub fn count_refused(&self, batch: &B) {
+        add(&self.counters.refused, self.records(batch));
+    }
+
     /// Send only if every output has room right now (all or nothing), so a
-    /// request-driven receiver can answer "busy" instead of waiting.
+    /// request-driven receiver can decide to wait or answer "busy"; a refusal
+    /// is not counted here (see [`Fanout::count_refused`]).
     pub fn try_send(&self, mut batch: B) -> Result<(), TrySendError<B>> {
         let n = self.records(&batch);
         let bytes = self.bytes(&batch);
@@ -191,7 +198,6 @@ impl<B: Batch> Fanout<B> {
             for (b, k) in taken {
                 b.release(k);
             }
-            add(&self.counters.refused, n);
             return Err(refused);
         }
         self.counters.count_sent(n);

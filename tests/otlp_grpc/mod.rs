@@ -11,6 +11,7 @@
 
 #[cfg(target_os = "linux")]
 mod chain;
+mod passthrough;
 mod peer;
 mod signals;
 

@@ -252,8 +252,9 @@ impl<E> Queue<E> {
             st.queue.push_back(job);
             return;
         };
-        let batch = job.batch.as_ref().expect("a received batch is in memory");
-        let value = persist::encode(batch.data(), batch.item_count());
+        let batch = job.batch.as_mut().expect("a received batch is in memory");
+        let items = batch.item_count();
+        let value = persist::encode(batch.data_mut(), items);
         let index = d.next;
         d.next += 1;
         job.index = Some(index);
