@@ -37,6 +37,10 @@ pub enum SpanField {
     StatusMessage,
     Name,
     Kind,
+    /// `kind.string`: pdata's `SpanKind.String()` (`Server`).
+    KindString,
+    /// `kind.deprecated_string`: `SPAN_KIND_SERVER`.
+    KindDeprecatedString,
     StartTimeUnixNano,
     EndTimeUnixNano,
     StartTime,
@@ -76,6 +80,8 @@ pub fn span_field(name: &str, sub: Option<&str>, keyed: bool) -> Option<SpanFiel
         ("status", Some("message")) => StatusMessage,
         ("name", None) => Name,
         ("kind", None) => Kind,
+        ("kind", Some("string")) => KindString,
+        ("kind", Some("deprecated_string")) => KindDeprecatedString,
         ("start_time_unix_nano", None) => StartTimeUnixNano,
         ("end_time_unix_nano", None) => EndTimeUnixNano,
         ("start_time", None) => StartTime,
@@ -102,6 +108,17 @@ pub fn event_field(name: &str, sub: Option<&str>) -> Option<EventField> {
         _ => return None,
     })
 }
+
+/// The span kinds by number: pdata's `SpanKind.String()` and the
+/// `SPAN_KIND_*` names `kind.deprecated_string` uses.
+const KINDS: [(&str, &str); 6] = [
+    ("Unspecified", "SPAN_KIND_UNSPECIFIED"),
+    ("Internal", "SPAN_KIND_INTERNAL"),
+    ("Server", "SPAN_KIND_SERVER"),
+    ("Client", "SPAN_KIND_CLIENT"),
+    ("Producer", "SPAN_KIND_PRODUCER"),
+    ("Consumer", "SPAN_KIND_CONSUMER"),
+];
 
 /// `SPAN_KIND_*` and `STATUS_CODE_*`, as in the traces proto.
 pub fn enum_value(name: &str) -> Option<i64> {
@@ -172,6 +189,8 @@ pub fn get_span<'c>(field: SpanField, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c>>
         StatusMessage => Value::str(status.map_or("", |st| &st.message)),
         Name => Value::str(&s.name),
         Kind => Value::Int(s.kind.into()),
+        KindString => Value::str(KINDS.get(s.kind as usize).map_or("", |k| k.0)),
+        KindDeprecatedString => Value::str(KINDS.get(s.kind as usize).map_or("", |k| k.1)),
         StartTimeUnixNano => Value::Int(s.start_time_unix_nano as i64),
         EndTimeUnixNano => Value::Int(s.end_time_unix_nano as i64),
         StartTime => Value::Time(Time::utc(s.start_time_unix_nano.into())),
@@ -246,6 +265,13 @@ pub fn set_span(field: SpanField, keys: &[RKey], ctx: &mut Ctx, v: Value) -> Eva
         StatusMessage => return set_string(&mut status(s).message, v),
         Name => return set_string(&mut s.name, v),
         Kind => s.kind = v.expect_int()? as i32,
+        KindString | KindDeprecatedString => {
+            let name = v.into_str()?;
+            let deprecated = field == KindDeprecatedString;
+            let found = KINDS.iter().position(|k| if deprecated { k.1 == name } else { k.0 == name });
+            let what = if deprecated { "deprecated string" } else { "string" };
+            s.kind = found.ok_or_else(|| EvalError::new(format!("unknown span kind {what}, {name}")))? as i32;
+        }
         StartTimeUnixNano => s.start_time_unix_nano = v.expect_int()? as u64,
         EndTimeUnixNano => s.end_time_unix_nano = v.expect_int()? as u64,
         StartTime => s.start_time_unix_nano = v.expect_time()?.unix_nanos as u64,
