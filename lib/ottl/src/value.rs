@@ -14,6 +14,9 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, Key
 use super::ast::CmpOp;
 use crate::pdata;
 
+mod typed;
+pub use typed::{Id, Records};
+
 /// A value during evaluation. `Map` and `List` are pdata's `pcommon.Map` and
 /// `pcommon.Slice` (OTTL's list and map literals become the same).
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +32,10 @@ pub enum Value<'a> {
     Time(Time),
     /// Nanoseconds, as Go's `time.Duration`.
     Duration(i64),
+    /// A trace, span or profile ID (see [`typed`]).
+    Id(Id),
+    /// Span events, links, data points, exemplars or quantile values.
+    Records(Records<'a>),
 }
 
 pub use ferrocol_gotime::Time;
@@ -94,15 +101,17 @@ impl<'a> Value<'a> {
             Value::List(l) => Value::List(Cow::Owned(l.into_owned())),
             Value::Time(t) => Value::Time(t),
             Value::Duration(d) => Value::Duration(d),
+            Value::Id(id) => Value::Id(id),
+            Value::Records(r) => Value::Records(r.into_owned()),
         }
     }
 
     /// The value to store in an attribute or body. `None` for `nil`, and for
-    /// times and durations, which pdata values cannot hold (otelcol leaves the
-    /// target as it is then).
+    /// times, durations, IDs and record slices, which pdata values cannot
+    /// hold (otelcol then leaves a field as it is, and creates a map entry empty).
     pub fn into_any(self) -> Option<AnyValue> {
         let v = match self {
-            Value::Nil | Value::Time(_) | Value::Duration(_) => return None,
+            Value::Nil | Value::Time(_) | Value::Duration(_) | Value::Id(_) | Value::Records(_) => return None,
             Value::Bool(b) => Av::BoolValue(b),
             Value::Int(i) => Av::IntValue(i),
             Value::Double(d) => Av::DoubleValue(d),
@@ -136,6 +145,8 @@ impl<'a> Value<'a> {
             Value::List(_) => "pcommon.Slice",
             Value::Time(_) => "time.Time",
             Value::Duration(_) => "time.Duration",
+            Value::Id(id) => id.type_name(),
+            Value::Records(r) => r.type_name(),
         }
     }
 
@@ -186,8 +197,8 @@ impl<'a> Value<'a> {
     }
 
     /// A `StringLikeGetter`: `None` for nil, otherwise the value as a string:
-    /// bytes in hex, maps and slices as JSON, other values as `json.Marshal`
-    /// writes them.
+    /// bytes in hex, maps and slices as JSON, other values (IDs too) as
+    /// `json.Marshal` writes them.
     pub fn string_like(&self) -> EvalResult<Option<Cow<'_, str>>> {
         let s = match self {
             Value::Nil => return Ok(None),
@@ -215,6 +226,9 @@ impl<'a> Value<'a> {
             }
             Value::Time(t) => format!("\"{}\"", ferrocol_gotime::gofmt::rfc3339_nano(&t.to_chrono())),
             Value::Duration(d) => d.to_string(),
+            Value::Id(id) => id.json(),
+            // A pdata slice is a struct of unexported fields to `json.Marshal`.
+            Value::Records(_) => "{}".to_string(),
         };
         Ok(Some(Cow::Owned(s)))
     }
@@ -237,8 +251,9 @@ pub fn type_error(expected: &str, got: &Value) -> EvalError {
 
 /// OTTL's comparison rules (`pkg/ottl/LANGUAGE.md`, `compare.go`): numbers of
 /// mixed kinds compare as float64; nil equals only nil (and an empty byte
-/// slice); maps and slices support only `==` and `!=`; any other mix of types is
-/// "not equal", so only `!=` is true.
+/// slice); maps, slices, IDs and record slices support only `==` and `!=` (an
+/// ID never equals bytes); any other mix of types is "not equal", so only `!=`
+/// is true.
 pub fn compare(a: &Value, b: &Value, op: CmpOp) -> bool {
     use Value::*;
     let nilish = |v: &Value| matches!(v, Nil) || matches!(v, Bytes(b) if b.is_empty());
@@ -256,6 +271,9 @@ pub fn compare(a: &Value, b: &Value, op: CmpOp) -> bool {
         (Duration(x), Duration(y)) => ordered(x, y, op),
         (Map(x), Map(y)) => equality(map_equal(x, y), op),
         (List(x), List(y)) => equality(list_equal(x, y), op),
+        // Go's `==` on the typed values: same type and same content.
+        (Id(x), Id(y)) => equality(x == y, op),
+        (Records(x), Records(y)) => equality(x == y, op),
         _ => op == CmpOp::Ne,
     }
 }

@@ -36,6 +36,8 @@ fn is_empty(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
             Value::Bool(b) => !b,
             Value::Duration(d) => d == 0,
             Value::Time(_) => false,
+            Value::Id(id) => id.bytes().iter().all(|x| *x == 0),
+            Value::Records(r) => r.is_empty(),
         }))
     }))
 }

@@ -9,7 +9,7 @@ use super::{conv, Converter, Spec};
 use crate::compile::{req, Args};
 use crate::eval::eval;
 use crate::lexer::PosError;
-use crate::value::Value;
+use crate::value::{Id, Value};
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "SHA1", params: &[req("target")], build: |a| hash(a, |s| hex::encode(Sha1::digest(s))) },
@@ -33,7 +33,11 @@ pub static SPECS: &[Spec] = &[
     Spec { name: "FNV", params: &[req("target")], build: fnv },
     Spec { name: "UUID", params: &[], build: |_| Ok(conv(|_| Ok(Value::string(uuid::Uuid::new_v4().to_string())))) },
     Spec { name: "UUIDv7", params: &[], build: |_| Ok(conv(|_| Ok(Value::string(uuid::Uuid::now_v7().to_string())))) },
-    Spec { name: "ProfileID", params: &[req("target")], build: |a| id(a, 16, "profileID") },
+    Spec {
+        name: "ProfileID",
+        params: &[req("target")],
+        build: |a| id(a, |b| b.try_into().ok().map(Id::Profile), 16, "profileID"),
+    },
 ];
 
 fn hash(a: &mut Args, f: fn(&[u8]) -> String) -> Result<Box<dyn Converter>, PosError> {

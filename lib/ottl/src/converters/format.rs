@@ -134,7 +134,12 @@ fn format_one(verb: char, s: Spec, v: &Value) -> String {
         ('s', Value::Bytes(b)) => pad(&String::from_utf8_lossy(b), s, false),
         ('x', Value::Bytes(b)) => pad(&hex::encode(b), s, false),
         ('X', Value::Bytes(b)) => pad(&hex::encode_upper(b), s, false),
-        ('v' | 'd', Value::Bytes(b)) => {
+        ('v' | 'd', Value::Bytes(_) | Value::Id(_)) => {
+            let b = match v {
+                Value::Id(id) => id.bytes(),
+                Value::Bytes(b) => b,
+                _ => &[],
+            };
             let items: Vec<String> = b.iter().map(u8::to_string).collect();
             pad(&format!("[{}]", items.join(" ")), s, false)
         }

@@ -1,7 +1,5 @@
 //! Hashes and byte conversions: `SHA256`, `MD5`, `Hex`, `TraceID`, `SpanID`.
 
-use std::borrow::Cow;
-
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
@@ -9,14 +7,22 @@ use super::{conv, Converter, Spec};
 use crate::compile::{req, Args};
 use crate::eval::eval;
 use crate::lexer::PosError;
-use crate::value::{EvalError, Value};
+use crate::value::{EvalError, Id, Value};
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "SHA256", params: &[req("target")], build: |a| hash(a, sha256_hex) },
     Spec { name: "MD5", params: &[req("target")], build: |a| hash(a, md5_hex) },
     Spec { name: "Hex", params: &[req("target")], build: hex_fn },
-    Spec { name: "TraceID", params: &[req("target")], build: |a| id(a, 16, "traceID") },
-    Spec { name: "SpanID", params: &[req("target")], build: |a| id(a, 8, "spanID") },
+    Spec {
+        name: "TraceID",
+        params: &[req("target")],
+        build: |a| id(a, |b| b.try_into().ok().map(Id::Trace), 16, "traceID"),
+    },
+    Spec {
+        name: "SpanID",
+        params: &[req("target")],
+        build: |a| id(a, |b| b.try_into().ok().map(Id::Span), 8, "spanID"),
+    },
 ];
 
 /// Lowercase hex of the SHA-256 digest, as otelcol's `SHA256` returns it.
@@ -52,8 +58,12 @@ fn hex_fn(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
     }))
 }
 
-/// `TraceID(bytes | hex string)`, `SpanID(...)`: exactly 16 (8) bytes.
-pub(super) fn id(a: &mut Args, len: usize, what: &'static str) -> Result<Box<dyn Converter>, PosError> {
+/// `TraceID(bytes | hex string)`, `SpanID(...)`: exactly 16 (8) bytes, as a
+/// `pcommon.TraceID` (`SpanID`).
+/// The `[N]byte` of an ID converter's type, from bytes of the right length.
+pub(super) type MakeId = fn(&[u8]) -> Option<Id>;
+
+pub(super) fn id(a: &mut Args, make: MakeId, len: usize, what: &'static str) -> Result<Box<dyn Converter>, PosError> {
     let target = a.getter(0)?;
     Ok(conv(move |ctx| {
         let bytes = match eval(&target, ctx)? {
@@ -62,9 +72,6 @@ pub(super) fn id(a: &mut Args, len: usize, what: &'static str) -> Result<Box<dyn
                 .map_err(|_| EvalError::new(format!("{what} must be {} hex characters", len * 2)))?,
             v => return Err(EvalError::new(format!("unsupported type for {what}: {}", v.type_name()))),
         };
-        if bytes.len() != len {
-            return Err(EvalError::new(format!("{what} must be {len} bytes")));
-        }
-        Ok(Value::Bytes(Cow::Owned(bytes)))
+        make(&bytes).map(Value::Id).ok_or_else(|| EvalError::new(format!("{what} must be {len} bytes")))
     }))
 }

@@ -27,6 +27,7 @@ pub mod checks;
 pub mod collections;
 pub mod csv;
 pub mod datetime;
+mod decode;
 pub mod digest;
 pub mod format;
 pub mod grok;

@@ -1,6 +1,6 @@
 //! More string converters: `ConvertCase`, `ToSnakeCase`, `ToCamelCase`,
-//! `TrimPrefix`, `TrimSuffix`, `Base64Encode`, `Base64Decode`, `Decode`,
-//! `ToKeyValueString`, `ParseInt`.
+//! `TrimPrefix`, `TrimSuffix`, `Base64Encode`, `Base64Decode`,
+//! `ToKeyValueString`, `ParseInt` (and the `Decode` entry; see `decode.rs`).
 
 use std::borrow::Cow;
 
@@ -21,7 +21,7 @@ pub static SPECS: &[Spec] = &[
     Spec { name: "TrimSuffix", params: &[req("target"), req("suffix")], build: |a| trim_affix(a, false) },
     Spec { name: "Base64Encode", params: &[req("target"), opt("variant")], build: base64_encode },
     Spec { name: "Base64Decode", params: &[req("target")], build: base64_decode },
-    Spec { name: "Decode", params: &[req("target"), req("encoding")], build: decode },
+    Spec { name: "Decode", params: &[req("target"), req("encoding")], build: super::decode::decode },
     Spec {
         name: "ToKeyValueString",
         params: &[req("target"), opt("delimiter"), opt("pair_delimiter"), opt("sort_output")],
@@ -156,34 +156,6 @@ fn base64_decode(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
         let v = eval(&target, ctx)?;
         let bytes = STANDARD.decode(v.expect_str()?).map_err(|e| EvalError::new(e.to_string()))?;
         Ok(Value::string(String::from_utf8_lossy(&bytes).into_owned()))
-    }))
-}
-
-/// `Decode(value, encoding)`: the base64 variants, and the character sets
-/// UTF-8, US-ASCII and ISO-8859-1 / Windows-1252's Latin-1 range (other IANA
-/// names are an error naming the encoding).
-fn decode(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
-    let target = a.getter(0)?;
-    let encoding = a.getter(1)?;
-    Ok(conv(move |ctx| {
-        let v = eval(&target, ctx)?;
-        let bytes: Cow<[u8]> = match &v {
-            Value::Str(s) => Cow::Borrowed(s.as_bytes()),
-            Value::Bytes(b) => Cow::Borrowed(b),
-            v => {
-                return Err(EvalError::new(format!("unsupported type provided to Decode function: {}", v.type_name())))
-            }
-        };
-        let enc = eval(&encoding, ctx)?.into_str()?.to_ascii_lowercase();
-        if let Some(eng) = engine(&enc) {
-            let out = eng.decode(&bytes).map_err(|e| EvalError::new(format!("could not decode: {e}")))?;
-            return Ok(Value::string(String::from_utf8_lossy(&out).into_owned()));
-        }
-        Ok(Value::string(match enc.as_str() {
-            "utf-8" | "utf8" | "us-ascii" | "ascii" => String::from_utf8_lossy(&bytes).into_owned(),
-            "iso-8859-1" | "latin1" | "l1" | "iso_8859-1" => bytes.iter().map(|b| *b as char).collect(),
-            _ => return Err(EvalError::new(format!("could not get encoding for {enc}"))),
-        }))
     }))
 }
 

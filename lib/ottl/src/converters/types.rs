@@ -2,10 +2,10 @@
 //! `IsMap`, `IsList`, `IsInt`, `IsDouble`, `IsBool`, `Len`, `IsRootSpan`.
 
 use super::{conv, Converter, Spec};
-use crate::compile::{req, Args, Expr};
+use crate::compile::{req, Args};
 use crate::eval::eval;
 use crate::lexer::PosError;
-use crate::value::{EvalError, Value};
+use crate::value::{EvalError, EvalResult, Value};
 
 pub static SPECS: &[Spec] = &[
     Spec { name: "Int", params: &[req("target")], build: int },
@@ -35,6 +35,11 @@ fn is_root_span(ctx: &crate::paths::Ctx<'_>) -> Result<Value<'static>, EvalError
 fn unary(a: &mut Args, f: fn(Value) -> Value<'static>) -> Result<Box<dyn Converter>, PosError> {
     let target = a.getter(0)?;
     Ok(conv(move |ctx| Ok(f(eval(&target, ctx)?))))
+}
+
+fn unary_fallible(a: &mut Args, f: fn(Value) -> EvalResult<Value<'static>>) -> Result<Box<dyn Converter>, PosError> {
+    let target = a.getter(0)?;
+    Ok(conv(move |ctx| f(eval(&target, ctx)?)))
 }
 
 /// `IntLikeGetter`, then nil for anything it cannot convert: floats truncate,
@@ -79,35 +84,11 @@ pub fn parse_go_float(s: &str) -> Option<f64> {
     s.parse().ok()
 }
 
-/// `String(target)`: the `StringLikeGetter` form; nil stays nil.
-/// `String(value)`: [`Value::string_like`], except that a trace, span or
-/// profile ID (an ID path such as `span_id`, or `TraceID(..)`/`SpanID(..)`/
-/// `ProfileID(..)`) prints as otelcol prints its `[N]byte` array: the JSON
-/// array of its bytes, `[1,2,3,4,5,6,7,8]` (IDs are bytes here; which values
-/// are IDs is known from the expression, so records and paths carry no type).
+/// `String(target)`: the `StringLikeGetter` form ([`Value::string_like`]); nil
+/// stays nil. A trace, span or profile ID prints as otelcol prints its
+/// `[N]byte` array: `[1,2,3,4,5,6,7,8]`.
 fn string(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
-    let target = a.getter(0)?;
-    let id = is_id(&target);
-    Ok(conv(move |ctx| {
-        let v = eval(&target, ctx)?;
-        if let (true, Value::Bytes(b)) = (id, &v) {
-            let items: Vec<String> = b.iter().map(u8::to_string).collect();
-            return Ok(Value::string(format!("[{}]", items.join(","))));
-        }
-        Ok(v.string_like()?.map_or(Value::Nil, |s| Value::string(s.into_owned())))
-    }))
-}
-
-/// Whether an expression gives a pdata ID (`pcommon.TraceID`, `SpanID`, `ProfileID`).
-fn is_id(e: &Expr) -> bool {
-    match e {
-        Expr::Path(p) => {
-            p.keys.is_empty()
-                && matches!(p.text.rsplit('.').next(), Some("trace_id" | "span_id" | "parent_span_id" | "profile_id"))
-        }
-        Expr::Call(c) => c.keys.is_empty() && matches!(c.name, "TraceID" | "SpanID" | "ProfileID"),
-        _ => false,
-    }
+    unary_fallible(a, |v| Ok(v.string_like()?.map_or(Value::Nil, |s| Value::string(s.into_owned()))))
 }
 
 /// `BoolLikeGetter`: numbers are true when non-zero, strings as Go's
@@ -131,7 +112,8 @@ fn is(a: &mut Args, check: fn(&Value) -> bool) -> Result<Box<dyn Converter>, Pos
     Ok(conv(move |ctx| Ok(Value::Bool(check(&eval(&target, ctx)?)))))
 }
 
-/// `Len(target)`: bytes of a string, entries of a map or slice.
+/// `Len(target)`: bytes of a string, entries of a map or slice, records of a
+/// pdata slice (`Len(span.events)`).
 fn len(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
     let target = a.getter(0)?;
     Ok(conv(move |ctx| {
@@ -140,6 +122,7 @@ fn len(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
             Value::List(l) => l.len(),
             Value::Map(m) => m.len(),
             Value::Bytes(b) => b.len(),
+            Value::Records(r) => r.len(),
             v => return Err(EvalError::new(format!("unsupported type for Len: {}", v.type_name()))),
         };
         Ok(Value::Int(n as i64))

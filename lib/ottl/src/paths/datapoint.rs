@@ -5,19 +5,18 @@
 use std::borrow::Cow;
 
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::exponential_histogram_data_point::Buckets;
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 use opentelemetry_proto::tonic::metrics::v1::number_data_point::Value as Num;
 use opentelemetry_proto::tonic::metrics::v1::{
-    exemplar, ExponentialHistogramDataPoint as Exp, HistogramDataPoint as Hist, NumberDataPoint, SummaryDataPoint,
+    ExponentialHistogramDataPoint as Exp, HistogramDataPoint as Hist, NumberDataPoint, SummaryDataPoint,
 };
 
-use super::metric::{any, map, PointField};
-use super::write::set_map;
+use super::metric::{any, PointField};
+use super::write::{expects, set_map};
 use super::{Ctx, RKey, Record};
-use crate::pdata::kv;
-use crate::value::{type_error, EvalError, EvalResult, Time as GoTime, Value};
+use crate::value::{type_error, EvalError, EvalResult, Records, Time as GoTime, Value};
 
 enum Pt<'a> {
     N(&'a NumberDataPoint),
@@ -80,15 +79,6 @@ fn attrs_of<'c>(p: &Pt<'c>) -> &'c [KeyValue] {
     }
 }
 
-fn exemplars_of<'c>(p: &Pt<'c>) -> &'c [opentelemetry_proto::tonic::metrics::v1::Exemplar] {
-    match p {
-        Pt::N(p) => &p.exemplars,
-        Pt::H(p) => &p.exemplars,
-        Pt::E(p) => &p.exemplars,
-        Pt::S(_) => &[],
-    }
-}
-
 /// (start, time, flags) of any data point.
 fn common(p: &Pt) -> (u64, u64, u32) {
     match p {
@@ -132,36 +122,10 @@ pub fn get_point<'c>(field: PointField, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c
         (NegativeOffset, Pt::E(e)) => Value::Int(e.negative.as_ref().map_or(0, |b| b.offset.into())),
         (PositiveBucketCounts, Pt::E(e)) => ints(e.positive.as_ref().map_or(&[], |b| &b.bucket_counts[..])),
         (NegativeBucketCounts, Pt::E(e)) => ints(e.negative.as_ref().map_or(&[], |b| &b.bucket_counts[..])),
-        (QuantileValues, Pt::S(s)) => Value::List(Cow::Owned(
-            s.quantile_values
-                .iter()
-                .map(|q| {
-                    map(vec![
-                        kv("quantile", any(Av::DoubleValue(q.quantile))),
-                        kv("value", any(Av::DoubleValue(q.value))),
-                    ])
-                })
-                .collect(),
-        )),
-        (Exemplars, _) => Value::List(Cow::Owned(
-            exemplars_of(&p)
-                .iter()
-                .map(|e| {
-                    let value = match e.value {
-                        Some(exemplar::Value::AsInt(i)) => any(Av::IntValue(i)),
-                        Some(exemplar::Value::AsDouble(d)) => any(Av::DoubleValue(d)),
-                        None => AnyValue { value: None },
-                    };
-                    map(vec![
-                        kv("filtered_attributes", map(e.filtered_attributes.clone())),
-                        kv("time_unix_nano", any(Av::IntValue(e.time_unix_nano as i64))),
-                        kv("value", value),
-                        kv("trace_id", any(Av::StringValue(hex::encode(&e.trace_id)))),
-                        kv("span_id", any(Av::StringValue(hex::encode(&e.span_id)))),
-                    ])
-                })
-                .collect(),
-        )),
+        (QuantileValues, Pt::S(s)) => Value::Records(Records::Quantiles(Cow::Borrowed(&s.quantile_values))),
+        (Exemplars, Pt::N(n)) => Value::Records(Records::Exemplars(Cow::Borrowed(&n.exemplars))),
+        (Exemplars, Pt::H(h)) => Value::Records(Records::Exemplars(Cow::Borrowed(&h.exemplars))),
+        (Exemplars, Pt::E(e)) => Value::Records(Records::Exemplars(Cow::Borrowed(&e.exemplars))),
         _ => Value::Nil,
     })
 }
@@ -233,9 +197,7 @@ pub fn set_point(field: PointField, keys: &[RKey], ctx: &mut Ctx, v: Value) -> E
         StartTime => *start = v.expect_time()?.unix_nanos as u64,
         Time => *time = v.expect_time()?.unix_nanos as u64,
         Flags => *flags = v.expect_int()? as u32,
-        Exemplars | QuantileValues => {
-            return Err(EvalError::new(format!("{field:?} cannot be set").to_lowercase()));
-        }
+        Exemplars => set_exemplars(p, v)?,
         _ => match (field, p) {
             (ValueDouble, PtMut::N(n)) => n.value = Some(Num::AsDouble(double(&v)?)),
             (ValueInt, PtMut::N(n)) => n.value = Some(Num::AsInt(v.expect_int()?)),
@@ -253,8 +215,27 @@ pub fn set_point(field: PointField, keys: &[RKey], ctx: &mut Ctx, v: Value) -> E
             (NegativeOffset, PtMut::E(e)) => buckets(&mut e.negative).offset = v.expect_int()? as i32,
             (PositiveBucketCounts, PtMut::E(e)) => buckets(&mut e.positive).bucket_counts = u64_list(&v)?,
             (NegativeBucketCounts, PtMut::E(e)) => buckets(&mut e.negative).bucket_counts = u64_list(&v)?,
+            (QuantileValues, PtMut::S(s)) => match v {
+                Value::Records(Records::Quantiles(q)) => s.quantile_values = q.into_owned(),
+                v => return Err(expects("pmetric.SummaryDataPointValueAtQuantileSlice", &v)),
+            },
             _ => {}
         },
+    }
+    Ok(())
+}
+
+/// `set(exemplars, ...)` takes a `pmetric.ExemplarSlice` and replaces the
+/// point's exemplars (a summary point has none: nothing changes).
+fn set_exemplars(p: PtMut, v: Value) -> EvalResult<()> {
+    let Value::Records(Records::Exemplars(new)) = v else {
+        return Err(expects("pmetric.ExemplarSlice", &v));
+    };
+    match p {
+        PtMut::N(n) => n.exemplars = new.into_owned(),
+        PtMut::H(h) => h.exemplars = new.into_owned(),
+        PtMut::E(e) => e.exemplars = new.into_owned(),
+        PtMut::S(_) => {}
     }
     Ok(())
 }

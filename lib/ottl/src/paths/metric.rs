@@ -6,20 +6,20 @@
 //!
 //! As in pdata, a field a data point does not have reads as nil (`count` of a
 //! gauge's point) and setting it does nothing; `value_int` of a double point
-//! reads 0. `data_points`, `exemplars` and `quantile_values` read as lists of
-//! maps (so `Len` works) and cannot be set; `type` cannot be changed.
+//! reads 0. `data_points`, `exemplars` and `quantile_values` are pdata slices
+//! ([`Records`]: `Len` counts them, and they can be set to a slice of their
+//! type); `type` cannot be changed.
 
 use std::borrow::Cow;
 
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, KeyValueList};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 use opentelemetry_proto::tonic::metrics::v1::Metric;
 
-use super::write::{set_map, set_string};
+use super::write::{expects, set_map, set_string};
 use super::{Ctx, RKey, Record};
-use crate::pdata::kv;
-use crate::value::{type_error, EvalError, EvalResult, Value};
+use crate::value::{type_error, EvalError, EvalResult, Records, Value};
 
 pub const METRIC_FIELDS: &str =
     "name, description, unit, type, aggregation_temporality, is_monotonic, data_points, metadata";
@@ -185,10 +185,6 @@ pub(super) fn any(v: Av) -> AnyValue {
     AnyValue { value: Some(v) }
 }
 
-pub(super) fn map(kvs: Vec<KeyValue>) -> AnyValue {
-    any(Av::KvlistValue(KeyValueList { values: kvs }))
-}
-
 pub fn get_metric<'c>(field: MetricField, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c>> {
     let m = metric(ctx)?;
     Ok(match field {
@@ -204,27 +200,44 @@ pub fn get_metric<'c>(field: MetricField, ctx: &'c Ctx<'_>) -> EvalResult<Value<
         }),
         MetricField::IsMonotonic => Value::Bool(matches!(&m.data, Some(Data::Sum(s)) if s.is_monotonic)),
         MetricField::Metadata => Value::Map(Cow::Borrowed(&m.metadata)),
-        MetricField::DataPoints => {
-            let attrs = |a: &[KeyValue], t: u64| {
-                map(vec![kv("attributes", map(a.to_vec())), kv("time_unix_nano", any(Av::IntValue(t as i64)))])
-            };
-            let points: Vec<AnyValue> = match &m.data {
-                None => Vec::new(),
-                Some(Data::Gauge(g)) => g.data_points.iter().map(|p| attrs(&p.attributes, p.time_unix_nano)).collect(),
-                Some(Data::Sum(s)) => s.data_points.iter().map(|p| attrs(&p.attributes, p.time_unix_nano)).collect(),
-                Some(Data::Histogram(h)) => {
-                    h.data_points.iter().map(|p| attrs(&p.attributes, p.time_unix_nano)).collect()
-                }
-                Some(Data::ExponentialHistogram(e)) => {
-                    e.data_points.iter().map(|p| attrs(&p.attributes, p.time_unix_nano)).collect()
-                }
-                Some(Data::Summary(s)) => {
-                    s.data_points.iter().map(|p| attrs(&p.attributes, p.time_unix_nano)).collect()
-                }
-            };
-            Value::List(Cow::Owned(points))
-        }
+        MetricField::DataPoints => match &m.data {
+            None => Value::Nil,
+            Some(Data::Gauge(g)) => Value::Records(Records::NumberPoints(Cow::Borrowed(&g.data_points))),
+            Some(Data::Sum(s)) => Value::Records(Records::NumberPoints(Cow::Borrowed(&s.data_points))),
+            Some(Data::Histogram(h)) => Value::Records(Records::HistogramPoints(Cow::Borrowed(&h.data_points))),
+            Some(Data::ExponentialHistogram(e)) => {
+                Value::Records(Records::ExponentialHistogramPoints(Cow::Borrowed(&e.data_points)))
+            }
+            Some(Data::Summary(s)) => Value::Records(Records::SummaryPoints(Cow::Borrowed(&s.data_points))),
+        },
     })
+}
+
+/// `set(data_points, ...)` takes the point slice of the metric's own type
+/// (`pmetric.NumberDataPointSlice` for a gauge or sum) and replaces the
+/// points, as otelcol's setter; a metric without data is left alone.
+fn set_data_points(m: &mut Metric, v: Value) -> EvalResult<()> {
+    let (want, Some(data)) = (point_slice_type(m), &mut m.data) else { return Ok(()) };
+    match (data, v) {
+        (Data::Gauge(g), Value::Records(Records::NumberPoints(p))) => g.data_points = p.into_owned(),
+        (Data::Sum(s), Value::Records(Records::NumberPoints(p))) => s.data_points = p.into_owned(),
+        (Data::Histogram(h), Value::Records(Records::HistogramPoints(p))) => h.data_points = p.into_owned(),
+        (Data::ExponentialHistogram(e), Value::Records(Records::ExponentialHistogramPoints(p))) => {
+            e.data_points = p.into_owned()
+        }
+        (Data::Summary(s), Value::Records(Records::SummaryPoints(p))) => s.data_points = p.into_owned(),
+        (_, v) => return Err(expects(want, &v)),
+    }
+    Ok(())
+}
+
+fn point_slice_type(m: &Metric) -> &'static str {
+    match &m.data {
+        Some(Data::Gauge(_) | Data::Sum(_)) | None => "pmetric.NumberDataPointSlice",
+        Some(Data::Histogram(_)) => "pmetric.HistogramDataPointSlice",
+        Some(Data::ExponentialHistogram(_)) => "pmetric.ExponentialHistogramDataPointSlice",
+        Some(Data::Summary(_)) => "pmetric.SummaryDataPointSlice",
+    }
 }
 
 pub fn metric_metadata_mut<'c>(ctx: &'c mut Ctx<'_>) -> EvalResult<&'c mut Vec<KeyValue>> {
@@ -257,6 +270,6 @@ pub fn set_metric(field: MetricField, keys: &[RKey], ctx: &mut Ctx, v: Value) ->
         }
         // pdata cannot change a metric's type in place; otelcol ignores it too.
         MetricField::Type => Ok(()),
-        MetricField::DataPoints => Err(EvalError::new("data_points cannot be set")),
+        MetricField::DataPoints => set_data_points(m, v),
     }
 }

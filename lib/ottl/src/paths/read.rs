@@ -5,18 +5,9 @@ use std::borrow::Cow;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 
 use super::super::eval::eval;
-use super::super::value::{map_get, EvalError, EvalResult, Time, Value};
+use super::super::value::{map_get, EvalError, EvalResult, Id, Time, Value};
 use super::{Ctx, Field, Key, Path, RKey};
 use crate::pdata::{type_name as pdata_type, write_as_string};
-
-pub(super) fn ids(bytes: &[u8], len: usize) -> Cow<'_, [u8]> {
-    // An unset id is all zeros in pdata, and OTLP leaves it empty.
-    if bytes.len() == len {
-        Cow::Borrowed(bytes)
-    } else {
-        Cow::Owned(vec![0; len])
-    }
-}
 
 /// Read a path.
 pub fn get<'c>(path: &'c Path, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c>> {
@@ -104,7 +95,7 @@ fn value_type_name(v: &Value) -> &'static str {
         Value::Map(_) => "Map",
         Value::List(_) => "Slice",
         Value::Time(_) => "time.Time",
-        Value::Duration(_) => "time.Duration",
+        v => v.type_name(),
     }
 }
 
@@ -145,10 +136,10 @@ pub(super) fn get_field<'c>(field: Field, ctx: &'c Ctx<'_>) -> EvalResult<Value<
                 Field::ObservedTimeUnixNano => Value::Int(r.observed_time_unix_nano as i64),
                 Field::Time => Value::Time(Time::utc(r.time_unix_nano.into())),
                 Field::ObservedTime => Value::Time(Time::utc(r.observed_time_unix_nano.into())),
-                Field::TraceId => Value::Bytes(ids(&r.trace_id, 16)),
-                Field::TraceIdString => Value::string(hex::encode(ids(&r.trace_id, 16))),
-                Field::SpanId => Value::Bytes(ids(&r.span_id, 8)),
-                Field::SpanIdString => Value::string(hex::encode(ids(&r.span_id, 8))),
+                Field::TraceId => Value::Id(Id::trace(&r.trace_id)),
+                Field::TraceIdString => Value::string(hex::encode(Id::trace(&r.trace_id).bytes())),
+                Field::SpanId => Value::Id(Id::span(&r.span_id)),
+                Field::SpanIdString => Value::string(hex::encode(Id::span(&r.span_id).bytes())),
                 Field::Flags => Value::Int(r.flags.into()),
                 Field::EventName => Value::str(&r.event_name),
                 Field::DroppedAttributesCount => Value::Int(r.dropped_attributes_count.into()),

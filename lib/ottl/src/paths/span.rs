@@ -2,20 +2,19 @@
 //! `ottlspanevent`): their fields, read and written on the OTLP `Span` and
 //! `span::Event`, and their enums `SPAN_KIND_*` and `STATUS_CODE_*`.
 //!
-//! `events` and `links` read as lists of maps (so `Len(events)` works, as on
-//! pdata's slices) and cannot be set.
+//! `events` and `links` are pdata slices ([`Records`]): `Len(events)` counts
+//! them, and `set(events, ...)` takes only a `ptrace.SpanEventSlice`.
 
 use std::borrow::Cow;
 
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::span::Event;
 use opentelemetry_proto::tonic::trace::v1::{Span, Status};
 
-use super::read::ids;
-use super::write::{set_id, set_id_string, set_map, set_string};
+use super::write::{expects, set_id, set_id_string, set_map, set_string};
 use super::{Ctx, RKey, Record};
 use crate::pdata::{kv, str_value};
-use crate::value::{EvalError, EvalResult, Time, Value};
+use crate::value::{EvalError, EvalResult, Id, Records, Time, Value};
 
 pub const SPAN_FIELDS: &str = "attributes, trace_id, span_id, parent_span_id, trace_state, status, name, kind, \
 start_time_unix_nano, end_time_unix_nano, start_time, end_time, flags, dropped_attributes_count, events, \
@@ -38,6 +37,10 @@ pub enum SpanField {
     StatusMessage,
     Name,
     Kind,
+    /// `kind.string`: pdata's `SpanKind.String()` (`Server`).
+    KindString,
+    /// `kind.deprecated_string`: `SPAN_KIND_SERVER`.
+    KindDeprecatedString,
     StartTimeUnixNano,
     EndTimeUnixNano,
     StartTime,
@@ -77,6 +80,8 @@ pub fn span_field(name: &str, sub: Option<&str>, keyed: bool) -> Option<SpanFiel
         ("status", Some("message")) => StatusMessage,
         ("name", None) => Name,
         ("kind", None) => Kind,
+        ("kind", Some("string")) => KindString,
+        ("kind", Some("deprecated_string")) => KindDeprecatedString,
         ("start_time_unix_nano", None) => StartTimeUnixNano,
         ("end_time_unix_nano", None) => EndTimeUnixNano,
         ("start_time", None) => StartTime,
@@ -103,6 +108,17 @@ pub fn event_field(name: &str, sub: Option<&str>) -> Option<EventField> {
         _ => return None,
     })
 }
+
+/// The span kinds by number: pdata's `SpanKind.String()` and the
+/// `SPAN_KIND_*` names `kind.deprecated_string` uses.
+const KINDS: [(&str, &str); 6] = [
+    ("Unspecified", "SPAN_KIND_UNSPECIFIED"),
+    ("Internal", "SPAN_KIND_INTERNAL"),
+    ("Server", "SPAN_KIND_SERVER"),
+    ("Client", "SPAN_KIND_CLIENT"),
+    ("Producer", "SPAN_KIND_PRODUCER"),
+    ("Consumer", "SPAN_KIND_CONSUMER"),
+];
 
 /// `SPAN_KIND_*` and `STATUS_CODE_*`, as in the traces proto.
 pub fn enum_value(name: &str) -> Option<i64> {
@@ -150,19 +166,6 @@ fn event_mut<'c>(ctx: &'c mut Ctx<'_>) -> EvalResult<&'c mut Event> {
     .ok_or_else(|| EvalError::new("no span event in this context"))
 }
 
-fn int(n: impl Into<i64>) -> AnyValue {
-    AnyValue { value: Some(opentelemetry_proto::tonic::common::v1::any_value::Value::IntValue(n.into())) }
-}
-
-fn map(kvs: Vec<KeyValue>) -> AnyValue {
-    use opentelemetry_proto::tonic::common::v1::{any_value::Value as Av, KeyValueList};
-    AnyValue { value: Some(Av::KvlistValue(KeyValueList { values: kvs })) }
-}
-
-fn attrs(a: &[KeyValue]) -> AnyValue {
-    map(a.to_vec())
-}
-
 /// A W3C `tracestate` as a map of its entries.
 fn trace_state_map(s: &str) -> Vec<KeyValue> {
     s.split(',').filter_map(|m| m.trim().split_once('=')).map(|(k, v)| kv(k, str_value(v))).collect()
@@ -174,18 +177,20 @@ pub fn get_span<'c>(field: SpanField, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c>>
     let status = s.status.as_ref();
     Ok(match field {
         Attributes => Value::Map(Cow::Borrowed(&s.attributes)),
-        TraceId => Value::Bytes(ids(&s.trace_id, 16)),
-        TraceIdString => Value::string(hex::encode(ids(&s.trace_id, 16))),
-        SpanId => Value::Bytes(ids(&s.span_id, 8)),
-        SpanIdString => Value::string(hex::encode(ids(&s.span_id, 8))),
-        ParentSpanId => Value::Bytes(ids(&s.parent_span_id, 8)),
-        ParentSpanIdString => Value::string(hex::encode(ids(&s.parent_span_id, 8))),
+        TraceId => Value::Id(Id::trace(&s.trace_id)),
+        TraceIdString => Value::string(hex::encode(Id::trace(&s.trace_id).bytes())),
+        SpanId => Value::Id(Id::span(&s.span_id)),
+        SpanIdString => Value::string(hex::encode(Id::span(&s.span_id).bytes())),
+        ParentSpanId => Value::Id(Id::span(&s.parent_span_id)),
+        ParentSpanIdString => Value::string(hex::encode(Id::span(&s.parent_span_id).bytes())),
         TraceState => Value::str(&s.trace_state),
         TraceStateEntry => Value::Map(Cow::Owned(trace_state_map(&s.trace_state))),
         StatusCode => Value::Int(status.map_or(0, |st| st.code.into())),
         StatusMessage => Value::str(status.map_or("", |st| &st.message)),
         Name => Value::str(&s.name),
         Kind => Value::Int(s.kind.into()),
+        KindString => Value::str(KINDS.get(s.kind as usize).map_or("", |k| k.0)),
+        KindDeprecatedString => Value::str(KINDS.get(s.kind as usize).map_or("", |k| k.1)),
         StartTimeUnixNano => Value::Int(s.start_time_unix_nano as i64),
         EndTimeUnixNano => Value::Int(s.end_time_unix_nano as i64),
         StartTime => Value::Time(Time::utc(s.start_time_unix_nano.into())),
@@ -194,34 +199,8 @@ pub fn get_span<'c>(field: SpanField, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c>>
         DroppedAttributesCount => Value::Int(s.dropped_attributes_count.into()),
         DroppedEventsCount => Value::Int(s.dropped_events_count.into()),
         DroppedLinksCount => Value::Int(s.dropped_links_count.into()),
-        Events => Value::List(Cow::Owned(
-            s.events
-                .iter()
-                .map(|e| {
-                    map(vec![
-                        kv("time_unix_nano", int(e.time_unix_nano as i64)),
-                        kv("name", str_value(e.name.clone())),
-                        kv("attributes", attrs(&e.attributes)),
-                        kv("dropped_attributes_count", int(e.dropped_attributes_count)),
-                    ])
-                })
-                .collect(),
-        )),
-        Links => Value::List(Cow::Owned(
-            s.links
-                .iter()
-                .map(|l| {
-                    map(vec![
-                        kv("trace_id", str_value(hex::encode(&l.trace_id))),
-                        kv("span_id", str_value(hex::encode(&l.span_id))),
-                        kv("trace_state", str_value(l.trace_state.clone())),
-                        kv("attributes", attrs(&l.attributes)),
-                        kv("dropped_attributes_count", int(l.dropped_attributes_count)),
-                        kv("flags", int(l.flags)),
-                    ])
-                })
-                .collect(),
-        )),
+        Events => Value::Records(Records::Events(Cow::Borrowed(&s.events))),
+        Links => Value::Records(Records::Links(Cow::Borrowed(&s.links))),
     })
 }
 
@@ -255,9 +234,9 @@ pub fn set_span(field: SpanField, keys: &[RKey], ctx: &mut Ctx, v: Value) -> Eva
     let s = span_mut(ctx)?;
     match field {
         Attributes => return set_map(&mut s.attributes, keys, v),
-        TraceId => return set_id(&mut s.trace_id, v, 16, "pcommon.TraceID"),
-        SpanId => return set_id(&mut s.span_id, v, 8, "pcommon.SpanID"),
-        ParentSpanId => return set_id(&mut s.parent_span_id, v, 8, "pcommon.SpanID"),
+        TraceId => return set_id(&mut s.trace_id, v, Id::Trace([0; 16])),
+        SpanId => return set_id(&mut s.span_id, v, Id::Span([0; 8])),
+        ParentSpanId => return set_id(&mut s.parent_span_id, v, Id::Span([0; 8])),
         TraceIdString => return set_id_string(&mut s.trace_id, v, 16, "trace"),
         SpanIdString => return set_id_string(&mut s.span_id, v, 8, "span"),
         ParentSpanIdString => return set_id_string(&mut s.parent_span_id, v, 8, "span"),
@@ -286,6 +265,13 @@ pub fn set_span(field: SpanField, keys: &[RKey], ctx: &mut Ctx, v: Value) -> Eva
         StatusMessage => return set_string(&mut status(s).message, v),
         Name => return set_string(&mut s.name, v),
         Kind => s.kind = v.expect_int()? as i32,
+        KindString | KindDeprecatedString => {
+            let name = v.into_str()?;
+            let deprecated = field == KindDeprecatedString;
+            let found = KINDS.iter().position(|k| if deprecated { k.1 == name } else { k.0 == name });
+            let what = if deprecated { "deprecated string" } else { "string" };
+            s.kind = found.ok_or_else(|| EvalError::new(format!("unknown span kind {what}, {name}")))? as i32;
+        }
         StartTimeUnixNano => s.start_time_unix_nano = v.expect_int()? as u64,
         EndTimeUnixNano => s.end_time_unix_nano = v.expect_int()? as u64,
         StartTime => s.start_time_unix_nano = v.expect_time()?.unix_nanos as u64,
@@ -294,7 +280,15 @@ pub fn set_span(field: SpanField, keys: &[RKey], ctx: &mut Ctx, v: Value) -> Eva
         DroppedAttributesCount => s.dropped_attributes_count = v.expect_int()? as u32,
         DroppedEventsCount => s.dropped_events_count = v.expect_int()? as u32,
         DroppedLinksCount => s.dropped_links_count = v.expect_int()? as u32,
-        Events | Links => return Err(EvalError::new(format!("{field:?} cannot be set").to_lowercase())),
+        // As otelcol: only a slice of the same type replaces them.
+        Events => match v {
+            Value::Records(Records::Events(e)) => s.events = e.into_owned(),
+            v => return Err(expects("ptrace.SpanEventSlice", &v)),
+        },
+        Links => match v {
+            Value::Records(Records::Links(l)) => s.links = l.into_owned(),
+            v => return Err(expects("ptrace.SpanLinkSlice", &v)),
+        },
     }
     Ok(())
 }

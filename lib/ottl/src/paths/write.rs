@@ -3,7 +3,7 @@
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, KeyValueList};
 
-use super::super::value::{map_put_slot, type_error, EvalError, EvalResult, Value};
+use super::super::value::{map_put_slot, EvalError, EvalResult, Id, Value};
 use super::read::{get_field, resolve_key};
 use super::{Ctx, Field, Key, Path, RKey};
 use crate::pdata::type_name as pdata_type;
@@ -148,8 +148,8 @@ pub fn set(path: &Path, keys: &[RKey], ctx: &mut Ctx, v: Value) -> EvalResult<()
             ctx.scope_mut()?.dropped_attributes_count = v.expect_int()? as u32;
             Ok(())
         }
-        Field::TraceId => set_id(&mut ctx.record_mut()?.trace_id, v, 16, "pcommon.TraceID"),
-        Field::SpanId => set_id(&mut ctx.record_mut()?.span_id, v, 8, "pcommon.SpanID"),
+        Field::TraceId => set_id(&mut ctx.record_mut()?.trace_id, v, Id::Trace([0; 16])),
+        Field::SpanId => set_id(&mut ctx.record_mut()?.span_id, v, Id::Span([0; 8])),
         Field::TraceIdString => set_id_string(&mut ctx.record_mut()?.trace_id, v, 16, "trace"),
         Field::SpanIdString => set_id_string(&mut ctx.record_mut()?.span_id, v, 8, "span"),
         Field::Span(f) => super::span::set_span(f, keys, ctx, v),
@@ -164,14 +164,21 @@ pub(super) fn set_string(target: &mut String, v: Value) -> EvalResult<()> {
     Ok(())
 }
 
-pub(super) fn set_id(target: &mut Vec<u8>, v: Value, len: usize, ty: &str) -> EvalResult<()> {
+/// An ID field takes only an ID of its type (`pcommon.TraceID` for
+/// `trace_id`), as otelcol's setters: `expects pcommon.SpanID but got []uint8`.
+pub(super) fn set_id(target: &mut Vec<u8>, v: Value, kind: Id) -> EvalResult<()> {
     match v {
-        Value::Bytes(b) if b.len() == len => {
-            *target = if b.iter().all(|x| *x == 0) { Vec::new() } else { b.into_owned() };
+        Value::Id(id) if std::mem::discriminant(&id) == std::mem::discriminant(&kind) => {
+            *target = id.to_otlp();
             Ok(())
         }
-        v => Err(type_error(ty, &v)),
+        v => Err(expects(kind.type_name(), &v)),
     }
+}
+
+/// A context setter's type error (`ctxutil.ExpectType`).
+pub(super) fn expects(ty: &str, got: &Value) -> EvalError {
+    EvalError::new(format!("expects {ty} but got {}", got.type_name()))
 }
 
 pub(super) fn set_id_string(target: &mut Vec<u8>, v: Value, len: usize, what: &str) -> EvalResult<()> {

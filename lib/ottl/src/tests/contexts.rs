@@ -224,3 +224,20 @@ fn is_root_span_looks_at_the_parent() {
     let c = Condition::parse("IsRootSpan()", ContextKind::Log, &Functions::standard()).unwrap();
     assert!(c.eval(&Ctx::log(&mut res, &mut scope, &mut log)).is_err());
 }
+
+/// `kind.string` and `kind.deprecated_string` (`ctxspan`), read and written.
+#[test]
+fn span_kind_as_strings() {
+    let (mut res, mut scope, mut s) = (None, None, span());
+    let mut ctx = Ctx::span(&mut res, &mut scope, &mut s, None);
+    let cx = ContextKind::Span;
+    assert!(holds(r#"kind.string == "Server" and kind.deprecated_string == "SPAN_KIND_SERVER""#, cx, &ctx));
+    run(&[r#"set(kind.string, "Consumer")"#], cx, &mut ctx);
+    assert!(holds("kind == SPAN_KIND_CONSUMER", cx, &ctx));
+    run(&[r#"set(kind.deprecated_string, "SPAN_KIND_INTERNAL")"#], cx, &mut ctx);
+    assert!(holds(r#"kind.string == "Internal""#, cx, &ctx));
+    let st = Statement::parse(r#"set(kind.string, "SPAN_KIND_CLIENT")"#, cx, &Functions::standard()).unwrap();
+    assert_eq!(st.execute(&mut ctx).unwrap_err().to_string(), "unknown span kind string, SPAN_KIND_CLIENT");
+    let st = Statement::parse(r#"set(kind.deprecated_string, "Client")"#, cx, &Functions::standard()).unwrap();
+    assert_eq!(st.execute(&mut ctx).unwrap_err().to_string(), "unknown span kind deprecated string, Client");
+}

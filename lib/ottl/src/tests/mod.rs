@@ -12,6 +12,7 @@ mod lambdas;
 mod parsing;
 mod statements;
 mod time;
+mod typed;
 mod xml;
 
 pub use crate::testkit::{check_cases, cond, transform, Case};

@@ -152,15 +152,22 @@ fn community_id() {
         ("10.1.1.1", "10.1.1.2", 8080, 8079, "TCP", 0, "1:1fjNfFLjLTsO2WE9AY0TbTeSaBs="),
         ("10.1.1.2", "10.1.1.1", 8079, 8080, "TCP", 0, "1:1fjNfFLjLTsO2WE9AY0TbTeSaBs="),
         ("10.1.1.2", "10.1.1.2", 8081, 8080, "TCP", 0, "1:3byUvmBpOu8KHoTRr4eN5AjTQEU="),
+        ("10.1.1.2", "10.1.1.2", 8080, 8081, "TCP", 0, "1:3byUvmBpOu8KHoTRr4eN5AjTQEU="),
     ];
     for (s, d, sp, dp, proto, seed, want) in cases {
         assert_eq!(id(s, d, sp, dp, proto, seed).unwrap(), json!(want), "{s} {d} {proto}");
     }
     assert!(id("invalid-ip", "10.0.0.1", 80, 1, "TCP", 0).unwrap_err().contains("invalid source IP: invalid-ip"));
     assert!(id("10.0.0.1", "10.0.0.2", 80, 1, "UNKNOWN", 0).unwrap_err().contains("unsupported protocol: UNKNOWN"));
+    // Port 0 is refused, as otelcol's validateAndExtractParams does (1..65535).
     assert!(id("10.0.0.1", "10.0.0.2", 0, 1, "TCP", 0)
         .unwrap_err()
         .contains("source port must be between 1 and 65535, got 0"));
+    assert!(id("10.0.0.1", "10.0.0.2", 1, 0, "ICMP", 0)
+        .unwrap_err()
+        .contains("destination port must be between 1 and 65535, got 0"));
+    assert!(id("10.0.0.1", "10.0.0.2", 65536, 1, "TCP", 0).unwrap_err().contains("got 65536"));
+    assert!(id("10.0.0.1", "10.0.0.2", 1, 1, "tcp", 0).unwrap_err().contains("unsupported protocol: tcp"));
     assert!(id("10.0.0.1", "10.0.0.2", 1, 1, "TCP", 70000).unwrap_err().contains("seed must be between 0 and 65535"));
     // README examples: defaults (TCP, seed 0) and attributes as arguments.
     check_cases(vec![(
