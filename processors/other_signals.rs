@@ -99,10 +99,9 @@ const ALL_CONTEXTS: [&str; 9] =
     ["resource", "scope", "span", "spanevent", "metric", "datapoint", "exemplar", "log", "profile"];
 
 /// Editors otelcol offers in span, metric or data point statements that
-/// ferrocol's OTTL does not have (yet): the standard `clear`, and two of the
+/// ferrocol's OTTL does not have (yet): the standard `clear`, and one of the
 /// transform processor's metric functions.
-const OTELCOL_ONLY_EDITORS: &[&str] =
-    &["clear", "set_semconv_span_name", "convert_exponential_histogram_to_histogram", "extract_percentile_metric"];
+const OTELCOL_ONLY_EDITORS: &[&str] = &["clear", "set_semconv_span_name", "extract_percentile_metric"];
 
 /// Whether the entries hold statements (transform) or conditions (filter).
 #[derive(Clone, Copy, PartialEq, Eq)]

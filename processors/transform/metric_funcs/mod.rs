@@ -6,7 +6,7 @@
 //!   `scale_metric`, `copy_metric` ([`convert`]); `extract_sum_metric`,
 //!   `extract_count_metric`, `convert_summary_quantile_val_to_gauge`
 //!   ([`extract`]); `aggregate_on_attributes`, `aggregate_on_attribute_value`
-//!   ([`aggregate`]);
+//!   ([`aggregate`]); `convert_exponential_histogram_to_histogram` ([`exp_to_hist`]);
 //! - data point context: `convert_summary_sum_val_to_sum`,
 //!   `convert_summary_count_val_to_sum` ([`extract`]), `merge_histogram_buckets`
 //!   ([`buckets`]).
@@ -18,6 +18,7 @@
 mod aggregate;
 mod buckets;
 mod convert;
+mod exp_to_hist;
 mod extract;
 
 #[cfg(test)]
@@ -58,6 +59,11 @@ pub static METRIC_SPECS: &[Spec] = &[
         name: "aggregate_on_attribute_value",
         params: &[req("function"), req("attribute"), req("values"), req("new_value")],
         build: aggregate::on_attribute_value,
+    },
+    Spec {
+        name: "convert_exponential_histogram_to_histogram",
+        params: &[req("distribution"), req("explicit_bounds")],
+        build: exp_to_hist::exponential_to_histogram,
     },
 ];
 

@@ -194,3 +194,57 @@ fn merge_histogram_buckets_limits_buckets() {
     );
     assert_eq!(buckets(&out[0]).1, [90, 125, 51], "a target read from the point");
 }
+
+#[test]
+fn exponential_histograms_become_histograms() {
+    let input = || {
+        let p = ExponentialHistogramDataPoint {
+            attributes: vec![kv("attr", str_value("a"))],
+            count: 20,
+            zero_count: 3,
+            sum: Some(99.0),
+            scale: 0,
+            positive: Some(Buckets { offset: 0, bucket_counts: vec![4, 6, 5, 0, 2] }),
+            negative: Some(Buckets { offset: 0, bucket_counts: vec![7] }),
+            ..Default::default()
+        };
+        metric(
+            "e",
+            Data::ExponentialHistogram(ExponentialHistogram { data_points: vec![p], aggregation_temporality: 1 }),
+        )
+    };
+    let convert = |dist: &str| {
+        let out = run(
+            &format!("  - convert_exponential_histogram_to_histogram(\"{dist}\", [0.0, 1.2, 3.3, 10])\n"),
+            vec![input()],
+        );
+        let Some(Data::Histogram(h)) = &out[0].data else { panic!("{:?}", out[0]) };
+        assert_eq!((out[0].name.as_str(), out[0].unit.as_str(), h.aggregation_temporality), ("e", "s", 1));
+        let p = &h.data_points[0];
+        assert_eq!(
+            (p.count, p.sum, p.min, &p.explicit_bounds),
+            (20, Some(99.0), Some(0.0), &vec![0.0, 1.2, 3.3, 10.0])
+        );
+        assert_eq!(p.attributes, [kv("attr", str_value("a"))]);
+        p.bucket_counts.clone()
+    };
+    // Buckets (1,2], (2,4], (4,8], (8,16], (16,32]: the third lies between two
+    // bounds, the last above them all, the zero count goes to bound 0.
+    assert_eq!(convert("upper"), [3, 0, 9, 8]);
+    assert_eq!(convert("midpoint"), [3, 10, 5, 2]);
+    assert_eq!(convert("uniform"), [3, 2, 10, 5]);
+    for dist in ["random", ""] {
+        let counts = convert(dist);
+        assert_eq!(counts.iter().sum::<u64>(), 20, "{dist}: every positive count placed once: {counts:?}");
+        assert!(counts[0] >= 3 && counts[3] >= 2, "{counts:?}");
+    }
+    let g = gauge(doubles(&[(1.0, "a")]));
+    assert_eq!(run("  - convert_exponential_histogram_to_histogram(\"upper\", [1.0])\n", vec![g.clone()]), vec![g]);
+    let e = errors("metric_statements:\n  - convert_exponential_histogram_to_histogram(\"foo\", [1.0])\n");
+    assert!(
+        e[0].contains("invalid conversion function: foo, must be one of [upper, midpoint, random, uniform]"),
+        "{e:?}"
+    );
+    let e = errors("metric_statements:\n  - convert_exponential_histogram_to_histogram(\"upper\", [])\n");
+    assert!(e[0].contains("explicit bounds cannot be empty"), "{e:?}");
+}
