@@ -99,9 +99,9 @@ const ALL_CONTEXTS: [&str; 9] =
     ["resource", "scope", "span", "spanevent", "metric", "datapoint", "exemplar", "log", "profile"];
 
 /// Editors otelcol offers in span, metric or data point statements that
-/// ferrocol's OTTL does not have (yet): the standard `clear`, and one of the
-/// transform processor's metric functions.
-const OTELCOL_ONLY_EDITORS: &[&str] = &["clear", "set_semconv_span_name", "extract_percentile_metric"];
+/// ferrocol's OTTL does not have (yet): the standard `clear`, and transform's
+/// span function `set_semconv_span_name`.
+const OTELCOL_ONLY_EDITORS: &[&str] = &["clear", "set_semconv_span_name"];
 
 /// Whether the entries hold statements (transform) or conditions (filter).
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,9 @@
 //! - metric context: `convert_sum_to_gauge`, `convert_gauge_to_sum`,
 //!   `scale_metric`, `copy_metric` ([`convert`]); `extract_sum_metric`,
 //!   `extract_count_metric`, `convert_summary_quantile_val_to_gauge`
-//!   ([`extract`]); `aggregate_on_attributes`, `aggregate_on_attribute_value`
-//!   ([`aggregate`]); `convert_exponential_histogram_to_histogram` ([`exp_to_hist`]);
+//!   ([`extract`]); `extract_percentile_metric` ([`percentile`]);
+//!   `aggregate_on_attributes`, `aggregate_on_attribute_value` ([`aggregate`]);
+//!   `convert_exponential_histogram_to_histogram` ([`exp_to_hist`]);
 //! - data point context: `convert_summary_sum_val_to_sum`,
 //!   `convert_summary_count_val_to_sum` ([`extract`]), `merge_histogram_buckets`
 //!   ([`buckets`]).
@@ -20,6 +21,7 @@ mod buckets;
 mod convert;
 mod exp_to_hist;
 mod extract;
+mod percentile;
 
 #[cfg(test)]
 mod tests;
@@ -45,6 +47,11 @@ pub static METRIC_SPECS: &[Spec] = &[
     Spec { name: "copy_metric", params: &[opt("name"), opt("description"), opt("unit")], build: convert::copy_metric },
     Spec { name: "extract_sum_metric", params: &[req("is_monotonic"), opt("suffix")], build: extract::sum_metric },
     Spec { name: "extract_count_metric", params: &[req("is_monotonic"), opt("suffix")], build: extract::count_metric },
+    Spec {
+        name: "extract_percentile_metric",
+        params: &[req("percentile"), opt("suffix")],
+        build: percentile::extract_percentile_metric,
+    },
     Spec {
         name: "convert_summary_quantile_val_to_gauge",
         params: &[opt("attribute_key"), opt("suffix")],

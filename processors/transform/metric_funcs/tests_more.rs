@@ -248,3 +248,45 @@ fn exponential_histograms_become_histograms() {
     let e = errors("metric_statements:\n  - convert_exponential_histogram_to_histogram(\"upper\", [])\n");
     assert!(e[0].contains("explicit bounds cannot be empty"), "{e:?}");
 }
+
+#[test]
+fn extract_percentile_metric_interpolates_in_buckets() {
+    let h = |min: Option<f64>, max: Option<f64>| {
+        let mut p = histogram("a", 10, Some(30.0), &[1.0, 2.0, 5.0], &[2, 2, 4, 2]);
+        (p.min, p.max) = (min, max);
+        let empty = histogram("b", 0, None, &[1.0], &[0, 0]);
+        metric("h", Data::Histogram(Histogram { data_points: vec![p, empty], aggregation_temporality: 2 }))
+    };
+    let values = |stmt: &str, m: Metric| -> (String, String, Vec<f64>) {
+        let out = run(&format!("  - {stmt} where metric.name == \"h\"\n"), vec![m]);
+        let Some(Data::Gauge(g)) = &out[1].data else { panic!("{out:?}") };
+        let v = g.data_points.iter().map(|p| if let Some(Num::AsDouble(d)) = p.value { d } else { panic!() }).collect();
+        (out[1].name.clone(), out[1].description.clone(), v)
+    };
+    let (name, description, v) = values("extract_percentile_metric(50)", h(None, None));
+    assert_eq!((name.as_str(), description.as_str(), v[0]), ("h_p50", "d (p50)", 2.75));
+    assert!(v[1].is_nan(), "no observations: NaN");
+    assert_eq!(values("extract_percentile_metric(10.0)", h(None, None)).2[0], 0.5, "lowest bucket from 0");
+    let from_min = values("extract_percentile_metric(10.0)", h(Some(0.2), None)).2[0];
+    assert!((from_min - 0.6).abs() < 1e-12, "lowest bucket from min: {from_min}");
+    assert_eq!(values("extract_percentile_metric(95.0)", h(None, None)).2[0], 5.0, "overflow without max");
+    assert_eq!(values("extract_percentile_metric(95.0, \".p95\")", h(None, Some(9.0))).2[0], 9.0);
+    assert_eq!(values("extract_percentile_metric(99.9)", h(None, None)).0, "h_p99.9");
+
+    let e = ExponentialHistogramDataPoint {
+        count: 4,
+        scale: 0,
+        positive: Some(Buckets { offset: 0, bucket_counts: vec![2, 2] }),
+        ..Default::default()
+    };
+    let m = metric(
+        "h",
+        Data::ExponentialHistogram(ExponentialHistogram { data_points: vec![e], aggregation_temporality: 2 }),
+    );
+    assert_eq!(values("extract_percentile_metric(50)", m.clone()).2[0], 2.0);
+    assert!((values("extract_percentile_metric(75)", m).2[0] - 2f64.powf(1.5)).abs() < 1e-9);
+    let g = gauge(doubles(&[(1.0, "a")]));
+    assert_eq!(run("  - extract_percentile_metric(50)\n", vec![g]).len(), 1, "other types: no metric");
+    let e = errors("metric_statements:\n  - extract_percentile_metric(101.0)\n");
+    assert!(e[0].contains("percentile must be between 0 and 100, got 101.000000"), "{e:?}");
+}
