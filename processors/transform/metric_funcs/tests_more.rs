@@ -290,3 +290,34 @@ fn extract_percentile_metric_interpolates_in_buckets() {
     let e = errors("metric_statements:\n  - extract_percentile_metric(101.0)\n");
     assert!(e[0].contains("percentile must be between 0 and 100, got 101.000000"), "{e:?}");
 }
+
+#[test]
+fn aggregate_on_attributes_upstream_cases() {
+    let sum = |points: &[(f64, &str, &str)]| {
+        let data_points = points
+            .iter()
+            .map(|(v, k, val)| NumberDataPoint {
+                attributes: vec![kv(*k, str_value(*val))],
+                value: Some(Num::AsDouble(*v)),
+                ..Default::default()
+            })
+            .collect();
+        metric("sum_metric", Data::Sum(Sum { data_points, aggregation_temporality: 0, is_monotonic: false }))
+    };
+    let input = || sum(&[(100.0, "key1", "val1"), (50.0, "key1", "val1"), (20.0, "key2", "val1")]);
+    let out = run("  - aggregate_on_attributes(\"sum\", [\"non-existing\"])\n", vec![input()]);
+    assert_eq!(points(&out[0]), [("[]".to_string(), Some(Num::AsDouble(170.0)), 0)]);
+    for stmt in
+        ["aggregate_on_attributes(\"sum\", [\"key1\"])", "aggregate_on_attributes(\"sum\", [\"key1\", \"key1\"])"]
+    {
+        let out = run(&format!("  - {stmt}\n"), vec![input()]);
+        let p = points(&out[0]);
+        assert_eq!((p[0].1, p[1].1), (Some(Num::AsDouble(150.0)), Some(Num::AsDouble(20.0))), "{stmt}");
+        assert!(p[0].0.contains("key1") && p[1].0 == "[]", "{stmt}: {p:?}");
+    }
+    let ints = || gauge(vec![number(Num::AsInt(12), "a", 0, 0), number(Num::AsInt(5), "a", 0, 0)]);
+    for (f, want) in [("sum", 17), ("min", 5), ("max", 12), ("mean", 8), ("count", 2), ("median", 8)] {
+        let out = run(&format!("  - aggregate_on_attributes(\"{f}\")\n"), vec![ints()]);
+        assert_eq!(points(&out[0])[0].1, Some(Num::AsInt(want)), "{f}");
+    }
+}
