@@ -99,26 +99,9 @@ const ALL_CONTEXTS: [&str; 9] =
     ["resource", "scope", "span", "spanevent", "metric", "datapoint", "exemplar", "log", "profile"];
 
 /// Editors otelcol offers in span, metric or data point statements that
-/// ferrocol's OTTL does not have (yet): the standard `clear` and
-/// `stringify_all`, and the transform processor's metric functions.
-const OTELCOL_ONLY_EDITORS: &[&str] = &[
-    "clear",
-    "stringify_all",
-    "set_semconv_span_name",
-    "aggregate_on_attributes",
-    "aggregate_on_attribute_value",
-    "convert_exponential_histogram_to_histogram",
-    "convert_gauge_to_sum",
-    "convert_sum_to_gauge",
-    "convert_summary_count_val_to_sum",
-    "convert_summary_quantile_val_to_gauge",
-    "convert_summary_sum_val_to_sum",
-    "copy_metric",
-    "extract_count_metric",
-    "extract_sum_metric",
-    "merge_histogram_buckets",
-    "scale_metric",
-];
+/// ferrocol's OTTL does not have (yet): the standard `clear`, and transform's
+/// span function `set_semconv_span_name`.
+const OTELCOL_ONLY_EDITORS: &[&str] = &["clear", "set_semconv_span_name"];
 
 /// Whether the entries hold statements (transform) or conditions (filter).
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -152,12 +152,35 @@ pub fn group_context<W: Walk>(g: &Group, key: &str, errors: &mut Vec<FieldError>
             ));
             W::RECORD
         }),
-        None => ottl::infer_context_in(
-            W::RECORD,
-            g.statements.iter().map(String::as_str),
+        None => infer_context::<W>(
+            g.statements.iter().map(String::as_str).collect(),
             g.conditions.iter().map(String::as_str),
         ),
     }
+}
+
+/// The context of statements and conditions without a given one: the
+/// deepest their paths name, or, when a statement calls a function only a
+/// deeper context offers (`merge_histogram_buckets`: data point,
+/// `convert_sum_to_gauge`: metric), that context, as otelcol infers it.
+pub fn infer_context<'a, W: Walk>(
+    statements: Vec<&'a str>,
+    conditions: impl IntoIterator<Item = &'a str>,
+) -> ContextKind {
+    let cx = ottl::infer_context_in(W::RECORD, statements.iter().copied(), conditions);
+    let funcs = ottl::functions();
+    for s in statements {
+        let Ok(st) = ottl::parser::parse_statement(s) else { continue };
+        if funcs.editor_in(&st.editor.name, cx).is_some() {
+            continue;
+        }
+        if let Some((c, _)) = funcs.scoped_editor(&st.editor.name) {
+            if W::CONTEXTS.contains(&c) && c.sees(cx) {
+                return c;
+            }
+        }
+    }
+    cx
 }
 
 /// A processor's work on a batch, compiled from its config.

@@ -84,6 +84,9 @@ impl Walk for ResourceMetrics {
     const CONTEXTS: &'static [ContextKind] =
         &[ContextKind::Resource, ContextKind::Scope, ContextKind::Metric, ContextKind::DataPoint];
 
+    /// Metrics a statement adds (`copy_metric`, `extract_sum_metric`, ...) are
+    /// appended to the scope's metrics once the current metric is done, and
+    /// walked in turn, as otelcol's loop over the growing metric slice does.
     fn for_each_ctx(data: &mut [Self], cx: ContextKind, mut f: impl FnMut(&mut Ctx<'_>) -> Res) -> Res {
         for rm in data {
             if cx == ContextKind::Resource {
@@ -95,17 +98,36 @@ impl Walk for ResourceMetrics {
                     f(&mut Ctx::scope(&mut rm.resource, &mut sm.scope))?;
                     continue;
                 }
-                for metric in &mut sm.metrics {
-                    if cx == ContextKind::DataPoint {
-                        for i in 0..point_count(metric) {
-                            f(&mut Ctx::metric(&mut rm.resource, &mut sm.scope, metric, Some(i)))?;
-                        }
-                    } else {
-                        f(&mut Ctx::metric(&mut rm.resource, &mut sm.scope, metric, None))?;
+                let limit = sm.metrics.len().max(1) * MAX_GROWTH;
+                let mut k = 0;
+                while k < sm.metrics.len() {
+                    let mut added = Vec::new();
+                    let metric = &mut sm.metrics[k];
+                    let points: Vec<Option<usize>> = match cx {
+                        ContextKind::DataPoint => (0..point_count(metric)).map(Some).collect(),
+                        _ => vec![None],
+                    };
+                    for point in points {
+                        let mut ctx = Ctx::metric(&mut rm.resource, &mut sm.scope, metric, point);
+                        f(&mut ctx)?;
+                        added.append(&mut ctx.new_metrics);
                     }
+                    sm.metrics.append(&mut added);
+                    if sm.metrics.len() > limit {
+                        return Err(EvalError::new(format!(
+                            "statements added metrics to a scope until it held {} (more than {MAX_GROWTH} times what it came with); is a where clause missing that keeps a new metric from matching again?",
+                            sm.metrics.len()
+                        )));
+                    }
+                    k += 1;
                 }
             }
         }
         Ok(())
     }
 }
+
+/// How many times its size a scope's metrics may grow by statements that add
+/// metrics; otelcol loops until memory runs out on `copy_metric()` without a
+/// where clause, ferrocol stops with an error.
+pub const MAX_GROWTH: usize = 64;

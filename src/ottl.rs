@@ -1,5 +1,6 @@
 //! OTTL as ferrocol runs it: the `ferrocol-ottl` crate (lib/ottl, see its
-//! README), with ferrocol's own converter `ParseLinuxAudit` registered and the
+//! README), with ferrocol's own converter `ParseLinuxAudit` and the transform
+//! processor's metric and data point editors registered, and the
 //! lambda converters behind otelcol's `ottl.functions.enableLambda` gate.
 
 use std::borrow::Cow;
@@ -28,7 +29,12 @@ pub fn set_lambdas(enabled: bool) {
 pub fn functions() -> &'static Functions {
     FUNCTIONS.get_or_init(|| {
         let lambdas = *LAMBDAS.get_or_init(|| false);
-        Functions::standard().with_converters(FERROCOL_CONVERTERS).with_lambdas(lambdas)
+        use crate::processors::transform::metric_funcs::{METRIC_SPECS, POINT_SPECS};
+        Functions::standard()
+            .with_converters(FERROCOL_CONVERTERS)
+            .with_editors_in(ContextKind::Metric, METRIC_SPECS)
+            .with_editors_in(ContextKind::DataPoint, POINT_SPECS)
+            .with_lambdas(lambdas)
     })
 }
 

@@ -300,6 +300,19 @@ pub fn data_points(m: &Metric) -> usize {
     }
 }
 
+/// The name of a metric's type, as pdata's `pmetric.MetricType.String()`.
+pub fn metric_type_name(data: Option<&metric::Data>) -> &'static str {
+    use metric::Data;
+    match data {
+        None => "Empty",
+        Some(Data::Gauge(_)) => "Gauge",
+        Some(Data::Sum(_)) => "Sum",
+        Some(Data::Histogram(_)) => "Histogram",
+        Some(Data::ExponentialHistogram(_)) => "ExponentialHistogram",
+        Some(Data::Summary(_)) => "Summary",
+    }
+}
+
 /// The first `n` data points of `m` as a metric of their own; `m` keeps the rest.
 fn split_metric(m: &mut Metric, n: usize) -> Metric {
     use metric::Data;

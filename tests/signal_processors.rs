@@ -105,11 +105,16 @@ fn span_and_log_only_match_keys_are_refused_per_signal_as_otelcol_does() {
 /// `out`), posts [`TRACES`] and [`METRICS`], stops it with SIGTERM and returns
 /// what the file exporter wrote: the text and its lines as JSON.
 pub fn post_traces_and_metrics(cfg: &str, port: u16, out: &Path) -> (String, Vec<serde_json::Value>) {
+    post_otlp(cfg, port, out, &[("/v1/traces", TRACES), ("/v1/metrics", METRICS)])
+}
+
+/// As [`post_traces_and_metrics`], posting each OTLP/JSON `(path, body)`.
+pub fn post_otlp(cfg: &str, port: u16, out: &Path, bodies: &[(&str, &[u8])]) -> (String, Vec<serde_json::Value>) {
     let (code, _, stderr) = util::run(&["validate", "--config", cfg]);
     assert_eq!(code, 0, "{stderr}");
     let mut r = Running::start(&["--config", cfg]);
     util::wait_port(port, Duration::from_secs(20));
-    for (path, body) in [("/v1/traces", TRACES), ("/v1/metrics", METRICS)] {
+    for &(path, body) in bodies {
         let (status, _, resp) =
             http_request(port, "POST", path, &[("Content-Type", "application/json")], body).unwrap();
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&resp));

@@ -13,6 +13,7 @@ use super::detailed::{id_hex, write_attributes, write_resource, write_scope, wri
 use super::metrics::{bucket_index, scale_factor};
 use crate::event::KeyValue;
 use crate::ottl::converters::format::go_f;
+use crate::signal::metric_type_name;
 
 pub(crate) fn write_detailed(out: &mut String, metrics: &[ResourceMetrics]) {
     for (i, rm) in metrics.iter().enumerate() {
@@ -33,20 +34,8 @@ fn write_descriptor(out: &mut String, m: &Metric) {
     let _ = writeln!(out, "     -> Name: {}", m.name);
     let _ = writeln!(out, "     -> Description: {}", m.description);
     let _ = writeln!(out, "     -> Unit: {}", m.unit);
-    let _ = writeln!(out, "     -> DataType: {}", type_name(m.data.as_ref()));
+    let _ = writeln!(out, "     -> DataType: {}", metric_type_name(m.data.as_ref()));
     write_attributes(out, "     -> Metadata", &m.metadata);
-}
-
-/// `pmetric.MetricType.String()`.
-fn type_name(data: Option<&Data>) -> &'static str {
-    match data {
-        None => "Empty",
-        Some(Data::Gauge(_)) => "Gauge",
-        Some(Data::Sum(_)) => "Sum",
-        Some(Data::Histogram(_)) => "Histogram",
-        Some(Data::ExponentialHistogram(_)) => "ExponentialHistogram",
-        Some(Data::Summary(_)) => "Summary",
-    }
 }
 
 /// `pmetric.AggregationTemporality.String()`; an unknown value has no name.
@@ -206,6 +195,6 @@ mod tests {
         assert_eq!(temporality_name(0), "Unspecified");
         assert_eq!(temporality_name(2), "Cumulative");
         assert_eq!(temporality_name(3), "");
-        assert_eq!(type_name(None), "Empty");
+        assert_eq!(metric_type_name(None), "Empty");
     }
 }

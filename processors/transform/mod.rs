@@ -15,6 +15,7 @@
 //! data); `ignore` logs and goes on with the next statement, `silent` goes on.
 
 mod config;
+pub(crate) mod metric_funcs;
 
 #[cfg(test)]
 mod signal_tests;
@@ -28,8 +29,8 @@ use crate::config::FieldError;
 use crate::event::ResourceLogs;
 use crate::ottl::{self, ErrorMode, EvalError, Statement};
 use crate::processors::ottl_config::{
-    compile_conditions, compile_statement, compile_statements, group_context, runs, BatchProgram, Compiled, CondGroup,
-    Entry, Run, Walk,
+    compile_conditions, compile_statement, compile_statements, group_context, infer_context, runs, BatchProgram,
+    Compiled, CondGroup, Entry, Run, Walk,
 };
 use crate::signal::{ResourceMetrics, ResourceSpans};
 
@@ -107,7 +108,7 @@ fn compile_groups<W: Walk>(entries: &[Entry], list: &str, mode: ErrorMode, error
     for run in runs(entries) {
         match run {
             Run::Texts(texts) => {
-                let cx = ottl::infer_context_in(W::RECORD, texts.iter().map(|(_, t)| *t), []);
+                let cx = infer_context::<W>(texts.iter().map(|(_, t)| *t).collect(), []);
                 let statements = texts
                     .iter()
                     .filter_map(|(i, t)| compile_statement(t, &format!("{list}[{i}]"), cx, errors))

@@ -90,9 +90,8 @@ fn shared_cache_carries_across_groups() {
 
 #[test]
 fn unsupported_metric_editors_are_refused() {
-    let e = errors(
-        "metric_statements:\n  - context: metric\n    statements: ['convert_sum_to_gauge() where name == \"a\"']\n",
-    );
+    let e =
+        errors("metric_statements:\n  - context: metric\n    statements: ['clear(attributes) where name == \"a\"']\n");
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(e[0].starts_with("metric_statements[0]::statements[0]: invalid statement"), "{e:?}");
 }

@@ -178,7 +178,7 @@ impl Backoff {
 }
 
 /// A number in [0, 1) from a per-thread xorshift generator; jitter needs no more.
-fn random_unit() -> f64 {
+pub(crate) fn random_unit() -> f64 {
     thread_local! {
         static STATE: Cell<u64> = Cell::new({
             let mut h = std::collections::hash_map::RandomState::new().build_hasher();

@@ -184,6 +184,22 @@ impl<'f> Args<'f> {
         }
     }
 
+    /// A number written in the statement (`0.5`, `10`).
+    pub fn float_lit(&mut self, i: usize) -> Result<f64, PosError> {
+        match self.take(i)? {
+            ast::Value::Float(f, _) => Ok(f),
+            ast::Value::Int(n, _) => Ok(n as f64),
+            v => Err(self.err(v.at(), format!("argument {:?} must be a number", self.params[i].name))),
+        }
+    }
+
+    /// `true` or `false` written in the statement.
+    pub fn bool_lit(&mut self, i: usize) -> Result<bool, PosError> {
+        let at = self.at_of(i);
+        let name = self.params[i].name;
+        self.opt_bool_lit(i)?.ok_or_else(|| self.err(at, format!("needs the argument {name:?}")))
+    }
+
     pub fn opt_bool_lit(&mut self, i: usize) -> Result<Option<bool>, PosError> {
         if !self.given(i) {
             return Ok(None);

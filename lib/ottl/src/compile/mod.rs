@@ -54,11 +54,13 @@ pub enum Cond {
 
 pub fn compile_statement(s: ast::Statement, env: Env<'_>) -> Result<(Box<dyn Editor>, Option<Cond>), PosError> {
     let call = s.editor;
-    let Some(spec) = env.funcs.editor(&call.name) else {
-        return Err(PosError::new(
-            call.at,
-            format!("undefined function {:?} (editors: {})", call.name, env.funcs.editor_names().join(", ")),
-        ));
+    let Some(spec) = env.funcs.editor_in(&call.name, env.cx) else {
+        let names = env.funcs.editor_names(env.cx).join(", ");
+        let only = match env.funcs.scoped_editor(&call.name) {
+            Some((cx, _)) => format!(" in the {} context (only in {})", env.cx.name(), cx.name()),
+            None => String::new(),
+        };
+        return Err(PosError::new(call.at, format!("undefined function {:?}{only} (editors: {names})", call.name)));
     };
     let mut args = Args::new(spec.name, spec.params, call, env)?;
     let editor = (spec.build)(&mut args)?;

@@ -24,7 +24,7 @@ use crate::value::{type_error, EvalError, EvalResult, Records, Value};
 pub const METRIC_FIELDS: &str =
     "name, description, unit, type, aggregation_temporality, is_monotonic, data_points, metadata";
 pub const POINT_FIELDS: &str = "attributes, start_time_unix_nano, time_unix_nano, start_time, time, value_double, \
-value_int, exemplars, flags, count, sum, bucket_counts, explicit_bounds, scale, zero_count, positive, negative, \
+value_int, exemplars, flags, count, sum, min, max, bucket_counts, explicit_bounds, scale, zero_count, positive, negative, \
 quantile_values";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub enum PointField {
     Flags,
     Count,
     Sum,
+    Min,
+    Max,
     BucketCounts,
     ExplicitBounds,
     Scale,
@@ -92,6 +94,8 @@ pub fn point_field(name: &str, sub: Option<&str>) -> Option<PointField> {
         ("flags", None) => Flags,
         ("count", None) => Count,
         ("sum", None) => Sum,
+        ("min", None) => Min,
+        ("max", None) => Max,
         ("bucket_counts", None) => BucketCounts,
         ("explicit_bounds", None) => ExplicitBounds,
         ("scale", None) => Scale,

@@ -105,12 +105,15 @@ pub enum Record<'a> {
 }
 
 /// What statements see while they run: the record, its scope and resource,
-/// and a scratch `cache` map.
+/// a scratch `cache` map, and the metrics a statement added to the scope
+/// (`copy_metric`, `extract_sum_metric`, ...), which the walk appends to the
+/// scope's metrics once the current metric is done.
 pub struct Ctx<'a> {
     pub resource: &'a mut Option<Resource>,
     pub scope: Option<&'a mut Option<InstrumentationScope>>,
     pub record: Record<'a>,
     pub cache: Vec<KeyValue>,
+    pub new_metrics: Vec<Metric>,
 }
 
 impl<'a> Ctx<'a> {
@@ -119,7 +122,7 @@ impl<'a> Ctx<'a> {
         scope: &'a mut Option<InstrumentationScope>,
         record: &'a mut LogRecord,
     ) -> Self {
-        Ctx { resource, scope: Some(scope), record: Record::Log(record), cache: Vec::new() }
+        Ctx { resource, scope: Some(scope), record: Record::Log(record), cache: Vec::new(), new_metrics: Vec::new() }
     }
 
     /// The span context, or with `event` the span event context.
@@ -129,7 +132,13 @@ impl<'a> Ctx<'a> {
         span: &'a mut Span,
         event: Option<usize>,
     ) -> Self {
-        Ctx { resource, scope: Some(scope), record: Record::Span(span, event), cache: Vec::new() }
+        Ctx {
+            resource,
+            scope: Some(scope),
+            record: Record::Span(span, event),
+            cache: Vec::new(),
+            new_metrics: Vec::new(),
+        }
     }
 
     /// The metric context, or with `point` the data point context.
@@ -139,15 +148,21 @@ impl<'a> Ctx<'a> {
         metric: &'a mut Metric,
         point: Option<usize>,
     ) -> Self {
-        Ctx { resource, scope: Some(scope), record: Record::Metric(metric, point), cache: Vec::new() }
+        Ctx {
+            resource,
+            scope: Some(scope),
+            record: Record::Metric(metric, point),
+            cache: Vec::new(),
+            new_metrics: Vec::new(),
+        }
     }
 
     pub fn scope(resource: &'a mut Option<Resource>, scope: &'a mut Option<InstrumentationScope>) -> Self {
-        Ctx { resource, scope: Some(scope), record: Record::None, cache: Vec::new() }
+        Ctx { resource, scope: Some(scope), record: Record::None, cache: Vec::new(), new_metrics: Vec::new() }
     }
 
     pub fn resource(resource: &'a mut Option<Resource>) -> Self {
-        Ctx { resource, scope: None, record: Record::None, cache: Vec::new() }
+        Ctx { resource, scope: None, record: Record::None, cache: Vec::new(), new_metrics: Vec::new() }
     }
 
     fn record(&self) -> EvalResult<&LogRecord> {
