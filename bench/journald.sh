@@ -19,6 +19,7 @@
 #   bench/journald.sh                  # N=1000000 ROUNDS=3 WORK=/tmp/ferrocol-bench
 #   N=200000 ROUNDS=5 bench/journald.sh
 #   DELAY_MS=50 bench/journald.sh      # a slow backend
+#   BASELINE=/tmp/old/ferrocol bench/journald.sh   # also another build, interleaved (before/after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
@@ -40,6 +41,8 @@ need journalctl || { echo "journalctl is missing (Debian package systemd)"; exit
 
 cargo build --release --quiet --bin ferrocol --example journald_gen --example journald_floor --example count_sink
 bin=target/release
+ferrocol=$bin/ferrocol
+BASELINE=${BASELINE:-}
 mkdir -p "$WORK"
 dir="$WORK/journal-$N"
 if [ ! -f "$dir/.complete" ]; then
@@ -100,7 +103,7 @@ run_ferrocol() {
   while [ ! -s "$WORK/sink.addr" ]; do sleep 0.01; done
   sed "s/SINK_ADDR/$(cat "$WORK/sink.addr")/" "$WORK/seed.yaml" >"$WORK/run.yaml"
   start=$(date +%s.%N)
-  /usr/bin/time -v -o "$WORK/t" "$bin/ferrocol" --config "$WORK/run.yaml" 2>"$WORK/ferrocol.log" &
+  /usr/bin/time -v -o "$WORK/t" "$ferrocol" --config "$WORK/run.yaml" 2>"$WORK/ferrocol.log" &
   local timepid=$!
   while kill -0 "$sinkpid" 2>/dev/null; do
     sleep 0.05
@@ -120,11 +123,19 @@ run_ferrocol() {
   printf "%.2f %s %s %s\n" "$(echo "$end - $start" | bc)" "$cpu" "$rss" "$reader"
 }
 
+# The same run with the BASELINE build of ferrocol.
+run_baseline() {
+  local ours=$ferrocol
+  ferrocol=$BASELINE
+  run_ferrocol
+  ferrocol=$ours
+}
+
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 : >"$WORK/results"
 for round in $(seq "$ROUNDS"); do
-  for what in floor journalctl ferrocol; do
+  for what in floor journalctl ferrocol ${BASELINE:+baseline}; do
     r=$("run_$what")
     echo "$what $r" >>"$WORK/results"
     echo "round $round: $what wall=$(echo "$r" | cut -d' ' -f1)s cpu=$(echo "$r" | cut -d' ' -f2)s rss=$(echo "$r" | cut -d' ' -f3)KB"
@@ -139,6 +150,10 @@ printf "  %-11s %7s s wall  %7s s cpu  %6s MB peak RSS\n" \
   ferrocol "$f" "$(col ferrocol 3)" "$(( $(col ferrocol 4) / 1024 ))" \
   journalctl "$j" "$(col journalctl 3)" "$(( $(col journalctl 4) / 1024 ))" \
   floor "$b" "$(col floor 3)" "$(( $(col floor 4) / 1024 ))"
+if [ -n "$BASELINE" ]; then
+  printf "  %-11s %7s s wall  %7s s cpu  %6s MB peak RSS  (reader thread %s s; %s)\n" \
+    baseline "$(col baseline 2)" "$(col baseline 3)" "$(( $(col baseline 4) / 1024 ))" "$(col baseline 5)" "$BASELINE"
+fi
 echo "  journalctl / ferrocol = $(echo "scale=2; $j / $f" | bc)x   (target: at least 5x)"
 echo "  ferrocol / floor      = $(echo "scale=2; $f / $b" | bc)x   (target: at most 1.3x)"
 echo "  CPU: ferrocol / floor = $(echo "scale=2; $(col ferrocol 3) / $(col floor 3)" | bc)x, journalctl / ferrocol = $(echo "scale=2; $(col journalctl 3) / $(col ferrocol 3)" | bc)x"

@@ -3,8 +3,6 @@
 //! that no encoded body is over `max_request_size` (an item larger than that on
 //! its own is sent alone), then compress.
 
-use std::io::Write as _;
-
 use bytes::Bytes;
 use tracing::warn;
 
@@ -96,7 +94,7 @@ impl Encoder {
         }
     }
 
-    /// Compress an encoded body. Writing to a `Vec` cannot fail.
+    /// Compress an encoded body.
     pub fn compress(&self, raw: Vec<u8>) -> Bytes {
         let level = self.level;
         // otelcol: 0 means "not set"; -1 is zlib's default (6); -2 (Huffman only) is
@@ -107,14 +105,8 @@ impl Encoder {
             l => flate2::Compression::new(l.clamp(1, 9) as u32),
         };
         let out = match self.compression {
-            Compression::Gzip => {
-                let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 4), flate_level());
-                e.write_all(&raw).and_then(|_| e.finish()).expect("writing to a Vec")
-            }
-            Compression::Zlib | Compression::Deflate => {
-                let mut e = flate2::write::ZlibEncoder::new(Vec::with_capacity(raw.len() / 4), flate_level());
-                e.write_all(&raw).and_then(|_| e.finish()).expect("writing to a Vec")
-            }
+            Compression::Gzip => super::deflate::gzip(&raw, flate_level()),
+            Compression::Zlib | Compression::Deflate => super::deflate::zlib(&raw, flate_level()),
             // otelcol's default maps to zstd's fastest level.
             Compression::Zstd => zstd::bulk::compress(&raw, level.clamp(1, 22) as i32).expect("compressing to a Vec"),
             // Refused by `validate`; sent uncompressed if ever reached.

@@ -17,13 +17,15 @@
 //! dropped; `block_on_overflow: false` restores dropping.
 //!
 //! Layout: [`config`] (settings), [`client`] and [`proxy`] (HTTP), [`encode`]
-//! (bodies, split under `max_request_size`), [`sender`]
+//! (bodies, split under `max_request_size`), [`deflate`] (gzip and zlib with a
+//! per-thread state), [`sender`]
 //! (statuses, retries), [`export`] (one batch, its acks); the queue, retries,
 //! TLS settings and counters are shared with `otlp` ([`crate::export`]), and
 //! what differs between signals is [`OtlpSignal`].
 
 mod client;
 mod config;
+mod deflate;
 mod encode;
 mod export;
 mod proxy;

@@ -40,9 +40,14 @@ pub struct EntryMeta {
 /// (`utf8_is_printable`): no control characters but tab and newline, no
 /// noncharacters. Otherwise journalctl shows the bytes.
 pub fn printable(v: &[u8]) -> Option<&str> {
+    // One pass over every byte, no early exit, so that it vectorizes: most
+    // values are plain ASCII and need nothing more than the UTF-8 check.
+    let plain_ascii = v.iter().fold(true, |ok, &b| ok & ((0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n')));
     let s = std::str::from_utf8(v).ok()?;
-    let ok = if s.is_ascii() {
-        s.bytes().all(|b| (b >= 0x20 && b != 0x7f) || b == b'\t' || b == b'\n')
+    let ok = if plain_ascii {
+        true
+    } else if s.is_ascii() {
+        false // a control character or DEL
     } else {
         s.chars().all(|c| {
             let u = c as u32;

@@ -1,19 +1,30 @@
 //! prost types → spec-exact OTLP/JSON, written straight into a `Vec<u8>`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use base64::Engine as _;
 
 use super::*;
 
+/// Bytes per record of the last request encoded: the next one's buffer is
+/// sized from it (up to 4 KiB a record: larger ones grow it), so that it is
+/// not grown and copied several times.
+static BYTES_PER_RECORD: AtomicUsize = AtomicUsize::new(256);
+
 /// Encode `resource_logs` as an OTLP/JSON `ExportLogsServiceRequest`.
 pub fn encode_logs_request(resource_logs: &[ResourceLogs]) -> Vec<u8> {
     let records = crate::event::count_records(resource_logs);
-    let mut out = Vec::with_capacity(64 + records * 256);
+    let per_record = BYTES_PER_RECORD.load(Ordering::Relaxed);
+    let mut out = Vec::with_capacity(64 + records * (per_record + per_record / 8));
     let mut o = Obj::open(&mut out);
     if !resource_logs.is_empty() {
         o.key("resourceLogs");
         write_list(o.out, resource_logs, write_resource_logs);
     }
     o.close();
+    if let Some(per_record) = out.len().checked_div(records) {
+        BYTES_PER_RECORD.store(per_record.clamp(64, 4096), Ordering::Relaxed);
+    }
     out
 }
 // ---------------------------------------------------------------------------
@@ -242,13 +253,53 @@ pub(super) fn write_any_value(out: &mut Vec<u8>, v: &AnyValue) {
     o.close();
 }
 
+/// Bytes a JSON string must escape: `"`, `\\` and the control characters.
+const ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Whether any of the 8 bytes in `x` is one [`ESCAPE`] marks (exact, not a guess):
+/// below 0x20, `"` or `\\`.
+fn needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    below_space | zero_byte(x ^ (ONES * u64::from(b'"'))) | zero_byte(x ^ (ONES * u64::from(b'\\'))) != 0
+}
+
 /// A JSON string with the escapes JSON requires; other characters are written as UTF-8.
+/// Plain runs are found 8 bytes at a time and copied whole.
 pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            if !needs_escape(word) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        i += 1;
+        if !ESCAPE[usize::from(b)] {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i - 1]);
+        start = i;
         let short: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -257,16 +308,12 @@ pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0c => b"\\f",
-            0..=0x1f => b"",
-            _ => continue,
+            _ => {
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+                continue;
+            }
         };
-        out.extend_from_slice(&bytes[start..i]);
-        start = i + 1;
-        if short.is_empty() {
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
-        } else {
-            out.extend_from_slice(short);
-        }
+        out.extend_from_slice(short);
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');

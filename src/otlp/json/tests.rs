@@ -150,6 +150,23 @@ fn escapes_strings_as_json_requires() {
     assert_eq!(serde_json::from_slice::<String>(&out).unwrap(), s);
 }
 
+/// Escapes at every offset of the 8-byte chunks `write_str` skips through,
+/// in strings of every length up to 40: the same bytes as serde_json writes.
+#[test]
+fn escapes_at_every_chunk_offset() {
+    let specials = ["\"", "\\", "\n", "\u{1}", "\u{1f}", "\u{7f}", " ", "~", "é", "😀"];
+    for len in 0..40 {
+        for at in 0..len {
+            for sp in specials {
+                let s: String = (0..len).map(|i| if i == at { sp.to_string() } else { "a".into() }).collect();
+                let mut out = Vec::new();
+                write_str(&mut out, &s);
+                assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn non_finite_doubles_are_strings() {
     let rl = |d| {
