@@ -39,6 +39,18 @@ pub trait StorageClient: Send + Sync {
     fn set(&self, key: &str, value: &[u8]) -> io::Result<()>;
     fn delete(&self, key: &str) -> io::Result<()>;
 
+    /// Set several distinct keys at once, durable when it returns (a group commit: a
+    /// store may cover them all with one sync). On an error, some of them may
+    /// hold their new value and others their old one.
+    fn set_all(&self, entries: &[(&str, &[u8])]) -> io::Result<()> {
+        entries.iter().try_for_each(|(k, v)| self.set(k, v))
+    }
+
+    /// Delete several keys at once (missing ones are fine); durable when it returns.
+    fn delete_all(&self, keys: &[String]) -> io::Result<()> {
+        keys.iter().try_for_each(|k| self.delete(k))
+    }
+
     /// Like `get`, but telling a damaged value (already logged and set aside
     /// by the storage, so the key now reads as missing) from a missing one.
     fn read(&self, key: &str) -> io::Result<Stored> {

@@ -10,6 +10,8 @@
 //! - Durability: `set` returns once the value is on disk. It writes a temp file
 //!   in the same directory, fsyncs it, renames it over the entry and fsyncs the
 //!   directory, so a crash leaves the old value or the new one, never a mix.
+//!   `set_all` (the sending queue's group commit) writes several keys that way
+//!   with one directory fsync for all, and `delete_all` removes several with one.
 //!   `fsync` is accepted but always on.
 //! - Corruption: every file carries a header with a CRC-32, so a torn, truncated
 //!   or foreign file is detected. `get` then logs a warning naming the file, moves

@@ -28,16 +28,24 @@ pub const HEADER_LEN: usize = 16;
 pub const MAX_NAME_LEN: usize = 240;
 
 /// The entry file contents for `value`.
+#[cfg(test)]
 pub fn encode(value: &[u8]) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(HEADER_LEN + value.len());
+    out.extend_from_slice(&header(value)?);
+    out.extend_from_slice(value);
+    Ok(out)
+}
+
+/// The header an entry file holding `value` starts with (the value follows it).
+pub fn header(value: &[u8]) -> io::Result<[u8; HEADER_LEN]> {
     let len = u32::try_from(value.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "storage value larger than 4 GiB"))?;
-    let mut out = Vec::with_capacity(HEADER_LEN + value.len());
-    out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&[VERSION, 0, 0, 0]);
-    out.extend_from_slice(&len.to_le_bytes());
-    let crc = checksum(&out, value);
-    out.extend_from_slice(&crc.to_le_bytes());
-    out.extend_from_slice(value);
+    let mut out = [0u8; HEADER_LEN];
+    out[..4].copy_from_slice(&MAGIC);
+    out[4] = VERSION;
+    out[8..12].copy_from_slice(&len.to_le_bytes());
+    let crc = checksum(&out[..12], value);
+    out[12..].copy_from_slice(&crc.to_le_bytes());
     Ok(out)
 }
 

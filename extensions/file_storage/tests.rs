@@ -255,3 +255,24 @@ fn only_temp_files_of_dead_writers_are_cleaned_up() {
     assert!(!dead.exists(), "left by a process that is gone");
     assert!(live.exists(), "a live writer's temp file is not touched");
 }
+
+#[test]
+fn set_all_writes_every_key_and_a_failure_leaves_no_temp_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = journald(&*provider(tmp.path()));
+    c.set_all(&[("a", b"1"), ("b", b"22"), ("c", b"")]).unwrap();
+    for (k, v) in [("a", &b"1"[..]), ("b", b"22"), ("c", b"")] {
+        assert_eq!(c.get(k).unwrap().as_deref(), Some(v), "{k}");
+    }
+    c.delete_all(&["a".to_string(), "b".to_string(), "missing".to_string()]).unwrap();
+    assert_eq!((c.get("a").unwrap(), c.get("b").unwrap()), (None, None));
+    // A directory where entry `e` goes: its rename fails, and the commit with it.
+    fs::create_dir(entry(tmp.path(), "e")).unwrap();
+    let err = c.set_all(&[("d", b"4"), ("e", b"5")]).unwrap_err();
+    assert!(err.to_string().contains("receiver_journald_/e"), "{err}");
+    let names: Vec<String> = fs::read_dir(tmp.path().join("receiver_journald_"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "temp files left: {names:?}");
+}

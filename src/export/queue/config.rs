@@ -7,16 +7,18 @@ use serde::Deserialize;
 
 use crate::config::{ComponentId, FieldError};
 
-/// The bound of a queue nobody sized: 8 MiB of protobuf, queued and in flight.
+/// The bound of a queue nobody sized: 4 MiB of protobuf, queued and in flight.
 ///
 /// otelcol's default is 1,000 requests of any size, which is unbounded in bytes
-/// (1,000 batches of 8,192 large records is gigabytes). In memory a batch takes
-/// about three times its protobuf size, and an in-flight one also holds its
-/// encoded body, so 8 MiB keeps an exporter near 30 MB at worst, and the whole
-/// process well under 100 MB; it still holds ten in-flight batches of ~800 KiB,
-/// plenty to keep a backend busy. A slow backend then slows the receivers
-/// (their sources are durable) instead of growing memory.
-pub const DEFAULT_QUEUE_BYTES: u64 = 8 << 20;
+/// (1,000 batches of 8,192 large records is gigabytes). A full queue of small
+/// records costs about five times its protobuf size in RSS (the decoded
+/// records, the encoded and compressed bodies of those in flight, and the
+/// allocator's slack): measured on the Teleport benchmark, 8 MiB took the
+/// process to 78 MB and 4 MiB to 57 MB (bench/README.md). 4 MiB still holds
+/// ten in-flight requests of 256 receiver records, or five of the `batch`
+/// processor's ~800 KiB. A slow backend then slows the receivers (their
+/// sources are durable) instead of growing memory.
+pub const DEFAULT_QUEUE_BYTES: u64 = 4 << 20;
 
 /// otelcol's `queue_size` when `sizer` is set but `queue_size` is not.
 pub const OTELCOL_QUEUE_SIZE: u64 = 1000;
@@ -24,7 +26,7 @@ pub const OTELCOL_QUEUE_SIZE: u64 = 1000;
 /// With `storage`, the most bytes of queued batches kept in memory besides
 /// their copy on disk (the rest is read back when a consumer is free), and the
 /// most bytes in flight.
-pub const PERSISTENT_MEMORY_BYTES: u64 = DEFAULT_QUEUE_BYTES;
+pub const PERSISTENT_MEMORY_BYTES: u64 = 8 << 20;
 
 /// With `storage` and no size given: how much may wait on disk (256 MiB).
 pub const DEFAULT_STORED_BYTES: u64 = 256 << 20;
@@ -38,7 +40,7 @@ pub struct QueueConfig {
     /// Requests in flight at once.
     pub num_consumers: usize,
     /// Capacity, in `sizer` units, of what is queued and in flight. *Default
-    /// differs from otelcol:* unset (with `sizer` unset too), 8 MiB of protobuf
+    /// differs from otelcol:* unset (with `sizer` unset too), 4 MiB of protobuf
     /// ([`DEFAULT_QUEUE_BYTES`]); otelcol's 1,000 when only `sizer` is set.
     pub queue_size: Option<u64>,
     /// What `queue_size` counts: `requests` (batches), `items` (records) or `bytes`

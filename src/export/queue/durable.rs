@@ -1,7 +1,7 @@
 //! The queue's side of `storage`: reading back what a previous run left on
 //! disk, and settling a batch's upstream acks once its write is durable.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -22,7 +22,23 @@ pub(super) struct DiskState<B> {
     pub(super) head: u64,
     /// Settled numbers above the head.
     pub(super) settled: BTreeSet<u64>,
-    pub(super) writing: Option<Writing<B>>,
+    /// Writes not yet answered, oldest first (the writer answers in order).
+    pub(super) writing: VecDeque<Writing<B>>,
+}
+
+impl<B> DiskState<B> {
+    /// Batch `index` needs its copy on disk no more: move the head past every
+    /// settled number.
+    pub(super) fn settle(&mut self, index: u64) {
+        self.settled.insert(index);
+        let before = self.head;
+        while self.settled.remove(&self.head) {
+            self.head += 1;
+        }
+        if self.head != before {
+            self.disk.advance(self.head);
+        }
+    }
 }
 
 impl<E> Queue<E> {
@@ -48,7 +64,7 @@ impl<E> Queue<E> {
             next: restored.tail,
             head: restored.head,
             settled: restored.skipped.into_iter().collect(),
-            writing: None,
+            writing: VecDeque::new(),
         };
         if !restored.found.is_empty() {
             tracing::info!(
@@ -86,7 +102,7 @@ impl<E> Queue<E> {
     /// batch stays in memory with them, and they wait for its delivery.
     pub(super) fn written<B: Batch>(&self, st: &mut State<B>, result: std::io::Result<()>, input: &ExporterInput<B>) {
         let d = st.disk.as_mut().expect("writing implies a disk");
-        let Writing { mut job, .. } = d.writing.take().expect("a write was pending");
+        let Writing { mut job, .. } = d.writing.pop_front().expect("a write was pending");
         let batch = job.batch.take().expect("written batches are in memory");
         match result {
             Ok(()) => {
@@ -103,8 +119,10 @@ impl<E> Queue<E> {
             }
             Err(e) => {
                 error!(error = %e, "sending_queue: cannot write the batch to storage; it is kept in memory and acknowledged once delivered");
-                d.next -= 1;
-                job.index = None;
+                // Its number becomes a tombstone on disk: settled already.
+                if let Some(i) = job.index.take() {
+                    d.settle(i);
+                }
                 let mut batch = batch;
                 input.count(&mut batch);
                 job.batch = Some(batch);
@@ -122,6 +140,6 @@ pub(super) fn lost(corrupt: &std::sync::atomic::AtomicU64, index: u64, reason: &
 
 /// The answer of the pending write (only polled while there is one).
 pub(super) async fn wait_written<B>(disk: &mut Option<DiskState<B>>) -> std::io::Result<()> {
-    let w = disk.as_mut().and_then(|d| d.writing.as_mut()).expect("polled only while writing");
+    let w = disk.as_mut().and_then(|d| d.writing.front_mut()).expect("polled only while writing");
     (&mut w.done).await.unwrap_or_else(|_| Err(std::io::Error::other("the storage writer stopped")))
 }

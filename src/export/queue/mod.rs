@@ -139,6 +139,13 @@ impl<B: Batch> State<B> {
         self.used == 0 || self.used + size <= self.capacity
     }
 
+    /// With a disk, may a batch of `bytes` start its write? One at a time
+    /// always; more (they go into the same group commit) while the memory
+    /// budget holds them, since a batch stays in memory while it is written.
+    fn may_write(&self, bytes: u64) -> bool {
+        self.disk.as_ref().is_none_or(|d| d.writing.is_empty() || self.mem + bytes <= PERSISTENT_MEMORY_BYTES)
+    }
+
     fn publish(&self) {
         self.gauges.size.store(self.used, Ordering::Relaxed);
         self.gauges.hold(self.mem);
@@ -148,14 +155,7 @@ impl<B: Batch> State<B> {
         self.used -= done.size;
         self.mem -= done.mem;
         if let (Some(d), Some(i)) = (&mut self.disk, done.index) {
-            d.settled.insert(i);
-            let before = d.head;
-            while d.settled.remove(&d.head) {
-                d.head += 1;
-            }
-            if d.head != before {
-                d.disk.advance(d.head);
-            }
+            d.settle(i);
         }
     }
 }
@@ -193,20 +193,17 @@ impl<E> Queue<E> {
         loop {
             self.start_consumers(&mut st, &input);
             // Admit the held batch as soon as the queue has room for it.
-            if let Some(job) =
-                held.take_if(|j| st.has_room(j.size) && st.disk.as_ref().is_none_or(|d| d.writing.is_none()))
-            {
+            if let Some(job) = held.take_if(|j| st.has_room(j.size) && st.may_write(j.bytes)) {
                 self.admit(&mut st, job);
                 continue;
             }
             st.publish();
-            let writing = st.disk.as_ref().is_some_and(|d| d.writing.is_some());
+            let writing = st.disk.as_ref().is_some_and(|d| !d.writing.is_empty());
             if !input_open && held.is_none() && !writing && st.queue.is_empty() && st.in_flight.is_empty() {
                 break;
             }
             // Without a queue, the next batch is read only when a consumer is free.
-            let want_input =
-                input_open && held.is_none() && !writing && (self.config.enabled || st.in_flight.is_empty());
+            let want_input = input_open && held.is_none() && (self.config.enabled || st.in_flight.is_empty());
             tokio::select! {
                 batch = input.recv_uncounted(), if want_input => match batch {
                     None => input_open = false,
@@ -262,7 +259,7 @@ impl<E> Queue<E> {
         st.used += job.size;
         st.mem += job.bytes;
         let done = d.disk.put(index, value);
-        d.writing = Some(Writing { job, done });
+        d.writing.push_back(Writing { job, done });
     }
 
     /// Start what there are free consumers (and, with a disk, memory) for.

@@ -9,9 +9,16 @@
 //!
 //! - A batch is acknowledged upstream once its `set` returned (the storage
 //!   fsyncs), so what a client was told is accepted survives a kill -9.
+//! - Writes are group commits: the batches that arrive while one commit syncs
+//!   are written together by the next (`set_all`: one set of syncs for all),
+//!   and each is acknowledged only once the commit that covers it returned.
 //! - Writes and head moves run in order on one thread: a head is stored
 //!   before the batches below it are deleted, so a crash between the two
 //!   leaves extra batches (sent twice, deleted at the next start), never a gap.
+//! - A failed write leaves a hole in the numbers; it is filled with a tombstone
+//!   in the next commit, and no later batch is acknowledged before it is, so a
+//!   restart (which reads until the first missing number) misses nothing that
+//!   was acknowledged.
 //! - A damaged batch (the storage checks a CRC-32 on every read) is set aside
 //!   by the storage, reported here (log and counter) and replaced by a
 //!   tombstone, so the numbers stay contiguous and the start goes on.
@@ -163,19 +170,29 @@ impl Disk {
     }
 }
 
-/// The writer thread: puts answer as soon as they are durable; head moves
-/// wait until no put is pending, and only the latest is stored.
+/// A batch waiting for the writer.
+type Put = (u64, Vec<u8>, oneshot::Sender<io::Result<()>>);
+
+/// The writer thread. Every put that arrived while the previous commit was
+/// syncing goes into the next one (a group commit: one set of syncs for all),
+/// and each is answered once that commit is durable. Head moves wait until
+/// the puts of their round are done, and only the latest is stored.
 fn write_loop(client: &dyn StorageClient, signal: Signal, mut head: u64, rx: std_mpsc::Receiver<Cmd>) {
+    // Numbers whose write failed: tombstoned before any later batch is
+    // acknowledged, so a restart never stops at a gap below an acknowledged batch.
+    let mut holes = Vec::new();
     while let Ok(cmd) = rx.recv() {
         let mut advance = None;
+        let mut puts = Vec::new();
         let mut next = Some(cmd);
         while let Some(cmd) = next.take().or_else(|| rx.try_recv().ok()) {
             match cmd {
-                Cmd::Put { index, value, done } => {
-                    let _ = done.send(client.set(&item_key(signal, index), &value));
-                }
+                Cmd::Put { index, value, done } => puts.push((index, value, done)),
                 Cmd::Advance(h) => advance = Some(advance.map_or(h, |a: u64| a.max(h))),
             }
+        }
+        if !puts.is_empty() {
+            commit(client, signal, &mut holes, puts);
         }
         if let Some(h) = advance.filter(|&h| h > head) {
             // The head first: a crash before the deletes leaves duplicates, not a gap.
@@ -183,13 +200,30 @@ fn write_loop(client: &dyn StorageClient, signal: Signal, mut head: u64, rx: std
                 error!(error = %e, "sending_queue: could not store the queue head; settled batches may be sent again");
                 continue;
             }
-            for i in head..h {
-                if let Err(e) = client.delete(&item_key(signal, i)) {
-                    warn!(error = %e, index = i, "sending_queue: could not delete a settled batch");
-                }
+            let settled: Vec<String> = (head..h).map(|i| item_key(signal, i)).collect();
+            if let Err(e) = client.delete_all(&settled) {
+                warn!(error = %e, "sending_queue: could not delete settled batches");
             }
+            // Below the head, a failed number needs no tombstone any more.
+            holes.retain(|&i| i >= h);
             head = h;
         }
+    }
+}
+
+/// Write `puts` (and tombstones for earlier failed numbers) in one group
+/// commit, then answer each put with its outcome.
+fn commit(client: &dyn StorageClient, signal: Signal, holes: &mut Vec<u64>, puts: Vec<Put>) {
+    let keys: Vec<String> = holes.iter().chain(puts.iter().map(|p| &p.0)).map(|&i| item_key(signal, i)).collect();
+    let values = std::iter::repeat_n(&TOMBSTONE[..], holes.len()).chain(puts.iter().map(|p| p.1.as_slice()));
+    let entries: Vec<(&str, &[u8])> = keys.iter().map(String::as_str).zip(values).collect();
+    let result = client.set_all(&entries);
+    match &result {
+        Ok(()) => holes.clear(),
+        Err(_) => holes.extend(puts.iter().map(|p| p.0)),
+    }
+    for (_, _, done) in puts {
+        let _ = done.send(result.as_ref().map(|_| ()).map_err(|e| io::Error::new(e.kind(), e.to_string())));
     }
 }
 

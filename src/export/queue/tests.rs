@@ -113,13 +113,24 @@ async fn a_batch_larger_than_the_bound_is_sent_alone() {
     assert_eq!(peak(&labels), size);
 }
 
+/// A running queue task.
+type Running = tokio::task::JoinHandle<Result<(), StageError>>;
+
+/// A queue on `storage` whose backend is down, running; with its input and labels.
+fn spawn_down(
+    storage: Arc<dyn crate::storage::StorageClient>,
+    name: &str,
+) -> (mpsc::Sender<LogBatch>, Running, Vec<(&'static str, String)>) {
+    let (tx, rx, labels) = input(name);
+    let backend = Arc::new(Backend { down: true, ..Default::default() });
+    let queue = Queue { config: QueueConfig::default(), export: backend, storage: Some(storage) };
+    (tx, tokio::spawn(queue.run(rx)), labels)
+}
+
 /// A queue on `storage` whose backend is down: every batch is acknowledged
 /// once stored; then the task is dropped, as a kill would.
 async fn fill_while_down(storage: Arc<MemStorage>, batches: usize) {
-    let (tx, input, _) = input("down");
-    let backend = Arc::new(Backend { down: true, ..Default::default() });
-    let queue = Queue { config: QueueConfig::default(), export: backend, storage: Some(storage) };
-    let task = tokio::spawn(queue.run(input));
+    let (tx, task, _) = spawn_down(storage, "down");
     for i in 0..batches {
         let (b, w) = batch(i * 3, 3, 10);
         tx.send(b).await.unwrap();
@@ -161,4 +172,119 @@ async fn a_damaged_stored_batch_is_skipped_and_counted() {
     assert_eq!(*backend.got.lock().unwrap(), want);
     let corrupt = crate::metrics::counter("ferrocol_exporter_queue_corrupt_batches_total", "", labels);
     assert_eq!(corrupt.load(Ordering::Relaxed), 1);
+}
+
+/// A store whose commits are recorded (the item keys of each `set_all`), the
+/// first one held until `open` is sent to, and the first `failures` failing.
+struct Commits {
+    inner: MemStorage,
+    log: Mutex<Vec<Vec<String>>>,
+    entered: Mutex<std::sync::mpsc::Sender<()>>,
+    open: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    failures: Mutex<usize>,
+}
+
+impl Commits {
+    fn new(failures: usize) -> (Arc<Commits>, std::sync::mpsc::Receiver<()>, std::sync::mpsc::Sender<()>) {
+        let (entered, entered_rx) = std::sync::mpsc::channel();
+        let (open_tx, open) = std::sync::mpsc::channel();
+        let c = Commits {
+            inner: MemStorage::default(),
+            log: Mutex::default(),
+            entered: Mutex::new(entered),
+            open: Mutex::new(Some(open)),
+            failures: Mutex::new(failures),
+        };
+        (Arc::new(c), entered_rx, open_tx)
+    }
+}
+
+impl crate::storage::StorageClient for Commits {
+    fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> std::io::Result<()> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> std::io::Result<()> {
+        self.inner.delete(key)
+    }
+    fn set_all(&self, entries: &[(&str, &[u8])]) -> std::io::Result<()> {
+        self.log.lock().unwrap().push(entries.iter().map(|(k, _)| k.to_string()).collect());
+        let _ = self.entered.lock().unwrap().send(());
+        if let Some(open) = self.open.lock().unwrap().take() {
+            let _ = open.recv();
+        }
+        let mut failures = self.failures.lock().unwrap();
+        if *failures > 0 {
+            *failures -= 1;
+            return Err(std::io::Error::other("disk full"));
+        }
+        entries.iter().try_for_each(|(k, v)| self.inner.set(k, v))
+    }
+}
+
+/// Wait until the store is inside a commit.
+async fn entered(rx: &mut std::sync::mpsc::Receiver<()>) {
+    while rx.try_recv().is_err() {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn batches_arriving_during_a_sync_share_the_next_commit_and_wait_for_it() {
+    let (storage, mut entered_rx, open) = Commits::new(0);
+    let (tx, task, labels) = spawn_down(storage.clone(), "group");
+    let (mut waiters, mut total) = (Vec::new(), 0);
+    for i in 0..5 {
+        let (b, w) = batch(i * 3, 3, 10);
+        total += b.byte_size() as u64;
+        tx.send(b).await.unwrap();
+        waiters.push(w);
+        if i == 0 {
+            entered(&mut entered_rx).await; // batch 0's commit is syncing
+        }
+    }
+    // Every batch is admitted (counted in the queue) while the first sync is held.
+    let size = gauge("otelcol_exporter_queue_size", "", labels);
+    while size.load(Ordering::Relaxed) != total {
+        tokio::task::yield_now().await;
+    }
+    for w in &mut waiters {
+        assert_eq!(w.try_outcome(), None, "acknowledged before the sync that covers it returned");
+    }
+    open.send(()).unwrap();
+    for w in waiters {
+        assert_eq!(w.wait().await, Outcome::Delivered);
+    }
+    let log = storage.log.lock().unwrap().clone();
+    assert_eq!(log, vec![vec!["logs_0".to_string()], (1..5).map(|i| format!("logs_{i}")).collect()]);
+    task.abort();
+    let _ = task.await;
+}
+
+#[tokio::test]
+async fn a_failed_write_leaves_no_gap_a_restart_would_stop_at() {
+    let (storage, mut entered_rx, open) = Commits::new(1);
+    let (tx, task, _) = spawn_down(storage.clone(), "hole");
+    let (b0, mut w0) = batch(0, 3, 10);
+    tx.send(b0).await.unwrap();
+    entered(&mut entered_rx).await;
+    open.send(()).unwrap();
+    // The write of batch 0 failed: it waits for its delivery, which never comes.
+    let (b1, w1) = batch(3, 3, 10);
+    tx.send(b1).await.unwrap();
+    assert_eq!(w1.wait().await, Outcome::Delivered, "batch 1 is on disk");
+    assert_eq!(w0.try_outcome(), None);
+    task.abort();
+    let _ = task.await;
+    let log = storage.log.lock().unwrap().clone();
+    assert_eq!(log[1], vec!["logs_0".to_string(), "logs_1".to_string()], "the tombstone goes with batch 1");
+    // A restart with the backend up sends batch 1 (batch 0 was never acknowledged).
+    let (tx, input, _) = input("hole-up");
+    drop(tx);
+    let backend = Arc::new(Backend::default());
+    let queue = Queue { config: QueueConfig::default(), export: backend.clone(), storage: Some(storage) };
+    queue.run(input).await.unwrap();
+    assert_eq!(*backend.got.lock().unwrap(), names(3..6, 10));
 }
