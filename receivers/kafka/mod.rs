@@ -112,7 +112,8 @@ impl KafkaReceiverConfig {
         }
         let name = B::SIGNAL.as_str();
         let offsets = Arc::new(Mutex::new(Offsets::default()));
-        let context = Context { offsets: offsets.clone(), resets: counters.resets.clone() };
+        let context =
+            Context { offsets: offsets.clone(), resets: counters.resets.clone(), commit_failed: Default::default() };
         let consumer: StreamConsumer<Context> = self
             .client_config()?
             .create_with_context(context)
