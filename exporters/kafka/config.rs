@@ -2,96 +2,36 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::config::{Duration, FieldError};
 use crate::export::queue::QueueConfig;
 use crate::export::retry::RetryConfig;
-use crate::export::tls::TlsClientConfig;
-use crate::kafka::encoding::{self, Encoding};
-use crate::kafka::{default_brokers, AuthConfig, Connection, DEFAULT_CLIENT_ID, DEFAULT_PROTOCOL_VERSION};
+use crate::kafka::kafka_settings;
 
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct KafkaExporterConfig {
-    /// `host:port` of the bootstrap brokers.
-    pub brokers: Vec<String>,
-    /// Assumed of brokers too old to say their API versions (librdkafka asks the others).
-    pub protocol_version: String,
-    /// Accepted; no effect (librdkafka resolves every address of each broker).
-    pub resolve_canonical_bootstrap_servers_only: bool,
-    pub client_id: String,
-    /// Accepted; librdkafka closes idle connections itself.
-    pub conn_idle_timeout: Duration,
-    pub logs: SignalConfig,
-    pub metrics: SignalConfig,
-    pub traces: SignalConfig,
-    /// Accepted; ferrocol has no profiles signal.
-    pub profiles: Option<IgnoredAny>,
-    /// Deprecated otelcol setting: the topic of signals that set none.
-    pub topic: Option<String>,
-    /// Deprecated otelcol setting: the encoding of signals that set none.
-    pub encoding: Option<String>,
-    /// A resource attribute whose value, where present, is the topic.
-    pub topic_from_attribute: String,
-    /// Accepted with a warning: ferrocol's batches carry no request metadata.
-    pub include_metadata_keys: Vec<String>,
-    /// Headers added to every message.
-    pub record_headers: BTreeMap<String, String>,
-    /// One message per trace, keyed by its trace ID.
-    pub partition_traces_by_id: bool,
-    /// One message per resource, keyed by a hash of its sorted attributes.
-    pub partition_metrics_by_resource_attributes: bool,
-    pub partition_logs_by_resource_attributes: bool,
-    /// One message per trace ID of the records (records without one together).
-    pub partition_logs_by_trace_id: bool,
-    /// Accepted; librdkafka's default partitioner (consistent hash of the key,
-    /// random without one) is used.
-    pub record_partitioner: Option<BTreeMap<String, serde_json::Value>>,
-    /// TLS when present (even empty) unless `insecure: true`.
-    #[serde(deserialize_with = "crate::config::de::present")]
-    pub tls: Option<TlsClientConfig>,
-    pub auth: AuthConfig,
-    /// Accepted; librdkafka refreshes metadata as it needs.
-    pub metadata: Option<IgnoredAny>,
-    /// Time one attempt may take to have every message of a batch acknowledged.
-    pub timeout: Duration,
-    pub retry_on_failure: RetryConfig,
-    pub sending_queue: QueueConfig,
-    pub producer: ProducerConfig,
-}
-
-impl Default for KafkaExporterConfig {
-    fn default() -> Self {
-        KafkaExporterConfig {
-            brokers: default_brokers(),
-            protocol_version: DEFAULT_PROTOCOL_VERSION.into(),
-            resolve_canonical_bootstrap_servers_only: false,
-            client_id: DEFAULT_CLIENT_ID.into(),
-            conn_idle_timeout: Duration::from_secs(540),
-            logs: SignalConfig::default(),
-            metrics: SignalConfig::default(),
-            traces: SignalConfig::default(),
-            profiles: None,
-            topic: None,
-            encoding: None,
-            topic_from_attribute: String::new(),
-            include_metadata_keys: Vec::new(),
-            record_headers: BTreeMap::new(),
-            partition_traces_by_id: false,
-            partition_metrics_by_resource_attributes: false,
-            partition_logs_by_resource_attributes: false,
-            partition_logs_by_trace_id: false,
-            record_partitioner: None,
-            tls: None,
-            auth: AuthConfig::default(),
-            metadata: None,
-            timeout: Duration::from_secs(5),
-            retry_on_failure: RetryConfig::default(),
-            sending_queue: QueueConfig::default(),
-            producer: ProducerConfig::default(),
-        }
+kafka_settings! {
+    pub struct KafkaExporterConfig(signals: SignalConfig, produce: true) {
+        /// A resource attribute whose value, where present, is the topic.
+        pub topic_from_attribute: String = String::new(),
+        /// Accepted with a warning: ferrocol's batches carry no request metadata.
+        pub include_metadata_keys: Vec<String> = Vec::new(),
+        /// Headers added to every message.
+        pub record_headers: BTreeMap<String, String> = BTreeMap::new(),
+        /// One message per trace, keyed by its trace ID.
+        pub partition_traces_by_id: bool = false,
+        /// One message per resource, keyed by a hash of its sorted attributes.
+        pub partition_metrics_by_resource_attributes: bool = false,
+        pub partition_logs_by_resource_attributes: bool = false,
+        /// One message per trace ID of the records (records without one together).
+        pub partition_logs_by_trace_id: bool = false,
+        /// Accepted; librdkafka's default partitioner (consistent hash of the key,
+        /// random without one) is used.
+        pub record_partitioner: Option<BTreeMap<String, serde_json::Value>> = None,
+        /// Time one attempt may take to have every message of a batch acknowledged.
+        pub timeout: Duration = Duration::from_secs(5),
+        pub retry_on_failure: RetryConfig = RetryConfig::default(),
+        pub sending_queue: QueueConfig = QueueConfig::default(),
+        pub producer: ProducerConfig = ProducerConfig::default(),
     }
 }
 
@@ -157,49 +97,13 @@ impl Default for CompressionParams {
 }
 
 impl KafkaExporterConfig {
-    pub fn connection(&self) -> Connection<'_> {
-        Connection {
-            brokers: &self.brokers,
-            client_id: &self.client_id,
-            protocol_version: &self.protocol_version,
-            tls: self.tls.as_ref(),
-            auth: &self.auth,
-        }
-    }
-
-    /// The settings of one signal: `(key, config)`.
-    pub fn signal(&self, name: &'static str) -> &SignalConfig {
-        match name {
-            "traces" => &self.traces,
-            "metrics" => &self.metrics,
-            _ => &self.logs,
-        }
-    }
-
     pub fn topic(&self, name: &'static str, default: &str) -> String {
         let s = self.signal(name);
         s.topic.clone().or_else(|| self.topic.clone()).unwrap_or_else(|| default.to_string())
     }
 
-    pub fn encoding_name(&self, name: &'static str) -> &str {
-        self.signal(name).encoding.as_deref().or(self.encoding.as_deref()).unwrap_or("otlp_proto")
-    }
-
-    pub fn encoding(&self, name: &'static str) -> Encoding {
-        encoding::check(self.encoding_name(name), name, true).unwrap_or(Encoding::OtlpProto)
-    }
-
     pub fn validate(&self) -> Vec<FieldError> {
-        let mut errors = self.connection().validate();
-        for name in ["traces", "metrics", "logs"] {
-            if let Err(e) = encoding::check(self.encoding_name(name), name, true) {
-                let key = match self.signal(name).encoding {
-                    Some(_) => format!("{name}::encoding"),
-                    None => "encoding".into(),
-                };
-                errors.push(FieldError::new(key, e));
-            }
-        }
+        let mut errors = self.shared_errors();
         if self.partition_logs_by_resource_attributes && self.partition_logs_by_trace_id {
             errors.push(FieldError::new(
                 "partition_logs_by_trace_id",
@@ -235,19 +139,14 @@ impl KafkaExporterConfig {
 
     /// Settings accepted that change nothing.
     pub fn warnings(&self) -> Vec<String> {
-        let mut w = self.sending_queue.warnings();
+        let mut w = self.shared_warnings();
+        w.extend(self.sending_queue.warnings());
         let metadata = ["traces", "metrics", "logs"].iter().any(|n| {
             let s = self.signal(n);
             !s.topic_from_metadata_key.is_empty() || !s.message_key_from_metadata_key.is_empty()
         });
         if metadata || !self.include_metadata_keys.is_empty() {
             w.push("metadata keys are ignored: ferrocol's batches carry no request metadata".into());
-        }
-        if self.topic.is_some() || self.encoding.is_some() {
-            w.push("the top-level topic and encoding are deprecated: set them per signal".into());
-        }
-        if self.profiles.is_some() {
-            w.push("profiles is ignored: ferrocol has no profiles signal".into());
         }
         w
     }

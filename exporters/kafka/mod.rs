@@ -111,8 +111,8 @@ impl KafkaExporterConfig {
         }
         let routing = self.routing::<B>(partition);
         if !cx.startup.is_start() {
-            // Check mode: librdkafka would read the TLS files and start threads.
-            let _ = producer::client_config(self);
+            // Check mode: the TLS files are read; librdkafka would start threads.
+            producer::client_config(self)?;
             return Ok(Box::pin(async { Ok(()) }));
         }
         let producer = producer::Producer::new(self)?;

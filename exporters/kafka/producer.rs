@@ -24,9 +24,9 @@ pub struct Producer {
 }
 
 /// librdkafka's producer settings for the config.
-pub fn client_config(cfg: &KafkaExporterConfig) -> ClientConfig {
+pub fn client_config(cfg: &KafkaExporterConfig) -> Result<ClientConfig, StageError> {
     let p = &cfg.producer;
-    let mut c = cfg.connection().client_config();
+    let mut c = cfg.connection().client_config()?;
     // One attempt's limit: librdkafka retries inside it, then reports the error.
     c.set("message.timeout.ms", millis(cfg.timeout));
     c.set("acks", p.required_acks.to_string());
@@ -40,12 +40,12 @@ pub fn client_config(cfg: &KafkaExporterConfig) -> ClientConfig {
     c.set("batch.size", p.max_broker_write_bytes.to_string());
     // Retries inside an attempt keep messages in order and unduplicated.
     c.set("enable.idempotence", (p.required_acks == -1).to_string());
-    c
+    Ok(c)
 }
 
 impl Producer {
     pub fn new(cfg: &KafkaExporterConfig) -> Result<Producer, StageError> {
-        let producer: FutureProducer = client_config(cfg)
+        let producer: FutureProducer = client_config(cfg)?
             .create()
             .map_err(|e| StageError::new(format!("cannot create the Kafka producer: {e}")))?;
         let mut headers = OwnedHeaders::new();

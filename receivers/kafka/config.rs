@@ -4,103 +4,39 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::config::{Duration, FieldError};
-use crate::export::tls::TlsClientConfig;
-use crate::kafka::encoding::{self, Encoding};
-use crate::kafka::{default_brokers, millis, AuthConfig, Connection, DEFAULT_CLIENT_ID, DEFAULT_PROTOCOL_VERSION};
+use crate::kafka::{kafka_settings, millis, DEFAULT_CLIENT_ID};
 
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct KafkaReceiverConfig {
-    pub brokers: Vec<String>,
-    /// Assumed of brokers too old to say their API versions (librdkafka asks the others).
-    pub protocol_version: String,
-    /// Accepted; no effect (librdkafka resolves every address of each broker).
-    pub resolve_canonical_bootstrap_servers_only: bool,
-    pub group_id: String,
-    pub client_id: String,
-    /// Fetch from the closest replica where brokers are rack-aware.
-    pub rack_id: String,
-    /// Accepted; librdkafka uses leader epochs where brokers support them.
-    pub use_leader_epoch: bool,
-    /// Accepted; librdkafka closes idle connections itself.
-    pub conn_idle_timeout: Duration,
-    pub logs: TopicsConfig,
-    pub metrics: TopicsConfig,
-    pub traces: TopicsConfig,
-    /// Accepted; ferrocol has no profiles signal.
-    pub profiles: Option<IgnoredAny>,
-    /// Deprecated otelcol setting: the topic of signals that set none.
-    pub topic: Option<String>,
-    /// Deprecated otelcol setting: the encoding of signals that set none.
-    pub encoding: Option<String>,
-    /// Where a group with no committed offset starts: `latest` or `earliest`.
-    pub initial_offset: String,
-    pub session_timeout: Duration,
-    pub heartbeat_interval: Duration,
-    /// Deprecated otelcol name of `group_rebalance_strategies` (one strategy).
-    pub group_rebalance_strategy: String,
-    /// `range`, `roundrobin` or `cooperative-sticky` (default).
-    pub group_rebalance_strategies: Vec<String>,
-    /// A static member's id: it keeps its partitions across restarts.
-    pub group_instance_id: String,
-    pub min_fetch_size: i32,
-    pub max_fetch_size: i32,
-    pub max_fetch_wait: Duration,
-    pub max_partition_fetch_size: i32,
-    #[serde(deserialize_with = "crate::config::de::present")]
-    pub tls: Option<TlsClientConfig>,
-    pub auth: AuthConfig,
-    /// Accepted; librdkafka refreshes metadata and retries as it needs.
-    pub metadata: Option<IgnoredAny>,
-    pub autocommit: AutoCommit,
-    /// Accepted: ferrocol always marks a message after every exporter delivered it.
-    pub message_marking: MessageMarking,
-    /// Accepted; each signal's partitions are consumed by one loop.
-    pub partition_processing: Option<IgnoredAny>,
-    pub header_extraction: HeaderExtraction,
-    /// Accepted; exporters retry, and a message is committed only once delivered.
-    pub error_backoff: Option<IgnoredAny>,
-    /// Accepted; `kafka_receiver_records_delay` is not reported.
-    pub telemetry: Option<IgnoredAny>,
-}
-
-impl Default for KafkaReceiverConfig {
-    fn default() -> Self {
-        KafkaReceiverConfig {
-            brokers: default_brokers(),
-            protocol_version: DEFAULT_PROTOCOL_VERSION.into(),
-            resolve_canonical_bootstrap_servers_only: false,
-            group_id: DEFAULT_CLIENT_ID.into(),
-            client_id: DEFAULT_CLIENT_ID.into(),
-            rack_id: String::new(),
-            use_leader_epoch: true,
-            conn_idle_timeout: Duration::from_secs(540),
-            logs: TopicsConfig::default(),
-            metrics: TopicsConfig::default(),
-            traces: TopicsConfig::default(),
-            profiles: None,
-            topic: None,
-            encoding: None,
-            initial_offset: "latest".into(),
-            session_timeout: Duration::from_secs(10),
-            heartbeat_interval: Duration::from_secs(3),
-            group_rebalance_strategy: String::new(),
-            group_rebalance_strategies: Vec::new(),
-            group_instance_id: String::new(),
-            min_fetch_size: 1,
-            max_fetch_size: 1_048_576,
-            max_fetch_wait: Duration::from_millis(250),
-            max_partition_fetch_size: 1_048_576,
-            tls: None,
-            auth: AuthConfig::default(),
-            metadata: None,
-            autocommit: AutoCommit::default(),
-            message_marking: MessageMarking::default(),
-            partition_processing: None,
-            header_extraction: HeaderExtraction::default(),
-            error_backoff: None,
-            telemetry: None,
-        }
+kafka_settings! {
+    pub struct KafkaReceiverConfig(signals: TopicsConfig, produce: false) {
+        pub group_id: String = DEFAULT_CLIENT_ID.into(),
+        /// Fetch from the closest replica where brokers are rack-aware.
+        pub rack_id: String = String::new(),
+        /// Accepted; librdkafka uses leader epochs where brokers support them.
+        pub use_leader_epoch: bool = true,
+        /// Where a group with no committed offset starts: `latest` or `earliest`.
+        pub initial_offset: String = "latest".into(),
+        pub session_timeout: Duration = Duration::from_secs(10),
+        pub heartbeat_interval: Duration = Duration::from_secs(3),
+        /// Deprecated otelcol name of `group_rebalance_strategies` (one strategy).
+        pub group_rebalance_strategy: String = String::new(),
+        /// `range`, `roundrobin` or `cooperative-sticky` (default).
+        pub group_rebalance_strategies: Vec<String> = Vec::new(),
+        /// A static member's id: it keeps its partitions across restarts.
+        pub group_instance_id: String = String::new(),
+        pub min_fetch_size: i32 = 1,
+        pub max_fetch_size: i32 = 1_048_576,
+        pub max_fetch_wait: Duration = Duration::from_millis(250),
+        pub max_partition_fetch_size: i32 = 1_048_576,
+        pub autocommit: AutoCommit = AutoCommit::default(),
+        /// Accepted: ferrocol always marks a message after every exporter delivered it.
+        pub message_marking: MessageMarking = MessageMarking::default(),
+        /// Accepted; each signal's partitions are consumed by one loop.
+        pub partition_processing: Option<IgnoredAny> = None,
+        pub header_extraction: HeaderExtraction = HeaderExtraction::default(),
+        /// Accepted; exporters retry, and a message is committed only once delivered.
+        pub error_backoff: Option<IgnoredAny> = None,
+        /// Accepted; `kafka_receiver_records_delay` is not reported.
+        pub telemetry: Option<IgnoredAny> = None,
     }
 }
 
@@ -148,24 +84,6 @@ pub struct HeaderExtraction {
 }
 
 impl KafkaReceiverConfig {
-    pub fn connection(&self) -> Connection<'_> {
-        Connection {
-            brokers: &self.brokers,
-            client_id: &self.client_id,
-            protocol_version: &self.protocol_version,
-            tls: self.tls.as_ref(),
-            auth: &self.auth,
-        }
-    }
-
-    fn signal(&self, name: &'static str) -> &TopicsConfig {
-        match name {
-            "traces" => &self.traces,
-            "metrics" => &self.metrics,
-            _ => &self.logs,
-        }
-    }
-
     pub fn topics(&self, name: &'static str, default: &str) -> Vec<String> {
         let s = self.signal(name);
         s.topics
@@ -173,14 +91,6 @@ impl KafkaReceiverConfig {
             .or_else(|| s.topic.clone().map(|t| vec![t]))
             .or_else(|| self.topic.clone().map(|t| vec![t]))
             .unwrap_or_else(|| vec![default.to_string()])
-    }
-
-    fn encoding_name(&self, name: &'static str) -> &str {
-        self.signal(name).encoding.as_deref().or(self.encoding.as_deref()).unwrap_or("otlp_proto")
-    }
-
-    pub fn encoding(&self, name: &'static str) -> Encoding {
-        encoding::check(self.encoding_name(name), name, false).unwrap_or(Encoding::OtlpProto)
     }
 
     fn strategy(&self) -> String {
@@ -192,13 +102,8 @@ impl KafkaReceiverConfig {
     }
 
     pub fn validate(&self) -> Vec<FieldError> {
-        let mut errors = self.connection().validate();
+        let mut errors = self.shared_errors();
         for name in ["traces", "metrics", "logs"] {
-            if let Err(e) = encoding::check(self.encoding_name(name), name, false) {
-                let key =
-                    if self.signal(name).encoding.is_some() { format!("{name}::encoding") } else { "encoding".into() };
-                errors.push(FieldError::new(key, e));
-            }
             if !self.signal(name).exclude_topics.is_empty() {
                 errors.push(FieldError::new(
                     format!("{name}::exclude_topics"),
@@ -246,10 +151,7 @@ impl KafkaReceiverConfig {
 
     /// Settings accepted that change nothing.
     pub fn warnings(&self) -> Vec<String> {
-        let mut w = Vec::new();
-        if self.topic.is_some() || self.encoding.is_some() {
-            w.push("the top-level topic and encoding are deprecated: set them per signal".into());
-        }
+        let mut w = self.shared_warnings();
         if !self.group_rebalance_strategy.is_empty() {
             w.push("group_rebalance_strategy is deprecated: use group_rebalance_strategies".into());
         }
@@ -263,8 +165,8 @@ impl KafkaReceiverConfig {
     }
 
     /// librdkafka's consumer settings.
-    pub fn client_config(&self) -> rdkafka::ClientConfig {
-        let mut c = self.connection().client_config();
+    pub fn client_config(&self) -> Result<rdkafka::ClientConfig, crate::component::StageError> {
+        let mut c = self.connection().client_config()?;
         c.set("group.id", &self.group_id);
         c.set("auto.offset.reset", &self.initial_offset);
         c.set("session.timeout.ms", millis(self.session_timeout));
@@ -285,6 +187,6 @@ impl KafkaReceiverConfig {
         if !self.rack_id.is_empty() {
             c.set("client.rack", &self.rack_id);
         }
-        c
+        Ok(c)
     }
 }

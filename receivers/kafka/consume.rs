@@ -109,10 +109,12 @@ where
     }
 }
 
-/// Store (and with `commit`, commit) every newly settled offset.
+/// Store (and with `commit`, commit) every newly settled offset; with
+/// `commit`, commit again after a failed commit even when nothing is new.
 fn settle(consumer: &StreamConsumer<Context>, offsets: &Mutex<Offsets>, commit: bool) {
     let ready = offsets.lock().expect("not poisoned").take_ready();
-    if store(consumer, ready) && commit {
+    let stored = store(consumer, ready);
+    if commit && (stored || consumer.context().commit_failed.swap(false, Ordering::Relaxed)) {
         if let Err(e) = consumer.commit_consumer_state(CommitMode::Async) {
             warn!(error = %e, "committing offsets failed");
         }

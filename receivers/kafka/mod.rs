@@ -58,7 +58,7 @@ impl ReceiverConfig for KafkaReceiverConfig {
             warn!(component_id = %cx.id, "{w}");
         }
         if !cx.startup.is_start() {
-            let _ = self.client_config();
+            self.client_config()?;
             return Ok(Box::pin(async { Ok(()) }));
         }
         let decode_errors = crate::metrics::counter(
@@ -112,9 +112,10 @@ impl KafkaReceiverConfig {
         }
         let name = B::SIGNAL.as_str();
         let offsets = Arc::new(Mutex::new(Offsets::default()));
-        let context = Context { offsets: offsets.clone(), resets: counters.resets.clone() };
+        let context =
+            Context { offsets: offsets.clone(), resets: counters.resets.clone(), commit_failed: Default::default() };
         let consumer: StreamConsumer<Context> = self
-            .client_config()
+            .client_config()?
             .create_with_context(context)
             .map_err(|e| StageError::new(format!("cannot create the Kafka consumer for {name}: {e}")))?;
         let topics = self.topics(name, B::DEFAULT_TOPIC);

@@ -7,11 +7,13 @@
 //! was in flight).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientContext;
 use tracing::{debug, error, info, warn};
 
@@ -79,6 +81,10 @@ pub fn store<C: Consumer<X>, X: ConsumerContext>(consumer: &C, ready: Vec<(Strin
 pub struct Context {
     pub offsets: Arc<Mutex<Offsets>>,
     pub resets: Arc<AtomicU64>,
+    /// Set when a commit failed (say, during a rebalance): committing after
+    /// each delivery must try again even when nothing new was delivered, or
+    /// the last offsets would stay uncommitted.
+    pub commit_failed: AtomicBool,
 }
 
 impl ClientContext for Context {
@@ -106,9 +112,15 @@ impl ConsumerContext for Context {
         let Rebalance::Revoke(revoked) = rebalance else { return };
         let mut offsets = self.offsets.lock().unwrap_or_else(|p| p.into_inner());
         store(consumer, offsets.take_ready());
-        if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
+        match consumer.commit_consumer_state(CommitMode::Sync) {
             // Nothing stored since the last commit is the usual case.
-            debug!(error = %e, "commit before revocation");
+            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            // Say, the rebalance is in progress: the partitions kept are
+            // committed again after it (no commit callback for this one).
+            Err(e) => {
+                self.commit_failed.store(true, Ordering::Relaxed);
+                debug!(error = %e, "commit before revocation");
+            }
         }
         for e in revoked.elements() {
             offsets.forget(e.topic(), e.partition());
@@ -117,8 +129,11 @@ impl ConsumerContext for Context {
 
     fn commit_callback(&self, result: rdkafka::error::KafkaResult<()>, _offsets: &rdkafka::TopicPartitionList) {
         match result {
-            Ok(()) | Err(rdkafka::error::KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {}
-            Err(e) => warn!(error = %e, "committing offsets failed; they are committed again with the next ones"),
+            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            Err(e) => {
+                self.commit_failed.store(true, Ordering::Relaxed);
+                warn!(error = %e, "committing offsets failed; they are committed again");
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 //! What the `kafka` exporter and receiver share: the connection settings
 //! (`brokers`, `client_id`, `protocol_version`, `tls`, `auth`) with otelcol's
-//! keys, turned into a librdkafka client config, and the payload encodings of
-//! each signal ([`encoding`]).
+//! keys, turned into a librdkafka client config, the settings struct both
+//! declare with them ([`settings`]), and the payload encodings of each signal
+//! ([`encoding`]).
 //!
 //! The client is librdkafka through the `rdkafka` crate, built from the sources
 //! the crate bundles (its `cmake-build` feature): Debian 12's librdkafka-dev is
@@ -9,11 +10,15 @@
 //! crate links a system library only when it is at least that version.
 
 pub mod encoding;
+mod settings;
+
+pub(crate) use settings::kafka_settings;
 
 use rdkafka::ClientConfig;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use crate::component::StageError;
 use crate::config::{Duration, FieldError};
 use crate::export::tls::TlsClientConfig;
 
@@ -108,8 +113,11 @@ impl Connection<'_> {
                 ),
             ));
         }
-        if let Some(tls) = self.tls() {
-            errors.extend(tls.validate());
+        if let Some((prefix, tls)) = self.tls() {
+            errors.extend(tls.validate().into_iter().map(|mut e| {
+                e.key.insert_str(0, prefix);
+                e
+            }));
         }
         if self.auth.kerberos.is_some() {
             errors.push(FieldError::new("auth::kerberos", "Kerberos (GSSAPI) is not supported by ferrocol"));
@@ -139,14 +147,30 @@ impl Connection<'_> {
         errors
     }
 
-    /// The TLS settings in force: `tls`, else the deprecated `auth::tls`;
-    /// `insecure: true` means plain text, as in otelcol's Kafka client.
-    fn tls(&self) -> Option<&TlsClientConfig> {
-        self.tls.or(self.auth.tls.as_ref()).filter(|t| !t.insecure)
+    /// The TLS settings in force and the prefix of their keys: `tls`, else the
+    /// deprecated `auth::tls`; `insecure: true` means plain text, as in
+    /// otelcol's Kafka client.
+    fn tls(&self) -> Option<(&'static str, &TlsClientConfig)> {
+        let tls = match (self.tls, &self.auth.tls) {
+            (Some(t), _) => Some(("", t)),
+            (None, Some(t)) => Some(("auth::", t)),
+            (None, None) => None,
+        };
+        tls.filter(|(_, t)| !t.insecure)
     }
 
-    /// A librdkafka config with the connection settings.
-    pub fn client_config(&self) -> ClientConfig {
+    /// The SASL mechanism and credentials in force: `auth::sasl`, else the
+    /// deprecated `auth::plain_text`.
+    fn sasl(&self) -> Option<(&str, &str, &str)> {
+        let sasl = self.auth.sasl.as_ref().map(|s| (s.mechanism.as_str(), s.username.as_str(), s.password.as_str()));
+        let plain = self.auth.plain_text.as_ref().map(|p| ("PLAIN", p.username.as_str(), p.password.as_str()));
+        sasl.or(plain)
+    }
+
+    /// A librdkafka config with the connection settings. The TLS files are
+    /// read here, so a missing one is an error at its key (librdkafka's own
+    /// message would name no key, and only once the client is created).
+    pub fn client_config(&self) -> Result<ClientConfig, StageError> {
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", self.brokers.join(","));
         c.set("client.id", self.client_id);
@@ -158,43 +182,46 @@ impl Connection<'_> {
         // after creating it from `log`'s global level (off without a `log`
         // logger: errors only), so a `log_level` property would be overridden.
         c.set_log_level(rdkafka::config::RDKafkaLogLevel::Warning);
-        let sasl = self.auth.sasl.as_ref().map(|s| (s.mechanism.as_str(), &s.username, &s.password));
-        let plain = self.auth.plain_text.as_ref().map(|p| ("PLAIN", &p.username, &p.password));
-        let protocol = match (self.tls(), sasl.or(plain)) {
+        let protocol = match (self.tls(), self.sasl()) {
             (None, None) => "plaintext",
             (Some(_), None) => "ssl",
             (None, Some(_)) => "sasl_plaintext",
             (Some(_), Some(_)) => "sasl_ssl",
         };
         c.set("security.protocol", protocol);
-        if let Some((mechanism, username, password)) = sasl.or(plain) {
+        if let Some((mechanism, username, password)) = self.sasl() {
             c.set("sasl.mechanism", mechanism).set("sasl.username", username).set("sasl.password", password);
         }
-        if let Some(tls) = self.tls() {
-            set_tls(&mut c, tls);
+        if let Some((prefix, tls)) = self.tls() {
+            set_tls(&mut c, prefix, tls)?;
         }
-        c
+        Ok(c)
     }
 }
 
-fn set_tls(c: &mut ClientConfig, tls: &TlsClientConfig) {
-    let pairs = [
-        ("ssl.ca.location", &tls.ca_file),
-        ("ssl.ca.pem", &tls.ca_pem),
-        ("ssl.certificate.location", &tls.cert_file),
-        ("ssl.certificate.pem", &tls.cert_pem),
-        ("ssl.key.location", &tls.key_file),
-        ("ssl.key.pem", &tls.key_pem),
+fn set_tls(c: &mut ClientConfig, prefix: &str, tls: &TlsClientConfig) -> Result<(), StageError> {
+    let files = [
+        ("ssl.ca.location", "ca_file", &tls.ca_file),
+        ("ssl.certificate.location", "cert_file", &tls.cert_file),
+        ("ssl.key.location", "key_file", &tls.key_file),
     ];
-    for (key, value) in pairs {
-        if !value.is_empty() {
-            c.set(key, value.as_str());
+    for (property, key, path) in files {
+        if !path.is_empty() {
+            crate::export::tls::read(path, key).map_err(|e| e.at(&format!("{prefix}tls::{key}")))?;
+            c.set(property, path.as_str());
+        }
+    }
+    let pems = [("ssl.ca.pem", &tls.ca_pem), ("ssl.certificate.pem", &tls.cert_pem), ("ssl.key.pem", &tls.key_pem)];
+    for (property, pem) in pems {
+        if !pem.is_empty() {
+            c.set(property, pem.as_str());
         }
     }
     if tls.insecure_skip_verify {
         c.set("enable.ssl.certificate.verification", "false");
         c.set("ssl.endpoint.identification.algorithm", "none");
     }
+    Ok(())
 }
 
 /// `2.1.0` → (2, 1, 0); Kafka versions have two to four numbers.
@@ -209,45 +236,4 @@ pub fn millis(d: Duration) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sasl_over_tls_sets_the_protocol_and_credentials() {
-        let auth = AuthConfig {
-            sasl: Some(SaslConfig {
-                username: "u".into(),
-                password: "p".into(),
-                mechanism: "SCRAM-SHA-512".into(),
-                ..SaslConfig::default()
-            }),
-            ..AuthConfig::default()
-        };
-        let tls = TlsClientConfig { ca_file: "/ca.pem".into(), ..TlsClientConfig::default() };
-        let brokers = default_brokers();
-        let conn =
-            Connection { brokers: &brokers, client_id: "c", protocol_version: "2.1.0", tls: Some(&tls), auth: &auth };
-        assert!(conn.validate().is_empty());
-        let c = conn.client_config();
-        assert_eq!(c.get("security.protocol"), Some("sasl_ssl"));
-        assert_eq!(c.get("sasl.mechanism"), Some("SCRAM-SHA-512"));
-        assert_eq!(c.get("ssl.ca.location"), Some("/ca.pem"));
-        let plain = Connection { tls: None, auth: &AuthConfig::default(), ..conn };
-        assert_eq!(plain.client_config().get("security.protocol"), Some("plaintext"));
-    }
-
-    #[test]
-    fn refused_settings_name_their_keys() {
-        let auth = AuthConfig {
-            sasl: Some(SaslConfig { mechanism: "OAUTHBEARER".into(), ..SaslConfig::default() }),
-            kerberos: Some(IgnoredAny),
-            ..AuthConfig::default()
-        };
-        let brokers = Vec::new();
-        let conn = Connection { brokers: &brokers, client_id: "c", protocol_version: "x", tls: None, auth: &auth };
-        let keys: Vec<String> = conn.validate().into_iter().map(|e| e.key).collect();
-        for key in ["brokers", "protocol_version", "auth::kerberos", "auth::sasl::mechanism", "auth::sasl::username"] {
-            assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
-        }
-    }
-}
+mod tests;

@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 
 use ferrocol::event::{str_value, LogBatch, ResourceLogs};
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::mocking::MockCluster;
+use rdkafka::TopicPartitionList;
 
 use super::*;
 
@@ -90,6 +92,55 @@ async fn thirty_thousand_records_arrive_once_when_the_consumer_keeps_up() {
     assert_eq!(ids.into_iter().collect::<BTreeSet<_>>(), (0..30_000).collect());
     stop.cancel();
     running.await.unwrap();
+    drop(tx);
+    exporter.await.unwrap();
+}
+
+/// Issue 17's stall, as the benchmark met it: a producer without a window
+/// starting with the receiver, so most records are written before the group's
+/// first assignment (the mock delays it 3 s, as Kafka's
+/// group.initial.rebalance.delay.ms). The receiver was suspected of stopping
+/// short; it was the mock's 5 MB per partition deleting the first records
+/// before the group read anything (its earliest offset then starts after
+/// them). Here the records fit the mock's logs, so every one must arrive, once,
+/// and the group's committed offsets must reach the end of every partition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_thousand_records_produced_without_a_window_all_arrive() {
+    const PARTITIONS: i32 = 4;
+    let mock = MockCluster::new(1).unwrap();
+    mock.create_topic("burst", PARTITIONS, 1).unwrap();
+    let brokers = mock.bootstrap_servers();
+    let (exporter_yaml, receiver_yaml) = yaml(&brokers, "burst");
+    let (tx, exporter) = exporter::<LogBatch>(&exporter_yaml);
+    let (mut rx, stop, running) = receiver::<LogBatch>(&receiver_yaml);
+    let producer = tokio::spawn(async move {
+        let mut waiters = Vec::new();
+        for i in 0..100 {
+            waiters.push(send(&tx, LogBatch::sample(i * 500, 500)).await);
+        }
+        for w in waiters {
+            delivered(w).await;
+        }
+        tx
+    });
+    let ids = collect(&mut rx, 50_000).await;
+    assert_eq!(ids.len(), 50_000, "no record twice");
+    assert_eq!(ids.into_iter().collect::<BTreeSet<_>>(), (0..50_000).collect());
+    let tx = producer.await.unwrap();
+    stop.cancel();
+    running.await.unwrap(); // commits what was delivered
+    let probe: BaseConsumer =
+        rdkafka::ClientConfig::new().set("bootstrap.servers", &brokers).set("group.id", "burst").create().unwrap();
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..PARTITIONS {
+        tpl.add_partition("burst", p);
+    }
+    let committed = probe.committed_offsets(tpl, Duration::from_secs(10)).unwrap();
+    for e in committed.elements() {
+        let (low, high) = probe.fetch_watermarks("burst", e.partition(), Duration::from_secs(10)).unwrap();
+        assert_eq!(low, 0, "partition {}: the mock deleted records", e.partition());
+        assert_eq!(e.offset().to_raw(), Some(high), "partition {}: committed up to its end", e.partition());
+    }
     drop(tx);
     exporter.await.unwrap();
 }
