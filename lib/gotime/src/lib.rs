@@ -59,6 +59,9 @@ pub struct Time {
 }
 
 impl Time {
+    /// Go's zero `time.Time`: January 1, year 1, 00:00:00 UTC.
+    pub const GO_ZERO: Time = Time { unix_nanos: -62_135_596_800_000_000_000, offset: 0 };
+
     pub fn utc(unix_nanos: i128) -> Time {
         Time { unix_nanos, offset: 0 }
     }

@@ -11,11 +11,12 @@ use std::fmt;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Av;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, KeyValueList};
 
-use super::ast::CmpOp;
 use crate::pdata;
 
+mod compare;
 mod typed;
-pub use typed::{Id, Records};
+pub use compare::{any_equal, compare, list_equal, map_equal};
+pub use typed::{Id, Records, Struct};
 
 /// A value during evaluation. `Map` and `List` are pdata's `pcommon.Map` and
 /// `pcommon.Slice` (OTTL's list and map literals become the same).
@@ -36,6 +37,8 @@ pub enum Value<'a> {
     Id(Id),
     /// Span events, links, data points, exemplars or quantile values.
     Records(Records<'a>),
+    /// A span's status, or an exponential histogram point's buckets.
+    Struct(Struct<'a>),
 }
 
 pub use ferrocol_gotime::Time;
@@ -103,15 +106,18 @@ impl<'a> Value<'a> {
             Value::Duration(d) => Value::Duration(d),
             Value::Id(id) => Value::Id(id),
             Value::Records(r) => Value::Records(r.into_owned()),
+            Value::Struct(s) => Value::Struct(s.into_owned()),
         }
     }
 
     /// The value to store in an attribute or body. `None` for `nil`, and for
-    /// times, durations, IDs and record slices, which pdata values cannot
+    /// times, durations, IDs, record slices and structs, which pdata values cannot
     /// hold (otelcol then leaves a field as it is, and creates a map entry empty).
     pub fn into_any(self) -> Option<AnyValue> {
         let v = match self {
-            Value::Nil | Value::Time(_) | Value::Duration(_) | Value::Id(_) | Value::Records(_) => return None,
+            Value::Nil | Value::Time(_) | Value::Duration(_) | Value::Id(_) | Value::Records(_) | Value::Struct(_) => {
+                return None
+            }
             Value::Bool(b) => Av::BoolValue(b),
             Value::Int(i) => Av::IntValue(i),
             Value::Double(d) => Av::DoubleValue(d),
@@ -147,6 +153,7 @@ impl<'a> Value<'a> {
             Value::Duration(_) => "time.Duration",
             Value::Id(id) => id.type_name(),
             Value::Records(r) => r.type_name(),
+            Value::Struct(s) => s.type_name(),
         }
     }
 
@@ -227,8 +234,8 @@ impl<'a> Value<'a> {
             Value::Time(t) => format!("\"{}\"", ferrocol_gotime::gofmt::rfc3339_nano(&t.to_chrono())),
             Value::Duration(d) => d.to_string(),
             Value::Id(id) => id.json(),
-            // A pdata slice is a struct of unexported fields to `json.Marshal`.
-            Value::Records(_) => "{}".to_string(),
+            // A pdata slice or struct is a struct of unexported fields to `json.Marshal`.
+            Value::Records(_) | Value::Struct(_) => "{}".to_string(),
         };
         Ok(Some(Cow::Owned(s)))
     }
@@ -247,84 +254,6 @@ fn go_special_float(d: f64) -> &'static str {
 /// `expected string but got int64`, as otelcol's typed getters say.
 pub fn type_error(expected: &str, got: &Value) -> EvalError {
     EvalError::new(format!("expected {expected} but got {}", got.type_name()))
-}
-
-/// OTTL's comparison rules (`pkg/ottl/LANGUAGE.md`, `compare.go`): numbers of
-/// mixed kinds compare as float64; nil equals only nil (and an empty byte
-/// slice); maps, slices, IDs and record slices support only `==` and `!=` (an
-/// ID never equals bytes); any other mix of types is "not equal", so only `!=`
-/// is true.
-pub fn compare(a: &Value, b: &Value, op: CmpOp) -> bool {
-    use Value::*;
-    let nilish = |v: &Value| matches!(v, Nil) || matches!(v, Bytes(b) if b.is_empty());
-    match (a, b) {
-        _ if nilish(a) && nilish(b) => matches!(op, CmpOp::Eq | CmpOp::Le | CmpOp::Ge),
-        _ if nilish(a) || nilish(b) => op == CmpOp::Ne,
-        (Bool(x), Bool(y)) => ordered(x, y, op),
-        (Int(x), Int(y)) => ordered(x, y, op),
-        (Int(x), Double(y)) => ordered(&(*x as f64), y, op),
-        (Double(x), Int(y)) => ordered(x, &(*y as f64), op),
-        (Double(x), Double(y)) => ordered(x, y, op),
-        (Str(x), Str(y)) => ordered(x.as_ref(), y.as_ref(), op),
-        (Bytes(x), Bytes(y)) => ordered(x.as_ref(), y.as_ref(), op),
-        (Time(x), Time(y)) => ordered(&x.unix_nanos, &y.unix_nanos, op),
-        (Duration(x), Duration(y)) => ordered(x, y, op),
-        (Map(x), Map(y)) => equality(map_equal(x, y), op),
-        (List(x), List(y)) => equality(list_equal(x, y), op),
-        // Go's `==` on the typed values: same type and same content.
-        (Id(x), Id(y)) => equality(x == y, op),
-        (Records(x), Records(y)) => equality(x == y, op),
-        _ => op == CmpOp::Ne,
-    }
-}
-
-fn ordered<T: PartialOrd + ?Sized>(a: &T, b: &T, op: CmpOp) -> bool {
-    match op {
-        CmpOp::Eq => a == b,
-        CmpOp::Ne => a != b,
-        CmpOp::Lt => a < b,
-        CmpOp::Le => a <= b,
-        CmpOp::Gt => a > b,
-        CmpOp::Ge => a >= b,
-    }
-}
-
-fn equality(equal: bool, op: CmpOp) -> bool {
-    match op {
-        CmpOp::Eq => equal,
-        CmpOp::Ne => !equal,
-        _ => false,
-    }
-}
-
-/// pcommon's `Map.Equal`: same size, and every key's value equal (order aside).
-pub fn map_equal(a: &[KeyValue], b: &[KeyValue]) -> bool {
-    a.len() == b.len()
-        && a.iter().all(|kv| match b.iter().find(|o| o.key == kv.key) {
-            Some(o) => any_equal(kv.value.as_ref(), o.value.as_ref()),
-            None => false,
-        })
-}
-
-pub fn list_equal(a: &[AnyValue], b: &[AnyValue]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| any_equal(Some(x), Some(y)))
-}
-
-/// pcommon's `Value.Equal`: same type and same value.
-pub fn any_equal(a: Option<&AnyValue>, b: Option<&AnyValue>) -> bool {
-    fn inner(v: Option<&AnyValue>) -> Option<&Av> {
-        match v.and_then(|v| v.value.as_ref()) {
-            Some(Av::StringValueStrindex(_)) | None => None,
-            Some(v) => Some(v),
-        }
-    }
-    match (inner(a), inner(b)) {
-        (None, None) => true,
-        (Some(Av::KvlistValue(x)), Some(Av::KvlistValue(y))) => map_equal(&x.values, &y.values),
-        (Some(Av::ArrayValue(x)), Some(Av::ArrayValue(y))) => list_equal(&x.values, &y.values),
-        (Some(x), Some(y)) => x == y,
-        _ => false,
-    }
 }
 
 /// The first entry with `key` (pcommon's `Map.Get`).
@@ -357,34 +286,6 @@ pub fn map_put(kvs: &mut Vec<KeyValue>, key: &str, value: AnyValue) {
 mod tests {
     use super::*;
     use crate::pdata::{kv, str_value};
-
-    fn s(x: &str) -> Value<'_> {
-        Value::str(x)
-    }
-
-    #[test]
-    fn comparison_rules() {
-        use CmpOp::*;
-        assert!(compare(&Value::Int(1), &Value::Double(1.0), Eq));
-        assert!(compare(&Value::Int(1), &Value::Double(1.5), Lt));
-        assert!(compare(&Value::Nil, &Value::Nil, Eq));
-        assert!(compare(&Value::Nil, &Value::Nil, Le));
-        assert!(!compare(&Value::Nil, &Value::Nil, Lt));
-        assert!(!compare(&Value::Nil, &Value::Int(0), Eq));
-        assert!(compare(&Value::Nil, &Value::Int(0), Ne));
-        assert!(!compare(&Value::Nil, &Value::Int(0), Lt));
-        assert!(!compare(&s("1"), &Value::Int(1), Eq));
-        assert!(compare(&s("1"), &Value::Int(1), Ne));
-        assert!(!compare(&s("1"), &Value::Int(1), Gt));
-        assert!(compare(&s("abc"), &s("abd"), Lt));
-        assert!(compare(&Value::Bool(false), &Value::Bool(true), Lt));
-        assert!(compare(&Value::Bytes(Cow::Borrowed(&[])), &Value::Nil, Eq));
-        assert!(!compare(&Value::Double(f64::NAN), &Value::Double(f64::NAN), Eq));
-        let m1 = vec![kv("a", str_value("x")), kv("b", str_value("y"))];
-        let m2 = vec![kv("b", str_value("y")), kv("a", str_value("x"))];
-        assert!(compare(&Value::Map(Cow::Borrowed(&m1)), &Value::Map(Cow::Borrowed(&m2)), Eq));
-        assert!(!compare(&Value::Map(Cow::Borrowed(&m1)), &Value::Map(Cow::Borrowed(&m2)), Le));
-    }
 
     #[test]
     fn string_like_forms() {

@@ -38,6 +38,8 @@ fn is_empty(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
             Value::Time(_) => false,
             Value::Id(id) => id.bytes().iter().all(|x| *x == 0),
             Value::Records(r) => r.is_empty(),
+            // `reflect.Value.IsZero` of a pdata struct, which holds pointers.
+            Value::Struct(_) => false,
         }))
     }))
 }

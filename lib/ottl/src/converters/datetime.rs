@@ -135,7 +135,7 @@ fn truncate_time(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
         if d <= 0 {
             return Ok(Value::Time(t));
         }
-        const ZERO_TO_UNIX: i128 = 62_135_596_800 * NS;
+        const ZERO_TO_UNIX: i128 = -Time::GO_ZERO.unix_nanos;
         let abs = t.unix_nanos + ZERO_TO_UNIX;
         Ok(Value::Time(Time { unix_nanos: abs - abs.rem_euclid(d) - ZERO_TO_UNIX, offset: t.offset }))
     }))

@@ -172,10 +172,12 @@ fn map_each(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
 /// A lambda's result as an element; times and durations cannot be one.
 fn result_value(v: Value<'static>) -> EvalResult<AnyValue> {
     match v {
-        Value::Time(_) | Value::Duration(_) | Value::Id(_) | Value::Records(_) => Err(EvalError::new(format!(
-            "error while converting lambda function result: unsupported type {}",
-            v.type_name()
-        ))),
+        Value::Time(_) | Value::Duration(_) | Value::Id(_) | Value::Records(_) | Value::Struct(_) => {
+            Err(EvalError::new(format!(
+                "error while converting lambda function result: unsupported type {}",
+                v.type_name()
+            )))
+        }
         v => Ok(v.into_any_or_empty()),
     }
 }

@@ -1,5 +1,5 @@
 //! Editors: the functions of `pkg/ottl/ottlfuncs` that change telemetry
-//! (lowercase names): `set`, `delete_key`, `delete_matching_keys`, `keep_keys`,
+//! (lowercase names): `set`, `clear`, `delete_key`, `delete_matching_keys`, `keep_keys`,
 //! `keep_matching_keys`, `merge_maps`, `replace_pattern`, `replace_all_patterns`,
 //! `replace_match`, `replace_all_matches`, `limit`, `truncate_all`, `flatten`,
 //! `append`, `delete_index`, `stringify_all`. The map editors are here; [`replace`] has the `replace_*` ones
@@ -16,7 +16,7 @@ use super::converters::strings::regex_arg;
 use super::eval::eval;
 use super::lexer::PosError;
 use super::paths::{self, resolve_keys, Ctx, Path};
-use super::value::{map_put, EvalResult, Value};
+use super::value::{map_put, EvalError, EvalResult, Id, Time, Value};
 use replace::{replace_all_patterns, replace_match, replace_pattern};
 use shape::{append, delete_index, flatten, limit, truncate_all};
 
@@ -29,6 +29,7 @@ pub type Spec = super::compile::Spec<dyn Editor>;
 
 pub(crate) static SPECS: &[Spec] = &[
     Spec { name: "set", params: &[req("target"), req("value")], build: set },
+    Spec { name: "clear", params: &[req("target")], build: clear },
     Spec { name: "delete_key", params: &[req("target"), req("key")], build: delete_key },
     Spec { name: "delete_matching_keys", params: &[req("target"), req("pattern")], build: |a| matching_keys(a, false) },
     Spec { name: "keep_keys", params: &[req("target"), req("keys")], build: keep_keys },
@@ -114,6 +115,41 @@ fn set(a: &mut Args) -> Result<Box<dyn Editor>, PosError> {
         }
         write(&target, ctx, v)
     }))
+}
+
+/// `clear(target)`: set the target to the zero value of the type it holds,
+/// as otelcol infers it: an empty map or slice, `""`, `0`, `false`, an
+/// all-zero ID, Go's zero time, an empty record slice or struct. A nil target
+/// is set to nil (a missing map entry is created empty).
+fn clear(a: &mut Args) -> Result<Box<dyn Editor>, PosError> {
+    let target = a.path(0)?;
+    Ok(editor(move |ctx| {
+        let current = paths::get(&target, ctx)
+            .map_err(|e| EvalError::new(format!("error getting target value to infer zero value in clear: {e}")))?;
+        let zero = zero_of(&current);
+        write(&target, ctx, zero)
+    }))
+}
+
+fn zero_of(v: &Value) -> Value<'static> {
+    use std::borrow::Cow;
+    match v {
+        Value::Nil => Value::Nil,
+        Value::Bool(_) => Value::Bool(false),
+        Value::Int(_) => Value::Int(0),
+        Value::Double(_) => Value::Double(0.0),
+        Value::Str(_) => Value::string(String::new()),
+        Value::Bytes(_) => Value::Bytes(Cow::Owned(Vec::new())),
+        Value::Map(_) => Value::Map(Cow::Owned(Vec::new())),
+        Value::List(_) => Value::List(Cow::Owned(Vec::new())),
+        Value::Time(_) => Value::Time(Time::GO_ZERO),
+        Value::Duration(_) => Value::Duration(0),
+        Value::Id(Id::Trace(_)) => Value::Id(Id::Trace([0; 16])),
+        Value::Id(Id::Span(_)) => Value::Id(Id::Span([0; 8])),
+        Value::Id(Id::Profile(_)) => Value::Id(Id::Profile([0; 16])),
+        Value::Records(r) => Value::Records(r.empty()),
+        Value::Struct(s) => Value::Struct(s.zero()),
+    }
 }
 
 fn delete_key(a: &mut Args) -> Result<Box<dyn Editor>, PosError> {

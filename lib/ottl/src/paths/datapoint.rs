@@ -16,7 +16,7 @@ use opentelemetry_proto::tonic::metrics::v1::{
 use super::metric::{any, PointField};
 use super::write::{expects, set_map};
 use super::{Ctx, RKey, Record};
-use crate::value::{type_error, EvalError, EvalResult, Records, Time as GoTime, Value};
+use crate::value::{type_error, EvalError, EvalResult, Records, Struct, Time as GoTime, Value};
 
 enum Pt<'a> {
     N(&'a NumberDataPoint),
@@ -118,6 +118,8 @@ pub fn get_point<'c>(field: PointField, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c
         (ExplicitBounds, Pt::H(h)) => doubles(&h.explicit_bounds),
         (Scale, Pt::E(e)) => Value::Int(e.scale.into()),
         (ZeroCount, Pt::E(e)) => Value::Int(e.zero_count as i64),
+        (Positive, Pt::E(e)) => whole(e.positive.as_ref()),
+        (Negative, Pt::E(e)) => whole(e.negative.as_ref()),
         (PositiveOffset, Pt::E(e)) => Value::Int(e.positive.as_ref().map_or(0, |b| b.offset.into())),
         (NegativeOffset, Pt::E(e)) => Value::Int(e.negative.as_ref().map_or(0, |b| b.offset.into())),
         (PositiveBucketCounts, Pt::E(e)) => ints(e.positive.as_ref().map_or(&[], |b| &b.bucket_counts[..])),
@@ -173,6 +175,11 @@ fn double(v: &Value) -> EvalResult<f64> {
     }
 }
 
+/// `positive` or `negative` read whole (pdata gives empty buckets when unset).
+fn whole(b: Option<&Buckets>) -> Value<'_> {
+    Value::Struct(Struct::Buckets(b.map_or_else(Default::default, Cow::Borrowed)))
+}
+
 fn buckets(b: &mut Option<Buckets>) -> &mut Buckets {
     b.get_or_insert_with(Default::default)
 }
@@ -198,6 +205,16 @@ pub fn set_point(field: PointField, keys: &[RKey], ctx: &mut Ctx, v: Value) -> E
         Time => *time = v.expect_time()?.unix_nanos as u64,
         Flags => *flags = v.expect_int()? as u32,
         Exemplars => set_exemplars(p, v)?,
+        // As otelcol: the type is checked first, then only an exponential
+        // histogram point changes.
+        Positive | Negative => {
+            let Value::Struct(Struct::Buckets(new)) = v else {
+                return Err(expects("pmetric.ExponentialHistogramDataPointBuckets", &v));
+            };
+            if let PtMut::E(e) = p {
+                *if field == Positive { &mut e.positive } else { &mut e.negative } = Some(new.into_owned());
+            }
+        }
         _ => match (field, p) {
             (ValueDouble, PtMut::N(n)) => n.value = Some(Num::AsDouble(double(&v)?)),
             (ValueInt, PtMut::N(n)) => n.value = Some(Num::AsInt(v.expect_int()?)),

@@ -3,7 +3,8 @@
 //! `span::Event`, and their enums `SPAN_KIND_*` and `STATUS_CODE_*`.
 //!
 //! `events` and `links` are pdata slices ([`Records`]): `Len(events)` counts
-//! them, and `set(events, ...)` takes only a `ptrace.SpanEventSlice`.
+//! them, and `set(events, ...)` takes only a `ptrace.SpanEventSlice`; `status`
+//! is the whole `ptrace.Status` ([`Struct`]), set only from another status.
 
 use std::borrow::Cow;
 
@@ -14,7 +15,7 @@ use opentelemetry_proto::tonic::trace::v1::{Span, Status};
 use super::write::{expects, set_id, set_id_string, set_map, set_string};
 use super::{Ctx, RKey, Record};
 use crate::pdata::{kv, str_value};
-use crate::value::{EvalError, EvalResult, Id, Records, Time, Value};
+use crate::value::{EvalError, EvalResult, Id, Records, Struct, Time, Value};
 
 pub const SPAN_FIELDS: &str = "attributes, trace_id, span_id, parent_span_id, trace_state, status, name, kind, \
 start_time_unix_nano, end_time_unix_nano, start_time, end_time, flags, dropped_attributes_count, events, \
@@ -33,6 +34,8 @@ pub enum SpanField {
     TraceState,
     /// `trace_state["key"]`: one entry of the W3C trace state.
     TraceStateEntry,
+    /// The whole `ptrace.Status`.
+    Status,
     StatusCode,
     StatusMessage,
     Name,
@@ -76,6 +79,7 @@ pub fn span_field(name: &str, sub: Option<&str>, keyed: bool) -> Option<SpanFiel
         ("parent_span_id", Some("string")) => ParentSpanIdString,
         ("trace_state", None) if keyed => TraceStateEntry,
         ("trace_state", None) => TraceState,
+        ("status", None) => Status,
         ("status", Some("code")) => StatusCode,
         ("status", Some("message")) => StatusMessage,
         ("name", None) => Name,
@@ -185,6 +189,7 @@ pub fn get_span<'c>(field: SpanField, ctx: &'c Ctx<'_>) -> EvalResult<Value<'c>>
         ParentSpanIdString => Value::string(hex::encode(Id::span(&s.parent_span_id).bytes())),
         TraceState => Value::str(&s.trace_state),
         TraceStateEntry => Value::Map(Cow::Owned(trace_state_map(&s.trace_state))),
+        Status => Value::Struct(Struct::Status(status.map_or_else(Default::default, Cow::Borrowed))),
         StatusCode => Value::Int(status.map_or(0, |st| st.code.into())),
         StatusMessage => Value::str(status.map_or("", |st| &st.message)),
         Name => Value::str(&s.name),
@@ -261,6 +266,10 @@ pub fn set_span(field: SpanField, keys: &[RKey], ctx: &mut Ctx, v: Value) -> Eva
             }
             s.trace_state = entries.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
         }
+        Status => match v {
+            Value::Struct(Struct::Status(st)) => s.status = Some(st.into_owned()),
+            v => return Err(expects("ptrace.Status", &v)),
+        },
         StatusCode => status(s).code = v.expect_int()? as i32,
         StatusMessage => return set_string(&mut status(s).message, v),
         Name => return set_string(&mut s.name, v),

@@ -77,8 +77,9 @@ fn descend<'c>(node: &'c mut AnyValue, keys: &[RKey]) -> EvalResult<&'c mut Vec<
     }
 }
 
-/// Write a path. `keys` are the path's keys, already resolved. A `nil` value
-/// never reaches here (`set` skips it).
+/// Write a path. `keys` are the path's keys, already resolved. `set` skips a
+/// `nil` value; `clear` of a nil target writes one, which creates a missing
+/// map entry empty.
 pub fn set(path: &Path, keys: &[RKey], ctx: &mut Ctx, v: Value) -> EvalResult<()> {
     match path.field {
         Field::Body if !keys.is_empty() => {
@@ -192,16 +193,20 @@ pub(super) fn set_id_string(target: &mut Vec<u8>, v: Value, len: usize, what: &s
     }
 }
 
-/// A whole map (`set(attributes, {...})` replaces it; other values are ignored,
-/// as in otelcol) or an entry of it.
+/// A whole map or an entry of it. As otelcol's `ctxutil.SetMap`, only a map
+/// replaces a whole map (`set(attributes, {...})`); any other value is an
+/// error that leaves the map as it was (`error_mode` decides what follows).
 pub(super) fn set_map(kvs: &mut Vec<KeyValue>, keys: &[RKey], v: Value) -> EvalResult<()> {
-    if keys.is_empty() {
-        if let Value::Map(m) = v {
-            *kvs = m.into_owned();
-        }
-        return Ok(());
+    if !keys.is_empty() {
+        return set_map_value(kvs, keys, v);
     }
-    set_map_value(kvs, keys, v)
+    match v {
+        Value::Map(m) => {
+            *kvs = m.into_owned();
+            Ok(())
+        }
+        v => Err(EvalError::new(format!("unsupported type provided for setting a pcommon.Map: {}", v.type_name()))),
+    }
 }
 
 /// `ctxutil.SetMapValue`: the first key names an entry (created empty when

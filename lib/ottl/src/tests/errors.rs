@@ -33,7 +33,7 @@ fn statement_errors() {
         (
             r#"sett(attributes["x"], "y")"#,
             log,
-            r#"column 1: undefined function "sett" (editors: append, delete_index, delete_key, ..."#,
+            r#"column 1: undefined function "sett" (editors: append, clear, delete_index, ..."#,
         ),
         (r#"set(attributes["x"], "\d")"#, log, r#"column 23: invalid escape \d in string (write \\d for a backslash)"#),
         (r#"set(attributes["x"], "abc)"#, log, r#"column 22: unterminated string: missing closing ""#),

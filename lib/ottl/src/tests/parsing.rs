@@ -322,7 +322,7 @@ fn every_shipped_grok_pattern_compiles() {
 #[test]
 fn every_upstream_function_exists() {
     let f = crate::Functions::standard().with_lambdas(true);
-    let editors = "append delete_index delete_key delete_matching_keys keep_matching_keys flatten keep_keys limit \
+    let editors = "append clear delete_index delete_key delete_matching_keys keep_matching_keys flatten keep_keys limit \
         merge_maps replace_all_matches replace_all_patterns replace_match replace_pattern set stringify_all truncate_all";
     let converters = "All Any Base64Decode Base64Encode Bool Decode Coalesce CommunityID Concat ContainsValue ConvertCase \
         ConvertAttributesToElementsXML ConvertTextToElementsXML Day Double Duration ExtractPatterns ExtractGrokPatterns \

@@ -235,7 +235,37 @@ fn doc_examples_give_otelcols_results() {
 #[test]
 fn set_with_nil_or_unsupported_values_is_a_no_op() {
     let input = json!({"body": "keep", "attributes": {"a": 1}});
-    for s in [r#"set(body, nil)"#, r#"set(attributes["a"], attributes["nope"])"#, r#"set(attributes, "not a map")"#] {
+    for s in [r#"set(body, nil)"#, r#"set(attributes["a"], attributes["nope"])"#, r#"set(attributes, nil)"#] {
         assert_eq!(transform(&[s], input.clone()).unwrap(), input, "{s}");
     }
+}
+
+/// `ctxutil.SetMap`: a whole map takes only a map; anything else fails the
+/// statement and leaves the map as it was.
+#[test]
+fn whole_maps_take_only_maps() {
+    let input = json!({"attributes": {"a": 1}});
+    for (s, ty) in [
+        (r#"set(attributes, "not a map")"#, "string"),
+        (r#"set(resource.attributes, 1)"#, "int64"),
+        (r#"set(scope.attributes, [1])"#, "pcommon.Slice"),
+        (r#"set(cache, true)"#, "bool"),
+        (r#"set(attributes, Now())"#, "time.Time"),
+    ] {
+        let err = transform(&[s], input.clone()).unwrap_err();
+        let want =
+            format!("failed to execute statement: {s}, unsupported type provided for setting a pcommon.Map: {ty}");
+        assert_eq!(err, want);
+    }
+    let got = transform(&[r#"set(attributes, {"b": 2})"#, r#"set(cache, attributes)"#], input.clone()).unwrap();
+    assert_eq!(got["attributes"], json!({"b": 2}));
+    // Under error_mode ignore the next statement still runs.
+    let funcs = crate::Functions::standard();
+    let parse = |s| crate::Statement::parse(s, crate::ContextKind::Log, &funcs).unwrap();
+    let stmts = [parse(r#"set(attributes, "x")"#), parse(r#"set(attributes["b"], 2)"#)];
+    let mut r = crate::testkit::rec(input);
+    let mut ctx = crate::Ctx::log(&mut r.resource, &mut r.scope, &mut r.record);
+    crate::run_statements(&stmts, &mut ctx, crate::ErrorMode::Ignore).unwrap();
+    drop(ctx);
+    assert_eq!(crate::testkit::to_json(&r)["attributes"], json!({"a": 1, "b": 2}));
 }

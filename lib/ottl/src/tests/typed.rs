@@ -13,22 +13,12 @@ use opentelemetry_proto::tonic::trace::v1::span::{Event, Link};
 use opentelemetry_proto::tonic::trace::v1::Span;
 use serde_json::json;
 
-use super::{check_cases, transform, Case};
+use super::{check_cases, holds, run, transform, Case};
 use crate::paths::metric::PointField;
 use crate::paths::span::{set_span, SpanField};
 use crate::paths::{Field, Path};
 use crate::value::{Records, Value};
-use crate::{Condition, ContextKind, Ctx, Functions, Statement};
-
-fn run(text: &str, cx: ContextKind, ctx: &mut Ctx<'_>) -> Result<(), String> {
-    let s = Statement::parse(text, cx, &Functions::standard()).map_err(|e| e.to_string())?;
-    s.execute(ctx).map(|_| ()).map_err(|e| e.to_string())
-}
-
-fn holds(text: &str, cx: ContextKind, ctx: &Ctx<'_>) -> bool {
-    let c = Condition::parse(text, cx, &Functions::standard()).unwrap_or_else(|e| panic!("{text}: {e}"));
-    c.eval(ctx).unwrap_or_else(|e| panic!("{text}: {e}"))
-}
+use crate::{ContextKind, Ctx, Functions, Statement};
 
 fn span() -> Span {
     Span {

@@ -1,22 +1,27 @@
 //! pdata's typed values that are no `pcommon.Value`: the fixed-size IDs
-//! (`pcommon.TraceID`, `pcommon.SpanID`, `pprofile.ProfileID`) and the record
+//! (`pcommon.TraceID`, `pcommon.SpanID`, `pprofile.ProfileID`), the record
 //! slices the `events`, `links`, `data_points`, `exemplars` and
-//! `quantile_values` paths give (`ptrace.SpanEventSlice`, ...).
+//! `quantile_values` paths give (`ptrace.SpanEventSlice`, ...), and the
+//! structs of span `status` and data point `positive`/`negative` ([`Struct`]).
 //!
 //! As in otelcol they are values of their own type: `String(span_id)` and
 //! `Concat` print an ID as Go's `json.Marshal` prints a byte array
 //! (`[1,2,3,4,5,6,7,8]`) and a record slice as `{}`; an ID equals only the same
 //! ID of the same type (`span_id == SpanID(0x0102030405060708)`), never bytes;
 //! a record slice can only be set to a record slice of its own type
-//! (`set(span.events, ...)`), and `Len` counts its records.
+//! (`set(span.events, ...)`), and `Len` counts its records. A struct prints
+//! as `{}` too, equals a struct of the same type and content, and sets only
+//! a field of its type (`set(span.status, span.status)`).
 
 use std::borrow::Cow;
 
+use opentelemetry_proto::tonic::metrics::v1::exponential_histogram_data_point::Buckets;
 use opentelemetry_proto::tonic::metrics::v1::summary_data_point::ValueAtQuantile;
 use opentelemetry_proto::tonic::metrics::v1::{
     Exemplar, ExponentialHistogramDataPoint, HistogramDataPoint, NumberDataPoint, SummaryDataPoint,
 };
 use opentelemetry_proto::tonic::trace::v1::span::{Event, Link};
+use opentelemetry_proto::tonic::trace::v1::Status;
 
 /// A trace, span or profile ID. OTLP leaves an unset ID empty; here, as in
 /// pdata, it is all zeros.
@@ -129,6 +134,56 @@ impl Records<'_> {
             Records::SummaryPoints(r) => Records::SummaryPoints(owned(r)),
             Records::Exemplars(r) => Records::Exemplars(owned(r)),
             Records::Quantiles(r) => Records::Quantiles(owned(r)),
+        }
+    }
+
+    /// An empty slice of the same type (`clear`).
+    pub fn empty(&self) -> Records<'static> {
+        fn none<T: Clone>() -> Cow<'static, [T]> {
+            Cow::Owned(Vec::new())
+        }
+        match self {
+            Records::Events(_) => Records::Events(none()),
+            Records::Links(_) => Records::Links(none()),
+            Records::NumberPoints(_) => Records::NumberPoints(none()),
+            Records::HistogramPoints(_) => Records::HistogramPoints(none()),
+            Records::ExponentialHistogramPoints(_) => Records::ExponentialHistogramPoints(none()),
+            Records::SummaryPoints(_) => Records::SummaryPoints(none()),
+            Records::Exemplars(_) => Records::Exemplars(none()),
+            Records::Quantiles(_) => Records::Quantiles(none()),
+        }
+    }
+}
+
+/// A pdata struct read whole: a span's `status` (`ptrace.Status`) or an
+/// exponential histogram point's `positive` or `negative` buckets.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Struct<'a> {
+    Status(Cow<'a, Status>),
+    Buckets(Cow<'a, Buckets>),
+}
+
+impl Struct<'_> {
+    /// The Go type otelcol's messages name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Struct::Status(_) => "ptrace.Status",
+            Struct::Buckets(_) => "pmetric.ExponentialHistogramDataPointBuckets",
+        }
+    }
+
+    pub fn into_owned(self) -> Struct<'static> {
+        match self {
+            Struct::Status(s) => Struct::Status(Cow::Owned(s.into_owned())),
+            Struct::Buckets(b) => Struct::Buckets(Cow::Owned(b.into_owned())),
+        }
+    }
+
+    /// A struct of the same type with every field zero (`clear`).
+    pub fn zero(&self) -> Struct<'static> {
+        match self {
+            Struct::Status(_) => Struct::Status(Cow::Owned(Status::default())),
+            Struct::Buckets(_) => Struct::Buckets(Cow::Owned(Buckets::default())),
         }
     }
 }
