@@ -139,7 +139,9 @@ async fn fifty_thousand_records_produced_without_a_window_all_arrive() {
     for e in committed.elements() {
         let (low, high) = probe.fetch_watermarks("burst", e.partition(), Duration::from_secs(10)).unwrap();
         assert_eq!(low, 0, "partition {}: the mock deleted records", e.partition());
-        assert_eq!(e.offset().to_raw(), Some(high), "partition {}: committed up to its end", e.partition());
+        // A partition no record went to has nothing committed (librdkafka's invalid offset).
+        let committed = e.offset().to_raw().filter(|o| *o >= 0).unwrap_or(0);
+        assert_eq!(committed, high, "partition {}: committed up to its end", e.partition());
     }
     drop(tx);
     exporter.await.unwrap();
