@@ -31,16 +31,18 @@ impl Walk for ResourceLogs {
     fn for_each_ctx(data: &mut [Self], cx: ContextKind, mut f: impl FnMut(&mut Ctx<'_>) -> Res) -> Res {
         for rl in data {
             if cx == ContextKind::Resource {
-                f(&mut Ctx::resource(&mut rl.resource))?;
+                f(&mut Ctx::resource(&mut rl.resource).with_schema_urls(&mut rl.schema_url, None))?;
                 continue;
             }
             for sl in &mut rl.scope_logs {
                 if cx == ContextKind::Scope {
-                    f(&mut Ctx::scope(&mut rl.resource, &mut sl.scope))?;
+                    f(&mut Ctx::scope(&mut rl.resource, &mut sl.scope)
+                        .with_schema_urls(&mut rl.schema_url, Some(&mut sl.schema_url)))?;
                     continue;
                 }
                 for rec in &mut sl.log_records {
-                    f(&mut Ctx::log(&mut rl.resource, &mut sl.scope, rec))?;
+                    f(&mut Ctx::log(&mut rl.resource, &mut sl.scope, rec)
+                        .with_schema_urls(&mut rl.schema_url, Some(&mut sl.schema_url)))?;
                 }
             }
         }
@@ -56,21 +58,24 @@ impl Walk for ResourceSpans {
     fn for_each_ctx(data: &mut [Self], cx: ContextKind, mut f: impl FnMut(&mut Ctx<'_>) -> Res) -> Res {
         for rs in data {
             if cx == ContextKind::Resource {
-                f(&mut Ctx::resource(&mut rs.resource))?;
+                f(&mut Ctx::resource(&mut rs.resource).with_schema_urls(&mut rs.schema_url, None))?;
                 continue;
             }
             for ss in &mut rs.scope_spans {
                 if cx == ContextKind::Scope {
-                    f(&mut Ctx::scope(&mut rs.resource, &mut ss.scope))?;
+                    f(&mut Ctx::scope(&mut rs.resource, &mut ss.scope)
+                        .with_schema_urls(&mut rs.schema_url, Some(&mut ss.schema_url)))?;
                     continue;
                 }
                 for span in &mut ss.spans {
                     if cx == ContextKind::SpanEvent {
                         for i in 0..span.events.len() {
-                            f(&mut Ctx::span(&mut rs.resource, &mut ss.scope, span, Some(i)))?;
+                            f(&mut Ctx::span(&mut rs.resource, &mut ss.scope, span, Some(i))
+                                .with_schema_urls(&mut rs.schema_url, Some(&mut ss.schema_url)))?;
                         }
                     } else {
-                        f(&mut Ctx::span(&mut rs.resource, &mut ss.scope, span, None))?;
+                        f(&mut Ctx::span(&mut rs.resource, &mut ss.scope, span, None)
+                            .with_schema_urls(&mut rs.schema_url, Some(&mut ss.schema_url)))?;
                     }
                 }
             }
@@ -90,12 +95,13 @@ impl Walk for ResourceMetrics {
     fn for_each_ctx(data: &mut [Self], cx: ContextKind, mut f: impl FnMut(&mut Ctx<'_>) -> Res) -> Res {
         for rm in data {
             if cx == ContextKind::Resource {
-                f(&mut Ctx::resource(&mut rm.resource))?;
+                f(&mut Ctx::resource(&mut rm.resource).with_schema_urls(&mut rm.schema_url, None))?;
                 continue;
             }
             for sm in &mut rm.scope_metrics {
                 if cx == ContextKind::Scope {
-                    f(&mut Ctx::scope(&mut rm.resource, &mut sm.scope))?;
+                    f(&mut Ctx::scope(&mut rm.resource, &mut sm.scope)
+                        .with_schema_urls(&mut rm.schema_url, Some(&mut sm.schema_url)))?;
                     continue;
                 }
                 let limit = sm.metrics.len().max(1) * MAX_GROWTH;
@@ -108,7 +114,8 @@ impl Walk for ResourceMetrics {
                         _ => vec![None],
                     };
                     for point in points {
-                        let mut ctx = Ctx::metric(&mut rm.resource, &mut sm.scope, metric, point);
+                        let mut ctx = Ctx::metric(&mut rm.resource, &mut sm.scope, metric, point)
+                            .with_schema_urls(&mut rm.schema_url, Some(&mut sm.schema_url));
                         f(&mut ctx)?;
                         added.append(&mut ctx.new_metrics);
                     }

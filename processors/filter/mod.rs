@@ -235,21 +235,36 @@ impl Program {
                 return true;
             }
             if !self.drop_resource.is_empty()
-                && answer(any_holds(&self.drop_resource, &Ctx::resource(&mut rl.resource)), &mut failure)
+                && answer(
+                    any_holds(
+                        &self.drop_resource,
+                        &Ctx::resource(&mut rl.resource).with_schema_urls(&mut rl.schema_url, None),
+                    ),
+                    &mut failure,
+                )
             {
                 return false;
             }
             let resource = &mut rl.resource;
+            let resource_url = &mut rl.schema_url;
             rl.scope_logs.retain_mut(|sl| {
                 if failure.is_some() {
                     return true;
                 }
                 if !self.drop_scope.is_empty()
-                    && answer(any_holds(&self.drop_scope, &Ctx::scope(resource, &mut sl.scope)), &mut failure)
+                    && answer(
+                        any_holds(
+                            &self.drop_scope,
+                            &Ctx::scope(resource, &mut sl.scope)
+                                .with_schema_urls(&mut *resource_url, Some(&mut sl.schema_url)),
+                        ),
+                        &mut failure,
+                    )
                 {
                     return false;
                 }
                 let scope = &mut sl.scope;
+                let scope_url = &mut sl.schema_url;
                 sl.log_records.retain_mut(|rec| {
                     if failure.is_some() {
                         return true;
@@ -265,7 +280,8 @@ impl Program {
                     if self.drop_record.is_empty() && self.keep_record.is_none() {
                         return true;
                     }
-                    let ctx = Ctx::log(resource, scope, rec);
+                    let ctx =
+                        Ctx::log(resource, scope, rec).with_schema_urls(&mut *resource_url, Some(&mut *scope_url));
                     if !self.drop_record.is_empty() && answer(any_holds(&self.drop_record, &ctx), &mut failure) {
                         return false;
                     }

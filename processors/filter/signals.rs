@@ -131,27 +131,49 @@ impl SignalConds {
                 return true;
             }
             if !self.resource.is_empty()
-                && answer(any_holds(&self.resource, &Ctx::resource(&mut rs.resource)), &mut failure)
+                && answer(
+                    any_holds(
+                        &self.resource,
+                        &Ctx::resource(&mut rs.resource).with_schema_urls(&mut rs.schema_url, None),
+                    ),
+                    &mut failure,
+                )
             {
                 return false;
             }
             let resource = &mut rs.resource;
+            let resource_url = &mut rs.schema_url;
             rs.scope_spans.retain_mut(|ss| {
                 if failure.is_some() {
                     return true;
                 }
                 if !self.scope.is_empty()
-                    && answer(any_holds(&self.scope, &Ctx::scope(resource, &mut ss.scope)), &mut failure)
+                    && answer(
+                        any_holds(
+                            &self.scope,
+                            &Ctx::scope(resource, &mut ss.scope)
+                                .with_schema_urls(&mut *resource_url, Some(&mut ss.schema_url)),
+                        ),
+                        &mut failure,
+                    )
                 {
                     return false;
                 }
                 let scope = &mut ss.scope;
+                let scope_url = &mut ss.schema_url;
                 ss.spans.retain_mut(|span| {
                     if failure.is_some() {
                         return true;
                     }
                     if !self.record.is_empty()
-                        && answer(any_holds(&self.record, &Ctx::span(resource, scope, span, None)), &mut failure)
+                        && answer(
+                            any_holds(
+                                &self.record,
+                                &Ctx::span(resource, scope, span, None)
+                                    .with_schema_urls(&mut *resource_url, Some(&mut *scope_url)),
+                            ),
+                            &mut failure,
+                        )
                     {
                         return false;
                     }
@@ -160,7 +182,11 @@ impl SignalConds {
                             .map(|i| {
                                 failure.is_some()
                                     || !answer(
-                                        any_holds(&self.inner, &Ctx::span(resource, scope, span, Some(i))),
+                                        any_holds(
+                                            &self.inner,
+                                            &Ctx::span(resource, scope, span, Some(i))
+                                                .with_schema_urls(&mut *resource_url, Some(&mut *scope_url)),
+                                        ),
                                         &mut failure,
                                     )
                             })
@@ -188,27 +214,49 @@ impl SignalConds {
                 return true;
             }
             if !self.resource.is_empty()
-                && answer(any_holds(&self.resource, &Ctx::resource(&mut rm.resource)), &mut failure)
+                && answer(
+                    any_holds(
+                        &self.resource,
+                        &Ctx::resource(&mut rm.resource).with_schema_urls(&mut rm.schema_url, None),
+                    ),
+                    &mut failure,
+                )
             {
                 return false;
             }
             let resource = &mut rm.resource;
+            let resource_url = &mut rm.schema_url;
             rm.scope_metrics.retain_mut(|sm| {
                 if failure.is_some() {
                     return true;
                 }
                 if !self.scope.is_empty()
-                    && answer(any_holds(&self.scope, &Ctx::scope(resource, &mut sm.scope)), &mut failure)
+                    && answer(
+                        any_holds(
+                            &self.scope,
+                            &Ctx::scope(resource, &mut sm.scope)
+                                .with_schema_urls(&mut *resource_url, Some(&mut sm.schema_url)),
+                        ),
+                        &mut failure,
+                    )
                 {
                     return false;
                 }
                 let scope = &mut sm.scope;
+                let scope_url = &mut sm.schema_url;
                 sm.metrics.retain_mut(|metric| {
                     if failure.is_some() {
                         return true;
                     }
                     if !self.record.is_empty()
-                        && answer(any_holds(&self.record, &Ctx::metric(resource, scope, metric, None)), &mut failure)
+                        && answer(
+                            any_holds(
+                                &self.record,
+                                &Ctx::metric(resource, scope, metric, None)
+                                    .with_schema_urls(&mut *resource_url, Some(&mut *scope_url)),
+                            ),
+                            &mut failure,
+                        )
                     {
                         return false;
                     }
@@ -219,7 +267,11 @@ impl SignalConds {
                         .map(|i| {
                             failure.is_some()
                                 || !answer(
-                                    any_holds(&self.inner, &Ctx::metric(resource, scope, metric, Some(i))),
+                                    any_holds(
+                                        &self.inner,
+                                        &Ctx::metric(resource, scope, metric, Some(i))
+                                            .with_schema_urls(&mut *resource_url, Some(&mut *scope_url)),
+                                    ),
                                     &mut failure,
                                 )
                         })

@@ -95,3 +95,24 @@ fn unsupported_metric_editors_are_refused() {
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(e[0].starts_with("metric_statements[0]::statements[0]: invalid statement"), "{e:?}");
 }
+
+/// `schema_url` of the resource and the scope, from the span, data point and
+/// scope contexts, and read by `filter`: the walks hand the containers' fields in.
+#[test]
+fn schema_urls_are_read_and_set_from_every_context() {
+    let p = program(concat!(
+        "trace_statements:\n",
+        "  - 'set(span.attributes[\"schema\"], resource.schema_url)'\n",
+        "  - 'set(scope.schema_url, \"https://opentelemetry.io/schemas/1.26.0\")'\n",
+        "metric_statements:\n",
+        "  - 'set(resource.schema_url, \"https://opentelemetry.io/schemas/1.27.0\") where datapoint.attributes != nil'\n",
+    ));
+    let (mut s, mut m) = (spans(), metrics());
+    s[0].schema_url = "https://opentelemetry.io/schemas/1.21.0".into();
+    p.apply_traces(&mut s).unwrap();
+    p.apply_metrics(&mut m).unwrap();
+    let span = &s[0].scope_spans[0].spans[0];
+    assert!(span.attributes.contains(&kv("schema", str_value("https://opentelemetry.io/schemas/1.21.0"))));
+    assert_eq!(s[0].scope_spans[0].schema_url, "https://opentelemetry.io/schemas/1.26.0");
+    assert_eq!(m[0].schema_url, "https://opentelemetry.io/schemas/1.27.0");
+}

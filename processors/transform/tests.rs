@@ -199,7 +199,7 @@ fn config_errors_name_the_entry() {
     assert_eq!(
         errors("log_statements:\n  - context: resource\n    statements: ['set(log.body, \"x\")']\n    conditions: ['body == 1']\n"),
         [
-            r#"log_statements[0]::conditions[0]: invalid condition "body == 1": column 1: invalid path "body": "body" is not a field of the resource context (attributes, dropped_attributes_count)"#,
+            r#"log_statements[0]::conditions[0]: invalid condition "body == 1": column 1: invalid path "body": "body" is not a field of the resource context (attributes, dropped_attributes_count, schema_url)"#,
             r#"log_statements[0]::statements[0]: invalid statement "set(log.body, \"x\")": column 5: path "log.body" is not available in the resource context (it needs the log context)"#,
         ]
     );

@@ -41,7 +41,7 @@ use serde::Deserialize;
 use compile::{Cond, Env};
 use editors::Editor;
 pub use functions::Functions;
-pub use paths::{ContextKind, Ctx, Record};
+pub use paths::{ContextKind, Ctx, Record, SchemaUrls};
 pub use value::{EvalError, Value};
 
 /// A statement or condition that does not parse or compile: the column (1-based,

@@ -37,9 +37,10 @@ fn is_empty(a: &mut Args) -> Result<Box<dyn Converter>, PosError> {
             Value::Duration(d) => d == 0,
             Value::Time(_) => false,
             Value::Id(id) => id.bytes().iter().all(|x| *x == 0),
-            Value::Records(r) => r.is_empty(),
-            // `reflect.Value.IsZero` of a pdata struct, which holds pointers.
-            Value::Struct(_) => false,
+            // `reflect.Value.IsZero` of a pdata struct (a slice such as
+            // `ptrace.SpanEventSlice` too), which holds pointers: never zero, so
+            // `IsEmpty(span.events)` is false even without events, as in otelcol.
+            Value::Records(_) | Value::Struct(_) => false,
         }))
     }))
 }

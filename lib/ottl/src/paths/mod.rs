@@ -114,6 +114,18 @@ pub struct Ctx<'a> {
     pub record: Record<'a>,
     pub cache: Vec<KeyValue>,
     pub new_metrics: Vec<Metric>,
+    /// The `schema_url` of the resource's and the scope's container
+    /// (`ResourceLogs`, `ScopeSpans`, ...), where the walk provides them.
+    pub schema_urls: SchemaUrls<'a>,
+}
+
+/// Where `resource.schema_url` and `scope.schema_url` live: beside the
+/// resource and the scope, in their containers. Without them the paths read
+/// `""` and setting them does nothing.
+#[derive(Debug, Default)]
+pub struct SchemaUrls<'a> {
+    pub resource: Option<&'a mut String>,
+    pub scope: Option<&'a mut String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -122,7 +134,14 @@ impl<'a> Ctx<'a> {
         scope: &'a mut Option<InstrumentationScope>,
         record: &'a mut LogRecord,
     ) -> Self {
-        Ctx { resource, scope: Some(scope), record: Record::Log(record), cache: Vec::new(), new_metrics: Vec::new() }
+        Ctx {
+            resource,
+            scope: Some(scope),
+            record: Record::Log(record),
+            cache: Vec::new(),
+            new_metrics: Vec::new(),
+            schema_urls: SchemaUrls::default(),
+        }
     }
 
     /// The span context, or with `event` the span event context.
@@ -138,6 +157,7 @@ impl<'a> Ctx<'a> {
             record: Record::Span(span, event),
             cache: Vec::new(),
             new_metrics: Vec::new(),
+            schema_urls: SchemaUrls::default(),
         }
     }
 
@@ -154,15 +174,37 @@ impl<'a> Ctx<'a> {
             record: Record::Metric(metric, point),
             cache: Vec::new(),
             new_metrics: Vec::new(),
+            schema_urls: SchemaUrls::default(),
         }
     }
 
     pub fn scope(resource: &'a mut Option<Resource>, scope: &'a mut Option<InstrumentationScope>) -> Self {
-        Ctx { resource, scope: Some(scope), record: Record::None, cache: Vec::new(), new_metrics: Vec::new() }
+        Ctx {
+            resource,
+            scope: Some(scope),
+            record: Record::None,
+            cache: Vec::new(),
+            new_metrics: Vec::new(),
+            schema_urls: SchemaUrls::default(),
+        }
     }
 
     pub fn resource(resource: &'a mut Option<Resource>) -> Self {
-        Ctx { resource, scope: None, record: Record::None, cache: Vec::new(), new_metrics: Vec::new() }
+        Ctx {
+            resource,
+            scope: None,
+            record: Record::None,
+            cache: Vec::new(),
+            new_metrics: Vec::new(),
+            schema_urls: SchemaUrls::default(),
+        }
+    }
+
+    /// The same context with its containers' `schema_url`s (the scope's
+    /// only where the context has a scope).
+    pub fn with_schema_urls(mut self, resource: &'a mut String, scope: Option<&'a mut String>) -> Self {
+        self.schema_urls = SchemaUrls { resource: Some(resource), scope };
+        self
     }
 
     fn record(&self) -> EvalResult<&LogRecord> {
@@ -216,10 +258,12 @@ pub enum Field {
     DroppedAttributesCount,
     ResourceAttributes,
     ResourceDroppedAttributesCount,
+    ResourceSchemaUrl,
     ScopeName,
     ScopeVersion,
     ScopeAttributes,
     ScopeDroppedAttributesCount,
+    ScopeSchemaUrl,
     Cache,
     Span(span::SpanField),
     Event(span::EventField),
@@ -231,10 +275,15 @@ impl Field {
     /// The context a field needs at least.
     pub fn context(self) -> ContextKind {
         match self {
-            Field::ResourceAttributes | Field::ResourceDroppedAttributesCount | Field::Cache => ContextKind::Resource,
-            Field::ScopeName | Field::ScopeVersion | Field::ScopeAttributes | Field::ScopeDroppedAttributesCount => {
-                ContextKind::Scope
-            }
+            Field::ResourceAttributes
+            | Field::ResourceDroppedAttributesCount
+            | Field::ResourceSchemaUrl
+            | Field::Cache => ContextKind::Resource,
+            Field::ScopeName
+            | Field::ScopeVersion
+            | Field::ScopeAttributes
+            | Field::ScopeDroppedAttributesCount
+            | Field::ScopeSchemaUrl => ContextKind::Scope,
             Field::Span(_) => ContextKind::Span,
             Field::Event(_) => ContextKind::SpanEvent,
             Field::Metric(_) => ContextKind::Metric,
@@ -285,8 +334,8 @@ pub enum RKey<'k> {
 
 const LOG_FIELDS: &str = "body, attributes, severity_text, severity_number, time_unix_nano, \
 observed_time_unix_nano, time, observed_time, trace_id, span_id, flags, event_name, dropped_attributes_count";
-const RESOURCE_FIELDS: &str = "attributes, dropped_attributes_count";
-const SCOPE_FIELDS: &str = "name, version, attributes, dropped_attributes_count";
+const RESOURCE_FIELDS: &str = "attributes, dropped_attributes_count, schema_url";
+const SCOPE_FIELDS: &str = "name, version, attributes, dropped_attributes_count, schema_url";
 
 /// Resolve a parsed path in a context: the field, and the parsed keys to compile.
 pub fn resolve(path: &ast::Path, cx: ContextKind) -> Result<(Field, &[ast::Key]), PosError> {
@@ -323,6 +372,7 @@ pub fn resolve(path: &ast::Path, cx: ContextKind) -> Result<(Field, &[ast::Key])
         ContextKind::Resource => match (name, sub) {
             ("attributes", None) => Some(Field::ResourceAttributes),
             ("dropped_attributes_count", None) => Some(Field::ResourceDroppedAttributesCount),
+            ("schema_url", None) => Some(Field::ResourceSchemaUrl),
             _ => None,
         },
         ContextKind::Scope => match (name, sub) {
@@ -330,6 +380,7 @@ pub fn resolve(path: &ast::Path, cx: ContextKind) -> Result<(Field, &[ast::Key])
             ("version", None) => Some(Field::ScopeVersion),
             ("attributes", None) => Some(Field::ScopeAttributes),
             ("dropped_attributes_count", None) => Some(Field::ScopeDroppedAttributesCount),
+            ("schema_url", None) => Some(Field::ScopeSchemaUrl),
             _ => None,
         },
         ContextKind::Span => span::span_field(name, sub, keyed).map(Field::Span),

@@ -109,6 +109,8 @@ pub(super) fn get_field<'c>(field: Field, ctx: &'c Ctx<'_>) -> EvalResult<Value<
         Field::ResourceDroppedAttributesCount => {
             Value::Int(ctx.resource.as_ref().map_or(0, |r| r.dropped_attributes_count.into()))
         }
+        Field::ResourceSchemaUrl => Value::str(ctx.schema_urls.resource.as_deref().map_or("", |s| s.as_str())),
+        Field::ScopeSchemaUrl => Value::str(ctx.schema_urls.scope.as_deref().map_or("", |s| s.as_str())),
         Field::ScopeName => Value::str(ctx.scope_ref()?.map_or("", |s| &s.name)),
         Field::ScopeVersion => Value::str(ctx.scope_ref()?.map_or("", |s| &s.version)),
         Field::ScopeAttributes => Value::Map(Cow::Borrowed(ctx.scope_ref()?.map_or(EMPTY, |s| &s.attributes[..]))),

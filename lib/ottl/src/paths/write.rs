@@ -113,6 +113,17 @@ pub fn set(path: &Path, keys: &[RKey], ctx: &mut Ctx, v: Value) -> EvalResult<()
         Field::EventName => set_string(&mut ctx.record_mut()?.event_name, v),
         Field::ScopeName => set_string(&mut ctx.scope_mut()?.name, v),
         Field::ScopeVersion => set_string(&mut ctx.scope_mut()?.version, v),
+        // As otelcol: only a string is set; anything else is ignored.
+        Field::ResourceSchemaUrl | Field::ScopeSchemaUrl => {
+            let target = match path.field {
+                Field::ResourceSchemaUrl => ctx.schema_urls.resource.as_deref_mut(),
+                _ => ctx.schema_urls.scope.as_deref_mut(),
+            };
+            if let (Some(target), Value::Str(text)) = (target, v) {
+                *target = text.into_owned();
+            }
+            Ok(())
+        }
         Field::SeverityNumber => {
             ctx.record_mut()?.severity_number = v.expect_int()? as i32;
             Ok(())

@@ -153,3 +153,34 @@ fn clear_empties_record_slices_and_structs() {
     assert!(s.span_id.is_empty());
     assert_eq!(s.end_time_unix_nano, Time::GO_ZERO.unix_nanos as u64);
 }
+
+/// `resource.schema_url` and `scope.schema_url` (ctxresource, ctxscope): the
+/// containers' fields; only a string is set.
+#[test]
+fn schema_urls_of_resource_and_scope() {
+    let mut span = Span::default();
+    let (mut resource, mut scope) = (None, None);
+    let (mut resource_url, mut scope_url) = (String::from("https://opentelemetry.io/schemas/1.21.0"), String::new());
+    let mut ctx =
+        Ctx::span(&mut resource, &mut scope, &mut span, None).with_schema_urls(&mut resource_url, Some(&mut scope_url));
+    let cx = ContextKind::Span;
+    assert!(holds(
+        r#"resource.schema_url == "https://opentelemetry.io/schemas/1.21.0" and scope.schema_url == """#,
+        cx,
+        &ctx
+    ));
+    run(r#"set(instrumentation_scope.schema_url, "https://opentelemetry.io/schemas/1.26.0")"#, cx, &mut ctx).unwrap();
+    run(r#"set(resource.schema_url, 5)"#, cx, &mut ctx).unwrap();
+    drop(ctx);
+    assert_eq!(scope_url, "https://opentelemetry.io/schemas/1.26.0");
+    assert_eq!(resource_url, "https://opentelemetry.io/schemas/1.21.0", "a non-string is ignored");
+
+    // In the resource context, and where the walk gives no container: "" and nothing set.
+    let mut ctx = Ctx::resource(&mut resource).with_schema_urls(&mut resource_url, None);
+    run(r#"set(schema_url, "x")"#, ContextKind::Resource, &mut ctx).unwrap();
+    drop(ctx);
+    assert_eq!(resource_url, "x");
+    let mut ctx = Ctx::resource(&mut resource);
+    assert!(holds(r#"schema_url == """#, ContextKind::Resource, &ctx));
+    run(r#"set(schema_url, "y")"#, ContextKind::Resource, &mut ctx).unwrap();
+}
