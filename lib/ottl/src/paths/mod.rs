@@ -129,19 +129,20 @@ pub struct SchemaUrls<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    fn new(
+        resource: &'a mut Option<Resource>,
+        scope: Option<&'a mut Option<InstrumentationScope>>,
+        record: Record<'a>,
+    ) -> Self {
+        Ctx { resource, scope, record, cache: Vec::new(), new_metrics: Vec::new(), schema_urls: SchemaUrls::default() }
+    }
+
     pub fn log(
         resource: &'a mut Option<Resource>,
         scope: &'a mut Option<InstrumentationScope>,
         record: &'a mut LogRecord,
     ) -> Self {
-        Ctx {
-            resource,
-            scope: Some(scope),
-            record: Record::Log(record),
-            cache: Vec::new(),
-            new_metrics: Vec::new(),
-            schema_urls: SchemaUrls::default(),
-        }
+        Ctx::new(resource, Some(scope), Record::Log(record))
     }
 
     /// The span context, or with `event` the span event context.
@@ -151,14 +152,7 @@ impl<'a> Ctx<'a> {
         span: &'a mut Span,
         event: Option<usize>,
     ) -> Self {
-        Ctx {
-            resource,
-            scope: Some(scope),
-            record: Record::Span(span, event),
-            cache: Vec::new(),
-            new_metrics: Vec::new(),
-            schema_urls: SchemaUrls::default(),
-        }
+        Ctx::new(resource, Some(scope), Record::Span(span, event))
     }
 
     /// The metric context, or with `point` the data point context.
@@ -168,36 +162,15 @@ impl<'a> Ctx<'a> {
         metric: &'a mut Metric,
         point: Option<usize>,
     ) -> Self {
-        Ctx {
-            resource,
-            scope: Some(scope),
-            record: Record::Metric(metric, point),
-            cache: Vec::new(),
-            new_metrics: Vec::new(),
-            schema_urls: SchemaUrls::default(),
-        }
+        Ctx::new(resource, Some(scope), Record::Metric(metric, point))
     }
 
     pub fn scope(resource: &'a mut Option<Resource>, scope: &'a mut Option<InstrumentationScope>) -> Self {
-        Ctx {
-            resource,
-            scope: Some(scope),
-            record: Record::None,
-            cache: Vec::new(),
-            new_metrics: Vec::new(),
-            schema_urls: SchemaUrls::default(),
-        }
+        Ctx::new(resource, Some(scope), Record::None)
     }
 
     pub fn resource(resource: &'a mut Option<Resource>) -> Self {
-        Ctx {
-            resource,
-            scope: None,
-            record: Record::None,
-            cache: Vec::new(),
-            new_metrics: Vec::new(),
-            schema_urls: SchemaUrls::default(),
-        }
+        Ctx::new(resource, None, Record::None)
     }
 
     /// The same context with its containers' `schema_url`s (the scope's
