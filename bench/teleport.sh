@@ -9,6 +9,7 @@
 #   bench/teleport.sh                      # 1 GiB in $BENCH_DIR (default /tmp/ferrocol-bench)
 #   SIZE_MIB=256 bench/teleport.sh         # a smaller run
 #   DELAY_MS=50 bench/teleport.sh          # the sink answers each request after 50 ms
+#   QUEUE=persistent bench/teleport.sh     # sending_queue.storage on a file_storage in $BENCH_DIR
 #
 # Completion: the sink exits once it has counted as many records as lines were
 # generated (so nothing was lost), printing when the last request arrived; the
@@ -19,6 +20,7 @@ cd "$(dirname "$0")/.."
 DATA=${BENCH_DIR:-/tmp/ferrocol-bench}
 SIZE_MIB=${SIZE_MIB:-1024}
 DELAY_MS=${DELAY_MS:-0}
+QUEUE=${QUEUE:-memory}
 
 if [ ! -x /usr/bin/time ]; then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -44,7 +46,17 @@ cat "$DATA"/log/*/*.log > /dev/null
 echo "bare parse ..."
 read -r _ _ PARSE_SECS < <("$BIN/examples/bare_parse" "$DATA/log")
 
+case "$QUEUE" in
+    memory) STORAGE=""; QUEUE_YAML=""; EXTENSIONS="" ;;
+    persistent)
+        rm -rf "$DATA/queue"
+        STORAGE="extensions: {file_storage/q: {directory: $DATA/queue, create_directory: true}}"
+        QUEUE_YAML="    sending_queue: {storage: file_storage/q}"
+        EXTENSIONS="  extensions: [file_storage/q]" ;;
+    *) echo "QUEUE is memory or persistent" >&2; exit 2 ;;
+esac
 cat > "$DATA/bench.yaml" <<YAML
+$STORAGE
 receivers:
   teleport:
     directory: $DATA/log
@@ -52,7 +64,9 @@ receivers:
 exporters:
   otlphttp:
     endpoint: http://SINK_ADDR
+$QUEUE_YAML
 service:
+$EXTENSIONS
   telemetry: {logs: {level: warn}}
   pipelines:
     logs: {receivers: [teleport], exporters: [otlphttp]}
@@ -63,7 +77,7 @@ rm -f "$DATA/sink.addr" "$DATA/sink.out"
 SINK_PID=$!
 while [ ! -s "$DATA/sink.addr" ]; do sleep 0.01; done
 sed "s/SINK_ADDR/$(cat "$DATA/sink.addr")/" "$DATA/bench.yaml" > "$DATA/run.yaml"
-echo "ferrocol (sink delay $DELAY_MS ms) ..."
+echo "ferrocol (sink delay $DELAY_MS ms, $QUEUE queue) ..."
 START=$(date +%s.%N)
 /usr/bin/time -v -o "$DATA/time.txt" "$BIN/ferrocol" --config "$DATA/run.yaml" 2> "$DATA/ferrocol.err" &
 TIME_PID=$!

@@ -13,6 +13,7 @@ pub use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span}
 
 use crate::ack::Acks;
 use crate::event::{LogBatch, Resource, ResourceLogs};
+use crate::otlp::protobuf::Envelope;
 
 mod encoded;
 pub use encoded::Encoded;
@@ -59,7 +60,7 @@ impl fmt::Display for Signal {
 /// A batch of one signal on its way through a pipeline.
 pub trait Batch: Clone + fmt::Debug + Default + Send + Sync + 'static {
     /// `ResourceLogs`, `ResourceSpans` or `ResourceMetrics`.
-    type Resource: prost::Message + Default + Clone + fmt::Debug + Send + Sync + HasResource + 'static;
+    type Resource: prost::Message + Default + Clone + fmt::Debug + Send + Sync + HasResource + Envelope + 'static;
     const SIGNAL: Signal;
 
     fn from_parts(data: Vec<Self::Resource>, acks: Acks) -> Self;

@@ -30,6 +30,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tracing::warn;
 
+use crate::ack::Acks;
 use crate::component::{ExporterConfig, ExporterContext, ExporterFactory, Factory, Stability, StageError, StageTask};
 use crate::config::FieldError;
 use crate::event::LogBatch;
@@ -38,7 +39,7 @@ use crate::export::retry::{with_retries, Attempt, RetryConfig};
 use crate::export::stats::{log_partial_success, Names, Stats};
 use crate::otlp::signals::OtlpSignal;
 use crate::otlp::Encoding;
-use crate::signal::{MetricBatch, Signal, TraceBatch};
+use crate::signal::{Encoded, MetricBatch, Signal, TraceBatch};
 
 pub use config::OtlpExporterConfig;
 
@@ -152,7 +153,18 @@ impl<B: OtlpSignal> queue::Export<B> for Export<B> {
         for chunk in encoded.chunks() {
             body.extend_from_slice(chunk);
         }
-        let body = Bytes::from(body);
+        self.deliver(Bytes::from(body), items, acks).await;
+    }
+
+    /// The queue's bytes are the request as they are: sent without decoding.
+    async fn export_encoded(self: Arc<Self>, body: Encoded, acks: Acks) {
+        self.deliver(body.concat(), body.items(), acks).await;
+    }
+}
+
+impl<B: OtlpSignal> Export<B> {
+    /// Send one request body and settle its acks.
+    async fn deliver(&self, body: Bytes, items: usize, acks: Acks) {
         let size = body.len();
         match self.send(body, items).await {
             Ok(rejected) => {

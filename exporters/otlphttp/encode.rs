@@ -95,7 +95,7 @@ impl Encoder {
     }
 
     /// Compress an encoded body.
-    pub fn compress(&self, raw: Vec<u8>) -> Bytes {
+    pub fn compress<R: AsRef<[u8]> + Into<Bytes>>(&self, raw: R) -> Bytes {
         let level = self.level;
         // otelcol: 0 means "not set"; -1 is zlib's default (6); -2 (Huffman only) is
         // served by the fastest level.
@@ -105,12 +105,16 @@ impl Encoder {
             l => flate2::Compression::new(l.clamp(1, 9) as u32),
         };
         let out = match self.compression {
-            Compression::Gzip => super::deflate::gzip(&raw, flate_level()),
-            Compression::Zlib | Compression::Deflate => super::deflate::zlib(&raw, flate_level()),
+            Compression::Gzip => super::deflate::gzip(raw.as_ref(), flate_level()),
+            Compression::Zlib | Compression::Deflate => super::deflate::zlib(raw.as_ref(), flate_level()),
             // otelcol's default maps to zstd's fastest level.
-            Compression::Zstd => zstd::bulk::compress(&raw, level.clamp(1, 22) as i32).expect("compressing to a Vec"),
+            Compression::Zstd => {
+                zstd::bulk::compress(raw.as_ref(), level.clamp(1, 22) as i32).expect("compressing to a Vec")
+            }
             // Refused by `validate`; sent uncompressed if ever reached.
-            Compression::None | Compression::Snappy | Compression::SnappyFramed | Compression::Lz4 => raw,
+            Compression::None | Compression::Snappy | Compression::SnappyFramed | Compression::Lz4 => {
+                return raw.into()
+            }
         };
         Bytes::from(out)
     }

@@ -130,31 +130,37 @@ fn string(buf: &mut Vec<u8>, tag: u32, s: &str) {
 /// Write the request measured by `sizes`.
 pub fn encode<R: Envelope>(data: &[R], sizes: &Sizes) -> Vec<u8> {
     let mut buf = Vec::with_capacity(sizes.total);
+    encode_into(data, sizes, &mut buf);
+    buf
+}
+
+/// [`encode`], appending to `buf`.
+pub fn encode_into<R: Envelope>(data: &[R], sizes: &Sizes, buf: &mut Vec<u8>) {
+    let start = buf.len();
     let (mut scope_lens, mut item_lens) = (sizes.scopes.iter(), sizes.items.iter());
     for (r, &r_len) in data.iter().zip(&sizes.resources) {
-        delimited(&mut buf, 1, r_len);
+        delimited(buf, 1, r_len);
         if let Some(resource) = r.resource() {
-            prost::encoding::message::encode(1, resource, &mut buf);
+            prost::encoding::message::encode(1, resource, buf);
         }
         for s in r.scopes() {
-            delimited(&mut buf, 2, *scope_lens.next().expect("measured"));
+            delimited(buf, 2, *scope_lens.next().expect("measured"));
             if let Some(scope) = s.scope() {
-                prost::encoding::message::encode(1, scope, &mut buf);
+                prost::encoding::message::encode(1, scope, buf);
             }
             for item in s.items() {
-                delimited(&mut buf, 2, *item_lens.next().expect("measured"));
-                item.encode_raw(&mut buf);
+                delimited(buf, 2, *item_lens.next().expect("measured"));
+                item.encode_raw(buf);
             }
             if !s.schema_url().is_empty() {
-                string(&mut buf, 3, s.schema_url());
+                string(buf, 3, s.schema_url());
             }
         }
         if !r.schema_url().is_empty() {
-            string(&mut buf, 3, r.schema_url());
+            string(buf, 3, r.schema_url());
         }
     }
-    debug_assert_eq!(buf.len(), sizes.total);
-    buf
+    debug_assert_eq!(buf.len() - start, sizes.total);
 }
 
 #[cfg(test)]

@@ -108,6 +108,24 @@ static RESOURCE_SPANS: Schema = Schema::new(&[(1, Kind::Msg(&RESOURCE)), (2, Kin
 /// `ExportTraceServiceRequest`: its items are spans.
 pub static TRACE_REQUEST: Schema = Schema::new(&[(1, Kind::Msg(&RESOURCE_SPANS))]);
 
+static LOG_RECORD: Schema = Schema::new(&[
+    (1, Kind::Fixed64),
+    (11, Kind::Fixed64),
+    (2, Kind::Varint),
+    (3, Kind::Str),
+    (5, Kind::Msg(&ANY_VALUE)),
+    (6, Kind::Msg(&KEY_VALUE)),
+    (7, Kind::Varint),
+    (8, Kind::Fixed32),
+    (9, Kind::Bytes),
+    (10, Kind::Bytes),
+    (12, Kind::Str),
+]);
+static SCOPE_LOGS: Schema = Schema::new(&[(1, Kind::Msg(&SCOPE)), (2, Kind::Item(&LOG_RECORD)), (3, Kind::Str)]);
+static RESOURCE_LOGS: Schema = Schema::new(&[(1, Kind::Msg(&RESOURCE)), (2, Kind::Msg(&SCOPE_LOGS)), (3, Kind::Str)]);
+/// `ExportLogsServiceRequest`: its items are log records.
+pub static LOGS_REQUEST: Schema = Schema::new(&[(1, Kind::Msg(&RESOURCE_LOGS))]);
+
 /// Check `buf` against `schema`; the number of items in it.
 pub fn scan(buf: &[u8], schema: &Schema) -> Result<usize, String> {
     let mut items = 0;

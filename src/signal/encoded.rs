@@ -49,6 +49,14 @@ impl Encoded {
         &self.chunks
     }
 
+    /// The chunks as one request body (no copy when there is one chunk).
+    pub fn concat(&self) -> Bytes {
+        match self.chunks.as_slice() {
+            [one] => one.clone(),
+            chunks => Bytes::from(chunks.concat()),
+        }
+    }
+
     /// Decode every chunk's top-level items, in order, onto `out`.
     pub fn decode_into<R: prost::Message + Default>(self, out: &mut Vec<R>) {
         for chunk in self.chunks {
@@ -57,6 +65,15 @@ impl Encoded {
                 error!(error = %e, bytes = chunk.len(), "a checked OTLP request no longer decodes; this is a bug");
             }
         }
+    }
+}
+
+impl Encoded {
+    /// The top-level items of one request body, or why it does not decode.
+    pub fn try_decode<R: prost::Message + Default>(body: &[u8]) -> Result<Vec<R>, String> {
+        let mut out = Vec::new();
+        decode_chunk(body, &mut out)?;
+        Ok(out)
     }
 }
 

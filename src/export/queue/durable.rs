@@ -9,7 +9,7 @@ use tracing::error;
 
 use super::config::PERSISTENT_MEMORY_BYTES;
 use super::persist::{self, Disk};
-use super::{Export, Job, Queue, State, Writing};
+use super::{Export, Job, Payload, Queue, State, Writing};
 use crate::ack::Acks;
 use crate::component::StageError;
 use crate::signal::Batch;
@@ -75,20 +75,18 @@ impl<E> Queue<E> {
         for found in restored.found {
             let bytes = found.value.len() as u64;
             let size = st.size_of(found.items, bytes);
-            // Kept decoded while the memory budget allows; read again later otherwise.
-            let batch = (st.mem + bytes <= PERSISTENT_MEMORY_BYTES)
-                .then(|| persist::decode::<B::Resource>(&found.value).ok())
-                .flatten()
-                .map(|data| {
-                    let mut b = B::from_parts(data, Acks::none());
-                    input.count(&mut b);
-                    b
-                });
-            if batch.is_some() {
-                st.mem += bytes;
-            }
+            // Kept in memory (encoded) while the budget allows; read again later otherwise.
+            let payload = match (st.mem + bytes <= PERSISTENT_MEMORY_BYTES)
+                .then(|| persist::checked_body::<B>(found.value.into()))
+            {
+                Some(Ok(body)) => {
+                    st.mem += bytes;
+                    Payload::Encoded(body, counted(input, found.items))
+                }
+                _ => Payload::Disk,
+            };
             st.used += size;
-            st.queue.push_back(Job { batch, index: Some(found.index), size, bytes });
+            st.queue.push_back(Job { payload, index: Some(found.index), size, bytes });
         }
         // Tombstones at the head are settled already.
         while d.settled.remove(&d.head) {
@@ -103,18 +101,18 @@ impl<E> Queue<E> {
     pub(super) fn written<B: Batch>(&self, st: &mut State<B>, result: std::io::Result<()>, input: &ExporterInput<B>) {
         let d = st.disk.as_mut().expect("writing implies a disk");
         let Writing { mut job, .. } = d.writing.pop_front().expect("a write was pending");
-        let batch = job.batch.take().expect("written batches are in memory");
+        let Payload::Encoded(body, mut acks) = std::mem::replace(&mut job.payload, Payload::Disk) else {
+            unreachable!("a batch is held encoded while it is written")
+        };
+        let items = body.items();
         match result {
             Ok(()) => {
-                let (data, acks) = batch.into_parts();
                 acks.deliver();
                 if st.mem > PERSISTENT_MEMORY_BYTES {
                     // On disk only: read back when a consumer is free.
                     st.mem -= job.bytes;
                 } else {
-                    let mut b = B::from_parts(data, Acks::none());
-                    input.count(&mut b);
-                    job.batch = Some(b);
+                    job.payload = Payload::Encoded(body, counted(input, items));
                 }
             }
             Err(e) => {
@@ -123,13 +121,20 @@ impl<E> Queue<E> {
                 if let Some(i) = job.index.take() {
                     d.settle(i);
                 }
-                let mut batch = batch;
-                input.count(&mut batch);
-                job.batch = Some(batch);
+                acks.count_into(&input.tally(), items as u64);
+                job.payload = Payload::Encoded(body, acks);
             }
         }
         st.queue.push_back(job);
     }
+}
+
+/// Acks of a batch whose upstream acks are settled: they only count its items
+/// as sent or failed.
+fn counted<B: Batch>(input: &ExporterInput<B>, items: usize) -> Acks {
+    let mut acks = Acks::none();
+    acks.count_into(&input.tally(), items as u64);
+    acks
 }
 
 /// A queued batch that could not be read back: reported and counted.

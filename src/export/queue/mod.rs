@@ -10,11 +10,14 @@
 //! false` the batch is dropped instead: rejected, logged and counted. A batch
 //! larger than the whole capacity is let in alone, never dropped for its size.
 //!
-//! With `storage` ([`persist`]), each batch is written to disk before its acks
-//! are settled upstream; the queue keeps at most
-//! [`config::PERSISTENT_MEMORY_BYTES`] of batches in memory besides, and reads
-//! the rest back when a consumer is free. After a restart, what was on disk is
-//! sent first, in order.
+//! With `storage` ([`persist`]), each batch is encoded once, as the protobuf
+//! of its export request, and written to disk before its acks are settled
+//! upstream; the queue keeps at most [`config::PERSISTENT_MEMORY_BYTES`] of
+//! those bytes in memory besides, and reads the rest back when a consumer is
+//! free. Consumers get the bytes, not a decoded batch
+//! ([`Export::export_encoded`]): an exporter that sends protobuf sends them as
+//! they are, so the disk costs a write, not a second encode and a decode.
+//! After a restart, what was on disk is sent first, in order.
 //!
 //! When the input ends, what is queued and in flight is finished before the
 //! task returns; the topology's shutdown deadline ends it otherwise, and the
@@ -32,6 +35,7 @@ use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tracing::{warn, Instrument};
@@ -39,7 +43,7 @@ use tracing::{warn, Instrument};
 use super::stats::Stats;
 use crate::ack::Acks;
 use crate::component::{ExporterContext, StageError};
-use crate::signal::Batch;
+use crate::signal::{Batch, Encoded};
 use crate::storage::{Kind, StorageClient, Stored};
 use crate::topology::{ExporterInput, QueueGauges};
 
@@ -53,13 +57,35 @@ pub trait Export<B>: Send + Sync + 'static {
     /// server accepted it, rejected when it refused it for good.
     fn export(self: Arc<Self>, batch: B) -> impl Future<Output = ()> + Send;
 
+    /// Send a batch the queue holds in protobuf (as it wrote it to disk: the
+    /// export request's items, undecoded) and settle `acks` as `export` does.
+    /// By default it is decoded and exported as any batch; an exporter that
+    /// sends protobuf sends the bytes as they are.
+    fn export_encoded(self: Arc<Self>, body: Encoded, acks: Acks) -> impl Future<Output = ()> + Send
+    where
+        B: Batch,
+    {
+        self.export(B::from_encoded(body, acks))
+    }
+
     /// The exporter's counters (the queue counts drops and logs the summary).
     fn stats(&self) -> &Stats;
 }
 
-/// A batch in the queue. `batch` is `None` when it is only on disk.
+/// What the queue holds of a batch.
+enum Payload<B> {
+    /// As the input gave it (a queue without storage).
+    Batch(B),
+    /// In protobuf, as written to disk; a fraction of the decoded size. The
+    /// acks are upstream's until the write is durable, then only counted.
+    Encoded(Encoded, Acks),
+    /// On disk only: read back when a consumer is free.
+    Disk,
+}
+
+/// A batch in the queue.
 struct Job<B> {
-    batch: Option<B>,
+    payload: Payload<B>,
     /// Its number on disk; `None` for a batch held in memory only.
     index: Option<u64>,
     /// In `sizer` units.
@@ -215,7 +241,7 @@ impl<E> Queue<E> {
                         if st.disk.is_none() {
                             input.count(&mut batch);
                         }
-                        let job = Job { batch: Some(batch), index: None, size, bytes };
+                        let job = Job { payload: Payload::Batch(batch), index: None, size, bytes };
                         if st.has_room(size) || blocks {
                             held = Some(job);
                         } else {
@@ -249,13 +275,16 @@ impl<E> Queue<E> {
             st.queue.push_back(job);
             return;
         };
-        let batch = job.batch.as_mut().expect("a received batch is in memory");
-        let items = batch.item_count();
-        let value = persist::encode(batch.data_mut(), items);
+        let Payload::Batch(mut batch) = std::mem::replace(&mut job.payload, Payload::Disk) else {
+            unreachable!("a received batch is in memory")
+        };
+        let value = persist::encode(&mut batch);
+        let body = persist::body(value.clone()).expect("a value just encoded");
         let index = d.next;
         d.next += 1;
         job.index = Some(index);
-        // Held in memory while it is written.
+        // Held in memory, encoded, while it is written; its acks wait for the write.
+        job.payload = Payload::Encoded(body, batch.into_parts().1);
         st.used += job.size;
         st.mem += job.bytes;
         let done = d.disk.put(index, value);
@@ -270,7 +299,7 @@ impl<E> Queue<E> {
         while st.in_flight.len() < st.consumers {
             let Some(job) = st.queue.front() else { break };
             // A batch read back from disk must fit in memory next to those in flight.
-            let load = if job.batch.is_none() { job.bytes } else { 0 };
+            let load = if matches!(job.payload, Payload::Disk) { job.bytes } else { 0 };
             if load > 0 && !st.in_flight.is_empty() && st.mem + load > PERSISTENT_MEMORY_BYTES {
                 break;
             }
@@ -279,8 +308,8 @@ impl<E> Queue<E> {
             let done = Done { index: job.index, size: job.size, mem: job.bytes };
             let export = self.export.clone();
             // The consumers run in the exporter's span, so their logs name it.
-            match job.batch {
-                Some(batch) => {
+            match job.payload {
+                Payload::Batch(batch) => {
                     st.in_flight.spawn(
                         async move {
                             export.export(batch).await;
@@ -289,26 +318,34 @@ impl<E> Queue<E> {
                         .in_current_span(),
                     );
                 }
-                None => {
+                Payload::Encoded(body, acks) => {
+                    st.in_flight.spawn(
+                        async move {
+                            export.export_encoded(body, acks).await;
+                            done
+                        }
+                        .in_current_span(),
+                    );
+                }
+                Payload::Disk => {
                     let disk = st.disk.as_ref().expect("only a disk holds batches out of memory").disk.clone();
                     let index = job.index.expect("a batch on disk has a number");
                     let corrupt = st.gauges.corrupt.clone();
                     let tally = input.tally();
                     st.in_flight.spawn(
                         async move {
-                            match tokio::task::spawn_blocking(move || disk.load(index)).await {
-                                Ok(Ok(Stored::Value(v))) => match persist::decode::<B::Resource>(&v) {
-                                    Ok(data) => {
-                                        let mut b = B::from_parts(data, Acks::none());
-                                        let n = b.item_count() as u64;
-                                        b.acks_mut().count_into(&tally, n);
-                                        export.export(b).await;
+                            let loaded = tokio::task::spawn_blocking(move || disk.load(index)).await;
+                            match loaded.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
+                                Ok(Stored::Value(v)) => match persist::checked_body::<B>(Bytes::from(v)) {
+                                    Ok(body) => {
+                                        let mut acks = Acks::none();
+                                        acks.count_into(&tally, body.items() as u64);
+                                        export.export_encoded(body, acks).await;
                                     }
                                     Err(e) => lost(&corrupt, index, &e),
                                 },
-                                Ok(Ok(other)) => lost(&corrupt, index, &format!("{other:?}")),
-                                Ok(Err(e)) => lost(&corrupt, index, &e.to_string()),
-                                Err(e) => lost(&corrupt, index, &e.to_string()),
+                                Ok(other) => lost(&corrupt, index, &format!("{other:?}")),
+                                Err(e) => lost(&corrupt, index, &e),
                             }
                             done
                         }
@@ -323,7 +360,7 @@ impl<E> Queue<E> {
     where
         E: Export<B>,
     {
-        let Some(mut batch) = job.batch else { return };
+        let Payload::Batch(mut batch) = job.payload else { return };
         input.count(&mut batch);
         let records = batch.item_count();
         let total = self.export.stats().dropped_records.add(records);

@@ -31,11 +31,12 @@ use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use prost::Message;
+use bytes::Bytes;
 use tokio::sync::oneshot;
 use tracing::{error, warn};
 
-use crate::signal::Signal;
+use crate::otlp::{protobuf, scan};
+use crate::signal::{Batch, Encoded, Signal};
 use crate::storage::{StorageClient, Stored};
 
 const VERSION: u8 = 1;
@@ -43,38 +44,45 @@ const HEADER_LEN: usize = 5;
 /// What a set-aside batch is replaced with: a version byte and nothing else.
 const TOMBSTONE: [u8; 1] = [0];
 
-/// A batch's value on disk.
-pub fn encode<R: Message>(data: &[R], items: usize) -> Vec<u8> {
-    let len: usize = data.iter().map(|r| prost::encoding::message::encoded_len(1, r)).sum();
-    let mut out = Vec::with_capacity(HEADER_LEN + len);
+/// A batch's value on disk: the header, then the protobuf of its decoded part
+/// and its still-encoded part, in item order.
+pub fn encode<B: Batch>(batch: &mut B) -> Bytes {
+    let items = batch.item_count();
+    let encoded = batch.encoded_mut().map(std::mem::take).unwrap_or_default();
+    let data = batch.data();
+    let sizes = protobuf::sizes(data);
+    let mut out = Vec::with_capacity(HEADER_LEN + sizes.total + encoded.bytes());
     out.push(VERSION);
     out.extend_from_slice(&u32::try_from(items).unwrap_or(u32::MAX).to_le_bytes());
-    for r in data {
-        prost::encoding::message::encode(1, r, &mut out);
+    protobuf::encode_into(data, &sizes, &mut out);
+    for chunk in encoded.chunks() {
+        out.extend_from_slice(chunk);
     }
-    out
+    Bytes::from(out)
 }
 
-/// The resources of a value written by [`encode`].
-pub fn decode<R: Message + Default>(value: &[u8]) -> Result<Vec<R>, String> {
-    if value.len() < HEADER_LEN || value[0] != VERSION {
-        return Err(format!("not a queued batch ({} bytes, version {:?})", value.len(), value.first()));
+/// A value written by [`encode`], as the protobuf it holds (not decoded).
+pub fn body(value: Bytes) -> Result<Encoded, String> {
+    let items = items_of(&value)
+        .ok_or_else(|| format!("not a queued batch ({} bytes, version {:?})", value.len(), value.first()))?;
+    Ok(Encoded::new(value.slice(HEADER_LEN..), items))
+}
+
+/// A value read back from storage, as [`body`], once its protobuf is checked
+/// as a decoder would check it, and its items match the header's count.
+/// Logs and spans are checked without decoding ([`scan`]); metrics are decoded.
+pub fn checked_body<B: Batch>(value: Bytes) -> Result<Encoded, String> {
+    let body = body(value)?;
+    let request = body.concat();
+    let items = match B::SIGNAL {
+        Signal::Logs => scan::scan(&request, &scan::LOGS_REQUEST)?,
+        Signal::Traces => scan::scan(&request, &scan::TRACE_REQUEST)?,
+        Signal::Metrics => B::count(&Encoded::try_decode::<B::Resource>(&request)?),
+    };
+    if items != body.items() {
+        return Err(format!("{items} items where the header says {}", body.items()));
     }
-    let mut buf = &value[HEADER_LEN..];
-    let mut out = Vec::new();
-    while !buf.is_empty() {
-        let (tag, wire) = prost::encoding::decode_key(&mut buf).map_err(|e| e.to_string())?;
-        if tag != 1 || wire != prost::encoding::WireType::LengthDelimited {
-            return Err(format!("unexpected field {tag} ({wire:?})"));
-        }
-        let len = prost::encoding::decode_varint(&mut buf).map_err(|e| e.to_string())? as usize;
-        if len > buf.len() {
-            return Err(format!("a resource of {len} bytes runs past the end"));
-        }
-        out.push(R::decode(&buf[..len]).map_err(|e| e.to_string())?);
-        buf = &buf[len..];
-    }
-    Ok(out)
+    Ok(body)
 }
 
 /// The item count a value's header records.
@@ -107,7 +115,7 @@ pub struct Restored {
 }
 
 enum Cmd {
-    Put { index: u64, value: Vec<u8>, done: oneshot::Sender<io::Result<()>> },
+    Put { index: u64, value: Bytes, done: oneshot::Sender<io::Result<()>> },
     Advance(u64),
 }
 
@@ -141,7 +149,7 @@ impl Disk {
     }
 
     /// Write batch `index`; resolves once it is durable.
-    pub fn put(&self, index: u64, value: Vec<u8>) -> oneshot::Receiver<io::Result<()>> {
+    pub fn put(&self, index: u64, value: Bytes) -> oneshot::Receiver<io::Result<()>> {
         let (done, rx) = oneshot::channel();
         if let Some(tx) = &self.tx {
             let _ = tx.send(Cmd::Put { index, value, done });
@@ -171,7 +179,7 @@ impl Disk {
 }
 
 /// A batch waiting for the writer.
-type Put = (u64, Vec<u8>, oneshot::Sender<io::Result<()>>);
+type Put = (u64, Bytes, oneshot::Sender<io::Result<()>>);
 
 /// The writer thread. Every put that arrived while the previous commit was
 /// syncing goes into the next one (a group commit: one set of syncs for all),
@@ -215,7 +223,7 @@ fn write_loop(client: &dyn StorageClient, signal: Signal, mut head: u64, rx: std
 /// commit, then answer each put with its outcome.
 fn commit(client: &dyn StorageClient, signal: Signal, holes: &mut Vec<u64>, puts: Vec<Put>) {
     let keys: Vec<String> = holes.iter().chain(puts.iter().map(|p| &p.0)).map(|&i| item_key(signal, i)).collect();
-    let values = std::iter::repeat_n(&TOMBSTONE[..], holes.len()).chain(puts.iter().map(|p| p.1.as_slice()));
+    let values = std::iter::repeat_n(&TOMBSTONE[..], holes.len()).chain(puts.iter().map(|p| &p.1[..]));
     let entries: Vec<(&str, &[u8])> = keys.iter().map(String::as_str).zip(values).collect();
     let result = client.set_all(&entries);
     match &result {

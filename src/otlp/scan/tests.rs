@@ -106,25 +106,20 @@ fn concatenated_bodies_are_one_request() {
 
 /// Every truncation and every single-byte change of a valid request: the scan
 /// accepts exactly what prost's decoder accepts, and counts what it decodes.
-#[test]
-fn accepts_exactly_what_prost_decodes() {
-    let body = request().encode_to_vec();
+fn agrees_with_prost<M: prost::Message + Default>(body: &[u8], schema: &Schema, count: fn(&M) -> usize) {
     let mut variants: Vec<Vec<u8>> = (0..body.len()).map(|n| body[..n].to_vec()).collect();
     for i in 0..body.len() {
         for b in [0x00, 0x02, 0x08, 0x0a, 0x7f, 0x80, 0xc3, 0xff] {
-            let mut v = body.clone();
+            let mut v = body.to_vec();
             v[i] = b;
             variants.push(v);
         }
     }
     let mut refused = 0;
     for v in &variants {
-        let ours = scan(v, &TRACE_REQUEST);
-        match ExportTraceServiceRequest::decode(&v[..]) {
-            Ok(req) => {
-                let spans = req.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
-                assert_eq!(ours, Ok(spans), "prost decodes {v:02x?}");
-            }
+        let ours = scan(v, schema);
+        match M::decode(&v[..]) {
+            Ok(req) => assert_eq!(ours, Ok(count(&req)), "prost decodes {v:02x?}"),
             Err(e) => {
                 refused += 1;
                 // Groups (wire types 3 and 4) prost may skip where we refuse; anything else must agree.
@@ -133,6 +128,48 @@ fn accepts_exactly_what_prost_decodes() {
         }
     }
     assert!(refused > 100, "the variants exercise refusals ({refused})");
+}
+
+#[test]
+fn accepts_exactly_what_prost_decodes() {
+    agrees_with_prost(&request().encode_to_vec(), &TRACE_REQUEST, |req: &ExportTraceServiceRequest| {
+        req.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum()
+    });
+}
+
+#[test]
+fn logs_accepted_exactly_as_prost_decodes_them() {
+    use crate::event::{LogRecord, ResourceLogs, ScopeLogs};
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    let record = |i: u8| LogRecord {
+        time_unix_nano: 1_700_000_000_000_000_000,
+        observed_time_unix_nano: 1_700_000_000_000_000_001,
+        severity_number: 9,
+        severity_text: "INFO".into(),
+        body: Some(nested()),
+        attributes: vec![kv("user", str_value("alice")), kv("n", nested())],
+        dropped_attributes_count: 1,
+        flags: 1,
+        trace_id: vec![i; 16],
+        span_id: vec![i; 8],
+        event_name: "ssh.login".into(),
+    };
+    let req = ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            resource: Some(Resource { attributes: vec![kv("host.name", str_value("h"))], ..Default::default() }),
+            scope_logs: vec![ScopeLogs {
+                scope: Some(InstrumentationScope { name: "s".into(), ..Default::default() }),
+                log_records: vec![record(1), record(2)],
+                schema_url: "u".into(),
+            }],
+            schema_url: "v".into(),
+        }],
+    };
+    let body = req.encode_to_vec();
+    assert_eq!(scan(&body, &LOGS_REQUEST), Ok(2));
+    agrees_with_prost(&body, &LOGS_REQUEST, |req: &ExportLogsServiceRequest| {
+        req.resource_logs.iter().flat_map(|r| &r.scope_logs).map(|s| s.log_records.len()).sum()
+    });
 }
 
 #[test]
