@@ -15,11 +15,13 @@ pub struct LogBatch {
     pub resource_logs: Vec<ResourceLogs>,
     /// Settled by whoever ends this batch's journey (see [`crate::ack`]).
     pub acks: Acks,
+    /// See [`crate::signal::Batch::carried_size`].
+    pub(crate) carried_size: Option<u64>,
 }
 
 impl LogBatch {
     pub fn new(resource_logs: Vec<ResourceLogs>, acks: Acks) -> Self {
-        LogBatch { resource_logs, acks }
+        LogBatch { resource_logs, acks, carried_size: None }
     }
 
     /// Number of log records in the batch.

@@ -104,6 +104,12 @@ pub trait Batch: Clone + fmt::Debug + Default + Send + Sync + 'static {
     fn byte_size(&self) -> usize {
         Self::encoded_len(self.data())
     }
+
+    /// The [`Batch::byte_size`] a byte-bounded channel measured as the batch
+    /// went in, so that its receiving end gives the same bytes back without
+    /// measuring again (the batch cannot change in between). Set only by
+    /// `topology::Fanout`, taken by the receiving `Input`.
+    fn carried_size(&mut self) -> &mut Option<u64>;
 }
 
 impl Batch for LogBatch {
@@ -118,6 +124,9 @@ impl Batch for LogBatch {
     }
     fn acks_mut(&mut self) -> &mut Acks {
         &mut self.acks
+    }
+    fn carried_size(&mut self) -> &mut Option<u64> {
+        &mut self.carried_size
     }
     fn count(data: &[ResourceLogs]) -> usize {
         crate::event::count_records(data)
@@ -163,6 +172,7 @@ pub struct TraceBatch {
     pub resource_spans: Vec<ResourceSpans>,
     pub acks: Acks,
     encoded: Encoded,
+    carried_size: Option<u64>,
 }
 
 impl TraceBatch {
@@ -178,10 +188,10 @@ impl Batch for TraceBatch {
     const SIGNAL: Signal = Signal::Traces;
 
     fn from_parts(resource_spans: Vec<ResourceSpans>, acks: Acks) -> Self {
-        TraceBatch { resource_spans, acks, encoded: Encoded::default() }
+        TraceBatch { resource_spans, acks, encoded: Encoded::default(), carried_size: None }
     }
     fn from_encoded(encoded: Encoded, acks: Acks) -> Self {
-        TraceBatch { resource_spans: Vec::new(), acks, encoded }
+        TraceBatch { resource_spans: Vec::new(), acks, encoded, carried_size: None }
     }
     fn into_parts(mut self) -> (Vec<ResourceSpans>, Acks) {
         self.decode();
@@ -189,6 +199,9 @@ impl Batch for TraceBatch {
     }
     fn acks_mut(&mut self) -> &mut Acks {
         &mut self.acks
+    }
+    fn carried_size(&mut self) -> &mut Option<u64> {
+        &mut self.carried_size
     }
     fn count(data: &[ResourceSpans]) -> usize {
         data.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum()
@@ -219,6 +232,7 @@ impl Batch for TraceBatch {
 pub struct MetricBatch {
     pub resource_metrics: Vec<ResourceMetrics>,
     pub acks: Acks,
+    carried_size: Option<u64>,
 }
 
 impl Batch for MetricBatch {
@@ -226,13 +240,16 @@ impl Batch for MetricBatch {
     const SIGNAL: Signal = Signal::Metrics;
 
     fn from_parts(resource_metrics: Vec<ResourceMetrics>, acks: Acks) -> Self {
-        MetricBatch { resource_metrics, acks }
+        MetricBatch { resource_metrics, acks, carried_size: None }
     }
     fn into_parts(self) -> (Vec<ResourceMetrics>, Acks) {
         (self.resource_metrics, self.acks)
     }
     fn acks_mut(&mut self) -> &mut Acks {
         &mut self.acks
+    }
+    fn carried_size(&mut self) -> &mut Option<u64> {
+        &mut self.carried_size
     }
     fn count(data: &[ResourceMetrics]) -> usize {
         data.iter().flat_map(|r| &r.scope_metrics).flat_map(|s| &s.metrics).map(data_points).sum()

@@ -8,8 +8,9 @@
 //! Batch counts alone bound nothing: a receiver's batch of 256 journal entries
 //! with 16 KiB binary fields is 46 MB of protobuf, and sixteen of them wait in
 //! one channel. The budget is counted in the same unit as the sending queue's
-//! (`Batch::byte_size`), and given back by recomputing it on receipt — the
-//! batch does not change while it waits.
+//! (`Batch::byte_size`), measured once by the sender and carried with the
+//! batch (`Batch::carried_size`), so the receiver gives back exactly what was
+//! taken without measuring again — the batch does not change while it waits.
 
 use std::pin::pin;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -109,9 +110,10 @@ impl<B: Batch> Input<B> {
 
     /// The next batch and its protobuf size (computed only when the channel has a budget).
     pub async fn recv_sized(&mut self) -> Option<(B, Option<u64>)> {
-        let batch = self.rx.recv().await?;
+        let mut batch = self.rx.recv().await?;
+        let carried = batch.carried_size().take();
         let size = self.budget.as_ref().map(|b| {
-            let n = batch.byte_size() as u64;
+            let n = carried.unwrap_or_else(|| batch.byte_size() as u64);
             b.release(n);
             n
         });
@@ -162,5 +164,33 @@ mod tests {
         b.release(500);
         t.join().unwrap();
         assert_eq!(b.used(), 10);
+    }
+
+    #[tokio::test]
+    async fn the_receiver_gives_back_what_the_sender_measured() {
+        use crate::event::{kv, str_value, LogBatch, LogRecord, ResourceLogs, ScopeLogs};
+        use crate::topology::Fanout;
+        let record = LogRecord { attributes: vec![kv("k", str_value("v".repeat(100)))], ..Default::default() };
+        let data = vec![ResourceLogs {
+            scope_logs: vec![ScopeLogs { log_records: vec![record; 3], ..Default::default() }],
+            ..Default::default()
+        }];
+        let size = LogBatch::new(data.clone(), Default::default()).byte_size() as u64;
+        let budget = Budget::new(1 << 20);
+        let (tx, rx) = mpsc::channel(4);
+        let fanout = Fanout::budgeted(vec![(tx, Some(budget.clone()))]);
+        fanout.send(LogBatch::new(data.clone(), Default::default())).await.unwrap();
+        assert_eq!(budget.used(), size);
+        let mut input = Input::new(rx, Some(budget.clone()));
+        let (mut got, n) = input.recv_sized().await.unwrap();
+        assert_eq!((n, budget.used()), (Some(size), 0));
+        assert_eq!(*got.carried_size(), None, "taken on receipt: the batch may change from here");
+        // Without a budget nothing is measured, and a stale size is not kept.
+        let (tx, rx) = mpsc::channel(4);
+        let mut stale = LogBatch::new(data, Default::default());
+        *stale.carried_size() = Some(7);
+        tx.send(stale).await.unwrap();
+        let (mut got, n) = Input::new(rx, None).recv_sized().await.unwrap();
+        assert_eq!((n, *got.carried_size()), (None, None));
     }
 }

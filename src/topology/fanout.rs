@@ -79,12 +79,15 @@ impl<B: Batch> Fanout<B> {
         Fanout { outputs, budgets, counters: Counters::default() }
     }
 
-    /// The protobuf size the budgets count, if any output has one.
-    fn bytes(&self, batch: &B) -> u64 {
-        match self.budgets.iter().any(Option::is_some) {
-            true => batch.byte_size() as u64,
-            false => 0,
-        }
+    /// The protobuf size the budgets count, if any output has one; carried
+    /// with the batch so that the receiving end does not measure it again.
+    fn bytes(&self, batch: &mut B) -> u64 {
+        let n = match self.budgets.iter().any(Option::is_some) {
+            true => Some(batch.byte_size() as u64),
+            false => None,
+        };
+        *batch.carried_size() = n;
+        n.unwrap_or(0)
     }
 
     /// The same fan-out, counting what it sends.
@@ -113,7 +116,7 @@ impl<B: Batch> Fanout<B> {
     /// for all but the last.
     pub async fn send(&self, mut batch: B) -> Result<(), Closed<B>> {
         let n = self.records(&batch);
-        let bytes = self.bytes(&batch);
+        let bytes = self.bytes(&mut batch);
         let Some((last, rest)) = self.outputs.split_last() else {
             std::mem::take(batch.acks_mut()).deliver();
             return Ok(());
@@ -137,7 +140,7 @@ impl<B: Batch> Fanout<B> {
     /// Send from a blocking thread (libsystemd readers): waits for room.
     pub fn blocking_send(&self, mut batch: B) -> Result<(), Closed<B>> {
         let n = self.records(&batch);
-        let bytes = self.bytes(&batch);
+        let bytes = self.bytes(&mut batch);
         let Some((last, rest)) = self.outputs.split_last() else {
             std::mem::take(batch.acks_mut()).deliver();
             return Ok(());
@@ -169,7 +172,7 @@ impl<B: Batch> Fanout<B> {
     /// is not counted here (see [`Fanout::count_refused`]).
     pub fn try_send(&self, mut batch: B) -> Result<(), TrySendError<B>> {
         let n = self.records(&batch);
-        let bytes = self.bytes(&batch);
+        let bytes = self.bytes(&mut batch);
         // The same channel can appear more than once (two pipelines straight into one
         // exporter): reserve all its slots (and bytes) in one go.
         let mut permits = Vec::with_capacity(self.outputs.len());
