@@ -4,7 +4,7 @@
 # with the seed config's filters (_TRANSPORT=audit, priority 7, the grep):
 #
 #   ferrocol   end to end: journald receiver → otlphttp (encoding: json, its
-#              defaults otherwise: gzip, 10 consumers, the 8 MiB queue) → a
+#              defaults otherwise: gzip, 10 consumers, the 4 MiB default queue) → a
 #              loopback sink that counts records (examples/count_sink.rs); the
 #              time is taken when the last expected record reached the sink.
 #              DELAY_MS=50: the sink answers each request after 50 ms.

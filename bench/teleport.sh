@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: the teleport receiver reading 1 GiB of generated audit events
 # (start_at: beginning) through otlphttp (protobuf, its defaults otherwise:
-# gzip, 10 consumers, the 8 MiB queue) into a loopback sink that counts records
+# gzip, 10 consumers, the 4 MiB default queue) into a loopback sink that counts records
 # without decoding them (examples/count_sink.rs), next to a bare parse of the
 # same files (each line into a serde_json::Value).
 #
