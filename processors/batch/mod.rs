@@ -34,9 +34,10 @@ use crate::topology::{Fanout, Input};
 pub use config::BatchConfig;
 
 /// Buffered protobuf bytes that trigger a send, like `send_batch_size` does
-/// for records: 2 MiB, the size of a channel's byte budget, so a batch leaves
-/// as one piece and stays a few megabytes in memory.
-pub const MAX_BUFFERED_BYTES: u64 = crate::topology::CHANNEL_BYTES;
+/// for records: 2 MiB (8,192 records of 250 bytes), so a batch stays a few
+/// megabytes in memory. Larger than a channel's byte budget: it passes the
+/// next channel alone.
+pub const MAX_BUFFERED_BYTES: u64 = 2 << 20;
 
 pub static FACTORY: ProcessorFactory = Factory {
     type_name: "batch",

@@ -19,11 +19,12 @@ use tokio::sync::{mpsc, Notify};
 
 use crate::signal::Batch;
 
-/// The bytes one channel may hold: 2 MiB of protobuf (about three times that
-/// in memory). Larger than a typical batch of small records, so throughput
-/// does not suffer; small enough that the channels of a whole pipeline stay
-/// in the tens of megabytes.
-pub const CHANNEL_BYTES: u64 = 2 << 20;
+/// The bytes one channel may hold: 1 MiB of protobuf (a few times that in
+/// memory). Several receiver batches of small records fit, so throughput does
+/// not suffer; a `batch` processor's batch (up to 2 MiB) passes alone. With
+/// 2 MiB, the 1 GiB Teleport benchmark peaked 4–11 MB higher for the same
+/// time (bench/README.md).
+pub const CHANNEL_BYTES: u64 = 1 << 20;
 
 /// A byte budget shared by a channel's senders and its receiver.
 #[derive(Debug)]
