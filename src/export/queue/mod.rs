@@ -26,6 +26,7 @@
 
 pub mod config;
 mod durable;
+mod group;
 mod persist;
 #[cfg(test)]
 mod tests;

@@ -1,30 +1,36 @@
 //! The sending queue on disk (`sending_queue.storage`), through a storage
 //! extension's client ([`crate::storage`]).
 //!
-//! Keys, per signal: `<signal>_<n>` holds the batch numbered `n` (numbers grow
-//! by one per batch, never reused), `<signal>_head` the first number not yet
-//! settled. Every number from the head up to the last one written is present,
-//! so a restart finds the queue by reading forward from the head until a key is
-//! missing, and sends it again in order.
+//! Keys, per signal: `<signal>_<n>` holds a *group*, the batches numbered
+//! from `n` that one commit wrote (numbers grow by one per batch, never
+//! reused); `<signal>_head` holds the first number not yet settled, the start
+//! of the group that holds it, and the start of the oldest group not yet
+//! deleted. Groups follow each other without a gap, so a restart finds the
+//! queue by reading forward from the head's group, group by group, until a key
+//! is missing, and sends it again in order.
 //!
 //! - A batch is acknowledged upstream once its `set` returned (the storage
 //!   fsyncs), so what a client was told is accepted survives a kill -9.
 //! - Writes are group commits: the batches that arrive while one commit syncs
-//!   are written together by the next (`set_all`: one set of syncs for all),
-//!   and each is acknowledged only once the commit that covers it returned.
+//!   are written together by the next, as one value (one file, one sync for
+//!   all), and each is acknowledged only once that commit returned.
 //! - Writes and head moves run in order on one thread: a head is stored
-//!   before the batches below it are deleted, so a crash between the two
-//!   leaves extra batches (sent twice, deleted at the next start), never a gap.
-//! - A failed write leaves a hole in the numbers; it is filled with a tombstone
-//!   in the next commit, and no later batch is acknowledged before it is, so a
-//!   restart (which reads until the first missing number) misses nothing that
+//!   before the groups below it are deleted, so a crash between the two
+//!   leaves extra groups (deleted at the next start), never a gap.
+//! - A failed write leaves a hole in the numbers; the next commit starts with
+//!   tombstones for it, and no later batch is acknowledged before it is, so a
+//!   restart (which reads until the first missing group) misses nothing that
 //!   was acknowledged.
-//! - A damaged batch (the storage checks a CRC-32 on every read) is set aside
-//!   by the storage, reported here (log and counter) and replaced by a
-//!   tombstone, so the numbers stay contiguous and the start goes on.
+//! - A damaged group (the storage checks a CRC-32 on every read) is set aside
+//!   by the storage, reported here (log and counter) and replaced by
+//!   tombstones up to the next group, so the chain stays whole and the start
+//!   goes on.
 //!
-//! A value is `[version 1][item count, u32 LE][protobuf]`, the protobuf being
-//! the export request (`repeated Resource… = 1`) of the signal.
+//! A batch is `[version 1][item count, u32 LE][protobuf]`, the protobuf being
+//! the export request (`repeated Resource… = 1`) of the signal; a group is
+//! `[version 2][count, u32 LE]` then each batch (or tombstone) as `[length, u32
+//! LE][bytes]`. A value that is a single batch or tombstone is a group of one
+//! (the layout before groups).
 
 use std::io;
 use std::sync::mpsc as std_mpsc;
@@ -35,6 +41,7 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 use tracing::{error, warn};
 
+use super::group::{self, Groups, Head};
 use crate::otlp::{protobuf, scan};
 use crate::signal::{Batch, Encoded, Signal};
 use crate::storage::{StorageClient, Stored};
@@ -114,6 +121,11 @@ pub struct Restored {
     pub corrupt: usize,
 }
 
+/// The most batches one group holds (a larger commit writes several), so
+/// that a restart that finds a damaged group knows how far to look for the
+/// next one.
+const MAX_GROUP: usize = 1024;
+
 enum Cmd {
     Put { index: u64, value: Bytes, done: oneshot::Sender<io::Result<()>> },
     Advance(u64),
@@ -123,6 +135,10 @@ enum Cmd {
 pub struct Disk {
     client: Arc<dyn StorageClient>,
     signal: Signal,
+    groups: Groups,
+    /// The group [`Disk::load`] read last (its start and value): batches are
+    /// read back in order, so a group is read once, not once per batch.
+    last_read: std::sync::Mutex<Option<(u64, Arc<Vec<u8>>)>>,
     tx: Option<std_mpsc::Sender<Cmd>>,
     worker: Option<JoinHandle<()>>,
 }
@@ -138,14 +154,14 @@ fn head_key(signal: Signal) -> String {
 impl Disk {
     /// Read the queue left by a previous run (blocking) and start the writer.
     pub fn open(client: Arc<dyn StorageClient>, signal: Signal) -> io::Result<(Disk, Restored)> {
-        let restored = restore(client.as_ref(), signal)?;
+        let groups = Groups::default();
+        let restored = restore(client.as_ref(), signal, &groups)?;
         let (tx, rx) = std_mpsc::channel();
-        let worker_client = client.clone();
-        let head = restored.head;
-        let worker = std::thread::Builder::new()
-            .name("sending-queue-disk".into())
-            .spawn(move || write_loop(worker_client.as_ref(), signal, head, rx))?;
-        Ok((Disk { client, signal, tx: Some(tx), worker: Some(worker) }, restored))
+        let writer =
+            Writer { client: client.clone(), signal, head: restored.head, groups: groups.clone(), holes: None };
+        let worker = std::thread::Builder::new().name("sending-queue-disk".into()).spawn(move || writer.run(rx))?;
+        let last_read = std::sync::Mutex::new(None);
+        Ok((Disk { client, signal, groups, last_read, tx: Some(tx), worker: Some(worker) }, restored))
     }
 
     /// Write batch `index`; resolves once it is durable.
@@ -164,9 +180,30 @@ impl Disk {
         }
     }
 
-    /// Read batch `index` back (blocking).
+    /// Read batch `index` back (blocking), out of its group.
     pub fn load(&self, index: u64) -> io::Result<Stored> {
-        self.client.read(&item_key(self.signal, index))
+        let Some(start) = self.groups.find(index) else {
+            return Ok(Stored::Missing);
+        };
+        let mut last = self.last_read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let value = match &*last {
+            Some((s, v)) if *s == start => v.clone(),
+            _ => match self.client.read(&item_key(self.signal, start))? {
+                Stored::Value(v) => {
+                    let v = Arc::new(v);
+                    *last = Some((start, v.clone()));
+                    v
+                }
+                other => return Ok(other),
+            },
+        };
+        drop(last);
+        Ok(match group::unpack(&value) {
+            Some(entries) => {
+                entries.get((index - start) as usize).map_or(Stored::Missing, |e| Stored::Value(e.to_vec()))
+            }
+            None => Stored::Corrupt("a queue group whose lengths do not add up".into()),
+        })
     }
 
     /// Finish the writes already asked for (blocking).
@@ -181,100 +218,191 @@ impl Disk {
 /// A batch waiting for the writer.
 type Put = (u64, Bytes, oneshot::Sender<io::Result<()>>);
 
-/// The writer thread. Every put that arrived while the previous commit was
-/// syncing goes into the next one (a group commit: one set of syncs for all),
-/// and each is answered once that commit is durable. Head moves wait until
-/// the puts of their round are done, and only the latest is stored.
-fn write_loop(client: &dyn StorageClient, signal: Signal, mut head: u64, rx: std_mpsc::Receiver<Cmd>) {
-    // Numbers whose write failed: tombstoned before any later batch is
-    // acknowledged, so a restart never stops at a gap below an acknowledged batch.
-    let mut holes = Vec::new();
-    while let Ok(cmd) = rx.recv() {
-        let mut advance = None;
-        let mut puts = Vec::new();
-        let mut next = Some(cmd);
-        while let Some(cmd) = next.take().or_else(|| rx.try_recv().ok()) {
-            match cmd {
-                Cmd::Put { index, value, done } => puts.push((index, value, done)),
-                Cmd::Advance(h) => advance = Some(advance.map_or(h, |a: u64| a.max(h))),
-            }
-        }
-        if !puts.is_empty() {
-            commit(client, signal, &mut holes, puts);
-        }
-        if let Some(h) = advance.filter(|&h| h > head) {
-            // The head first: a crash before the deletes leaves duplicates, not a gap.
-            if let Err(e) = client.set(&head_key(signal), &h.to_le_bytes()) {
-                error!(error = %e, "sending_queue: could not store the queue head; settled batches may be sent again");
-                continue;
-            }
-            let settled: Vec<String> = (head..h).map(|i| item_key(signal, i)).collect();
-            if let Err(e) = client.delete_all(&settled) {
-                warn!(error = %e, "sending_queue: could not delete settled batches");
-            }
-            // Below the head, a failed number needs no tombstone any more.
-            holes.retain(|&i| i >= h);
-            head = h;
-        }
-    }
+/// The writer thread's state.
+struct Writer {
+    client: Arc<dyn StorageClient>,
+    signal: Signal,
+    head: u64,
+    groups: Groups,
+    /// Numbers whose write failed (first, count): written as tombstones at
+    /// the start of the next commit, before any later batch is acknowledged,
+    /// so a restart never stops at a gap below an acknowledged batch.
+    holes: Option<(u64, u64)>,
 }
 
-/// Write `puts` (and tombstones for earlier failed numbers) in one group
-/// commit, then answer each put with its outcome.
-fn commit(client: &dyn StorageClient, signal: Signal, holes: &mut Vec<u64>, puts: Vec<Put>) {
-    let keys: Vec<String> = holes.iter().chain(puts.iter().map(|p| &p.0)).map(|&i| item_key(signal, i)).collect();
-    let values = std::iter::repeat_n(&TOMBSTONE[..], holes.len()).chain(puts.iter().map(|p| &p.1[..]));
-    let entries: Vec<(&str, &[u8])> = keys.iter().map(String::as_str).zip(values).collect();
-    let result = client.set_all(&entries);
-    match &result {
-        Ok(()) => holes.clear(),
-        Err(_) => holes.extend(puts.iter().map(|p| p.0)),
+impl Writer {
+    /// Every put that arrived while the previous commit was syncing goes into
+    /// the next one (a group commit: one value, one set of syncs for all),
+    /// and each is answered once that commit is durable. Head moves wait
+    /// until the puts of their round are done, and only the latest is stored.
+    fn run(mut self, rx: std_mpsc::Receiver<Cmd>) {
+        while let Ok(cmd) = rx.recv() {
+            let mut advance = None;
+            let mut puts = Vec::new();
+            let mut next = Some(cmd);
+            while let Some(cmd) = next.take().or_else(|| rx.try_recv().ok()) {
+                match cmd {
+                    Cmd::Put { index, value, done } => puts.push((index, value, done)),
+                    Cmd::Advance(h) => advance = Some(advance.map_or(h, |a: u64| a.max(h))),
+                }
+            }
+            if !puts.is_empty() {
+                self.commit(puts);
+            }
+            if let Some(h) = advance.filter(|&h| h > self.head) {
+                self.advance(h);
+            }
+        }
     }
-    for (_, _, done) in puts {
-        let _ = done.send(result.as_ref().map(|_| ()).map_err(|e| io::Error::new(e.kind(), e.to_string())));
+
+    /// Write `puts` (after tombstones for earlier failed numbers) as one
+    /// group, then answer each put with its outcome.
+    fn commit(&mut self, puts: Vec<Put>) {
+        let first = self.holes.map_or(puts[0].0, |(start, _)| start);
+        let tombstones = self.holes.map_or(0, |(_, n)| n as usize);
+        debug_assert_eq!(puts[0].0, first + tombstones as u64, "puts follow the holes");
+        let values: Vec<&[u8]> =
+            std::iter::repeat_n(&TOMBSTONE[..], tombstones).chain(puts.iter().map(|p| &p.1[..])).collect();
+        let chunks: Vec<(u64, String, Vec<u8>)> = values
+            .chunks(MAX_GROUP)
+            .enumerate()
+            .map(|(i, c)| {
+                let start = first + (i * MAX_GROUP) as u64;
+                (c.len() as u64, item_key(self.signal, start), group::pack(c.iter().copied()))
+            })
+            .collect();
+        let entries: Vec<(&str, &[u8])> = chunks.iter().map(|(_, k, v)| (k.as_str(), &v[..])).collect();
+        let result = self.client.set_all(&entries);
+        match &result {
+            Ok(()) => {
+                self.holes = None;
+                for (i, (len, _, _)) in chunks.iter().enumerate() {
+                    self.groups.insert(first + (i * MAX_GROUP) as u64, *len);
+                }
+            }
+            Err(_) => self.holes = Some((first, values.len() as u64)),
+        }
+        for (_, _, done) in puts {
+            let _ = done.send(result.as_ref().map(|_| ()).map_err(|e| io::Error::new(e.kind(), e.to_string())));
+        }
+    }
+
+    /// Store the new head (the head first: a crash before the deletes leaves
+    /// groups to delete, not a gap), then delete the groups wholly below it.
+    fn advance(&mut self, h: u64) {
+        if let Err(e) = self.client.set(&head_key(self.signal), &self.groups.head(h).to_bytes()) {
+            error!(error = %e, "sending_queue: could not store the queue head; settled batches may be sent again");
+            return;
+        }
+        let settled: Vec<String> = self.groups.remove_below(h).into_iter().map(|s| item_key(self.signal, s)).collect();
+        if let Err(e) = self.client.delete_all(&settled) {
+            warn!(error = %e, "sending_queue: could not delete settled batches");
+        }
+        // Below the head, a failed number needs no tombstone any more.
+        self.holes = self.holes.and_then(|(start, n)| {
+            let from = start.max(h);
+            (start + n > from).then(|| (from, start + n - from))
+        });
+        self.head = h;
     }
 }
 
 /// Find the head and every batch from it on; clean up what a crash left below it.
-fn restore(client: &dyn StorageClient, signal: Signal) -> io::Result<Restored> {
+fn restore(client: &dyn StorageClient, signal: Signal, groups: &Groups) -> io::Result<Restored> {
     let mut r = Restored::default();
+    let mut at = Head::default();
     match client.read(&head_key(signal))? {
-        Stored::Value(v) if v.len() == 8 => r.head = u64::from_le_bytes(v.try_into().expect("8 bytes")),
+        Stored::Value(v) if Head::from_bytes(&v).is_some() => at = Head::from_bytes(&v).expect("checked"),
         Stored::Missing => {}
         Stored::Value(_) | Stored::Corrupt(_) => {
             r.corrupt += 1;
             error!("sending_queue: the queue head is damaged; batches queued before the restart are not sent");
         }
     }
-    // Settled batches a crash kept from being deleted (deleted in increasing order).
-    let mut below = r.head;
+    r.head = at.head;
+    // Settled groups a crash kept from being deleted: forward from the oldest
+    // to the head's group, and (as written before groups, one batch a key)
+    // back from there while keys are present.
+    let mut below = at.oldest;
+    while below < at.group {
+        let key = item_key(signal, below);
+        let len = match client.read(&key)? {
+            Stored::Value(v) => group::unpack(&v).map_or(0, |e| e.len() as u64),
+            _ => 0,
+        };
+        client.delete(&key)?;
+        if len == 0 {
+            break;
+        }
+        below += len;
+    }
+    let mut below = at.oldest.min(at.group);
     while below > 0 && client.read(&item_key(signal, below - 1))? != Stored::Missing {
         below -= 1;
         client.delete(&item_key(signal, below))?;
     }
-    let mut index = r.head;
+    let mut index = at.group;
     loop {
         let key = item_key(signal, index);
-        match client.read(&key)? {
+        let value = match client.read(&key)? {
             Stored::Missing => break,
-            Stored::Value(v) if v == TOMBSTONE => r.skipped.push(index),
-            Stored::Value(value) => match items_of(&value) {
-                Some(items) => r.found.push(Found { index, items, value }),
-                None => set_aside(client, &key, &mut r, index, "unknown format")?,
-            },
-            Stored::Corrupt(reason) => set_aside(client, &key, &mut r, index, &reason)?,
+            Stored::Value(v) => v,
+            Stored::Corrupt(reason) => {
+                index = set_aside(client, signal, groups, &mut r, index, &reason)?;
+                continue;
+            }
+        };
+        let Some(entries) = group::unpack(&value).filter(|e| !e.is_empty()) else {
+            index = set_aside(client, signal, groups, &mut r, index, "a group whose lengths do not add up")?;
+            continue;
+        };
+        for (i, entry) in (index..).zip(&entries) {
+            if i < r.head {
+                continue;
+            }
+            match items_of(entry) {
+                _ if *entry == TOMBSTONE => r.skipped.push(i),
+                Some(items) => r.found.push(Found { index: i, items, value: entry.to_vec() }),
+                None => {
+                    r.corrupt += 1;
+                    error!(index = i, "sending_queue: a queued batch is in an unknown format; it is not sent");
+                    r.skipped.push(i);
+                }
+            }
         }
-        index += 1;
+        groups.insert(index, entries.len() as u64);
+        index += entries.len() as u64;
     }
     r.tail = index;
     Ok(r)
 }
 
-/// Report a damaged batch and leave a tombstone in its place.
-fn set_aside(client: &dyn StorageClient, key: &str, r: &mut Restored, index: u64, reason: &str) -> io::Result<()> {
+/// Report a damaged group and leave tombstones in its place, up to the next
+/// group (its length is lost: the next group starts within [`MAX_GROUP`]), so
+/// the chain a restart follows stays whole. The number after it.
+fn set_aside(
+    client: &dyn StorageClient,
+    signal: Signal,
+    groups: &Groups,
+    r: &mut Restored,
+    index: u64,
+    reason: &str,
+) -> io::Result<u64> {
     r.corrupt += 1;
     error!(index, reason, "sending_queue: a queued batch is damaged; it is set aside and not sent");
-    client.set(key, &TOMBSTONE)?;
-    r.skipped.push(index);
-    Ok(())
+    let mut len = 1;
+    for d in 1..=MAX_GROUP as u64 {
+        if client.read(&item_key(signal, index + d))? != Stored::Missing {
+            len = d;
+            break;
+        }
+    }
+    client.set(&item_key(signal, index), &group::pack(std::iter::repeat_n(&TOMBSTONE[..], len as usize)))?;
+    groups.insert(index, len);
+    r.skipped.extend((index..index + len).filter(|&i| i >= r.head));
+    Ok(index + len)
 }
+
+#[cfg(test)]
+#[path = "persist_tests.rs"]
+mod tests;

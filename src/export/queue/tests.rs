@@ -153,7 +153,8 @@ async fn stored_batches_are_sent_in_order_after_a_restart() {
     queue.run(input).await.unwrap();
     assert_eq!(*backend.got.lock().unwrap(), names(0..15, 10), "in order, once");
     // All settled: the head moved past them and they are deleted.
-    assert_eq!(storage.get(&format!("{}_head", Signal::Logs)).unwrap(), Some(5u64.to_le_bytes().to_vec()));
+    let head = storage.get(&format!("{}_head", Signal::Logs)).unwrap().unwrap();
+    assert_eq!(super::group::Head::from_bytes(&head).unwrap().head, 5);
     assert_eq!(storage.get("logs_4").unwrap(), None);
 }
 
@@ -257,8 +258,11 @@ async fn batches_arriving_during_a_sync_share_the_next_commit_and_wait_for_it() 
     for w in waiters {
         assert_eq!(w.wait().await, Outcome::Delivered);
     }
+    // One value for each commit: batch 0 alone, then the four that waited.
     let log = storage.log.lock().unwrap().clone();
-    assert_eq!(log, vec![vec!["logs_0".to_string()], (1..5).map(|i| format!("logs_{i}")).collect()]);
+    assert_eq!(log, vec![vec!["logs_0".to_string()], vec!["logs_1".to_string()]]);
+    let group = storage.inner.get("logs_1").unwrap().unwrap();
+    assert_eq!(super::group::unpack(&group).unwrap().len(), 4);
     task.abort();
     let _ = task.await;
 }
@@ -280,12 +284,16 @@ async fn a_failed_write_leaves_no_gap_a_restart_would_stop_at() {
     let _ = task.await;
     let log = storage.log.lock().unwrap().clone();
     // Batch 0's number is settled (it waits in memory): either the head moved
-    // past it before batch 1's commit, or that commit carries its tombstone.
+    // past it before batch 1's commit, or that commit starts with its tombstone.
     let head = storage.inner.get(&format!("{}_head", Signal::Logs)).unwrap();
-    let head = head.map(|h| u64::from_le_bytes(h.try_into().unwrap()));
+    let head = head.and_then(|h| super::group::Head::from_bytes(&h)).map(|h| h.head);
     match head {
         Some(h) if h >= 1 && log[1] == ["logs_1"] => {}
-        _ => assert_eq!(log[1], ["logs_0", "logs_1"], "the tombstone goes with batch 1 (head {head:?})"),
+        _ => {
+            assert_eq!(log[1], ["logs_0"], "the tombstone goes with batch 1 (head {head:?})");
+            let group = storage.inner.get("logs_0").unwrap().unwrap();
+            assert_eq!(super::group::unpack(&group).unwrap()[0], &[0u8][..]);
+        }
     }
     // A restart with the backend up sends batch 1 (batch 0 was never acknowledged).
     let (tx, input, _) = input("hole-up");
