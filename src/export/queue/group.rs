@@ -80,11 +80,11 @@ impl Groups {
         self.map().insert(start, len);
     }
 
-    /// The group holding batch `index`: its start.
-    pub fn find(&self, index: u64) -> Option<u64> {
+    /// The group holding batch `index`: its start and length.
+    pub fn find(&self, index: u64) -> Option<(u64, u64)> {
         let map = self.map();
         let (&start, &len) = map.range(..=index).next_back()?;
-        (index < start + len).then_some(start)
+        (index < start + len).then_some((start, len))
     }
 
     /// Where a head at `head` points: the start of the group holding it, or
@@ -132,7 +132,7 @@ mod tests {
         g.insert(13, 1);
         assert_eq!(g.head(11), Head { head: 11, group: 10, oldest: 10 });
         assert_eq!(g.head(14), Head { head: 14, group: 14, oldest: 10 });
-        assert_eq!((g.find(12), g.find(13), g.find(14), g.find(9)), (Some(10), Some(13), None, None));
+        assert_eq!((g.find(12), g.find(13), g.find(14), g.find(9)), (Some((10, 3)), Some((13, 1)), None, None));
         assert_eq!(g.remove_below(13), vec![10]);
         assert_eq!(g.head(13), Head { head: 13, group: 13, oldest: 13 });
         for h in [g.head(13), Head { head: 5, group: 4, oldest: 1 }] {

@@ -23,8 +23,11 @@
 //!   was acknowledged.
 //! - A damaged group (the storage checks a CRC-32 on every read) is set aside
 //!   by the storage, reported here (log and counter) and replaced by
-//!   tombstones up to the next group, so the chain stays whole and the start
-//!   goes on.
+//!   tombstones (up to the next group, when found at a start), so the chain
+//!   stays whole and the start goes on. A restart never numbers new batches
+//!   below the head.
+//! - Files a failed delete or a partly failed commit left behind are never
+//!   read again; they cost disk space, not data.
 //!
 //! A batch is `[version 1][item count, u32 LE][protobuf]`, the protobuf being
 //! the export request (`repeated Resource… = 1`) of the signal; a group is
@@ -182,7 +185,7 @@ impl Disk {
 
     /// Read batch `index` back (blocking), out of its group.
     pub fn load(&self, index: u64) -> io::Result<Stored> {
-        let Some(start) = self.groups.find(index) else {
+        let Some((start, len)) = self.groups.find(index) else {
             return Ok(Stored::Missing);
         };
         let mut last = self.last_read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -194,7 +197,16 @@ impl Disk {
                     *last = Some((start, v.clone()));
                     v
                 }
-                other => return Ok(other),
+                Stored::Corrupt(reason) => {
+                    // The storage set the file aside: tombstones take its
+                    // place, so a restart still finds the groups after it.
+                    let tombstones = group::pack(std::iter::repeat_n(&TOMBSTONE[..], len as usize));
+                    if let Err(e) = self.client.set(&item_key(self.signal, start), &tombstones) {
+                        warn!(error = %e, "sending_queue: could not replace a damaged group; a restart stops before it");
+                    }
+                    return Ok(Stored::Corrupt(reason));
+                }
+                Stored::Missing => return Ok(Stored::Missing),
             },
         };
         drop(last);
@@ -342,18 +354,23 @@ fn restore(client: &dyn StorageClient, signal: Signal, groups: &Groups) -> io::R
         client.delete(&item_key(signal, below))?;
     }
     let mut index = at.group;
+    let mut pending = None;
     loop {
         let key = item_key(signal, index);
-        let value = match client.read(&key)? {
+        let read = match pending.take() {
+            Some(v) => v,
+            None => client.read(&key)?,
+        };
+        let value = match read {
             Stored::Missing => break,
             Stored::Value(v) => v,
             Stored::Corrupt(reason) => {
-                index = set_aside(client, signal, groups, &mut r, index, &reason)?;
+                (index, pending) = set_aside(client, signal, groups, &mut r, index, &reason)?;
                 continue;
             }
         };
         let Some(entries) = group::unpack(&value).filter(|e| !e.is_empty()) else {
-            index = set_aside(client, signal, groups, &mut r, index, "a group whose lengths do not add up")?;
+            (index, pending) = set_aside(client, signal, groups, &mut r, index, "a group whose lengths do not add up")?;
             continue;
         };
         for (i, entry) in (index..).zip(&entries) {
@@ -373,13 +390,22 @@ fn restore(client: &dyn StorageClient, signal: Signal, groups: &Groups) -> io::R
         groups.insert(index, entries.len() as u64);
         index += entries.len() as u64;
     }
+    // The group holding the head was damaged or set aside: new batches must
+    // not be numbered below the head, where a restart would skip them.
+    if index < r.head {
+        let head = Head { head: r.head, group: r.head, oldest: at.oldest.min(at.group) };
+        client.set(&head_key(signal), &head.to_bytes())?;
+        index = r.head;
+    }
     r.tail = index;
     Ok(r)
 }
 
 /// Report a damaged group and leave tombstones in its place, up to the next
 /// group (its length is lost: the next group starts within [`MAX_GROUP`]), so
-/// the chain a restart follows stays whole. The number after it.
+/// the chain a restart follows stays whole. The number after it, and what
+/// reading the next group found (read once: a damaged one is set aside by
+/// that read, and must be handled as damaged, not as missing).
 fn set_aside(
     client: &dyn StorageClient,
     signal: Signal,
@@ -387,20 +413,23 @@ fn set_aside(
     r: &mut Restored,
     index: u64,
     reason: &str,
-) -> io::Result<u64> {
+) -> io::Result<(u64, Option<Stored>)> {
     r.corrupt += 1;
     error!(index, reason, "sending_queue: a queued batch is damaged; it is set aside and not sent");
     let mut len = 1;
+    let mut next = None;
     for d in 1..=MAX_GROUP as u64 {
-        if client.read(&item_key(signal, index + d))? != Stored::Missing {
+        let s = client.read(&item_key(signal, index + d))?;
+        if s != Stored::Missing {
             len = d;
+            next = Some(s);
             break;
         }
     }
     client.set(&item_key(signal, index), &group::pack(std::iter::repeat_n(&TOMBSTONE[..], len as usize)))?;
     groups.insert(index, len);
     r.skipped.extend((index..index + len).filter(|&i| i >= r.head));
-    Ok(index + len)
+    Ok((index + len, next))
 }
 
 #[cfg(test)]

@@ -89,3 +89,71 @@ fn a_queue_written_before_groups_is_read_as_groups_of_one() {
     assert_eq!((found(&r), r.skipped, r.tail), (vec![(4, 4), (6, 6)], vec![5], 7));
     assert_eq!(s.get("logs_3").unwrap(), None);
 }
+
+/// A store that, as `file_storage` does, sets a damaged value aside when it
+/// reads it: the key then reads as missing.
+#[derive(Default)]
+struct SetsAside {
+    inner: MemStorage,
+    damaged: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl StorageClient for SetsAside {
+    fn get(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> io::Result<()> {
+        self.damaged.lock().unwrap().remove(key);
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> io::Result<()> {
+        self.inner.delete(key)
+    }
+    fn read(&self, key: &str) -> io::Result<Stored> {
+        if self.damaged.lock().unwrap().remove(key) {
+            self.inner.delete(key)?;
+            return Ok(Stored::Corrupt("checksum mismatch".into()));
+        }
+        Ok(self.inner.get(key)?.map_or(Stored::Missing, Stored::Value))
+    }
+}
+
+#[test]
+fn two_damaged_groups_in_a_row_leave_the_groups_after_them() {
+    let s = SetsAside::default();
+    put_group(&s.inner, 0, &[batch(1), batch(2)]);
+    put_group(&s.inner, 2, &[batch(3)]);
+    put_group(&s.inner, 3, &[batch(4)]);
+    put_group(&s.inner, 4, &[batch(5)]);
+    s.damaged.lock().unwrap().extend(["logs_0".to_string(), "logs_2".to_string()]);
+    let r = restore(&s, Signal::Logs, &Groups::default()).unwrap();
+    assert_eq!((found(&r), r.corrupt, r.tail), (vec![(3, 4), (4, 5)], 2, 5));
+}
+
+#[test]
+fn new_batches_are_never_numbered_below_the_head() {
+    let s = SetsAside::default();
+    put_group(&s.inner, 10, &[batch(1), batch(2), batch(3)]);
+    put_head(&s.inner, 12, 10, 10);
+    s.damaged.lock().unwrap().insert("logs_10".to_string());
+    let r = restore(&s, Signal::Logs, &Groups::default()).unwrap();
+    assert_eq!((r.head, r.tail), (12, 12));
+    // A restart after new writes at 12 must find them.
+    put_group(&s.inner, 12, &[batch(9)]);
+    let again = restore(&s, Signal::Logs, &Groups::default()).unwrap();
+    assert_eq!(found(&again), vec![(12, 9)]);
+}
+
+#[test]
+fn a_group_found_damaged_while_running_is_replaced_by_tombstones() {
+    let s = Arc::new(SetsAside::default());
+    put_group(&s.inner, 0, &[batch(1), batch(2)]);
+    put_group(&s.inner, 2, &[batch(3)]);
+    let (disk, _) = Disk::open(s.clone(), Signal::Logs).unwrap();
+    s.damaged.lock().unwrap().insert("logs_0".to_string());
+    assert!(matches!(disk.load(1).unwrap(), Stored::Corrupt(_)));
+    disk.close();
+    // The chain is whole: a restart skips the damaged group and finds the next.
+    let r = restore(s.as_ref(), Signal::Logs, &Groups::default()).unwrap();
+    assert_eq!((found(&r), r.skipped, r.corrupt), (vec![(2, 3)], vec![0, 1], 0));
+}
