@@ -105,11 +105,11 @@ fn field_len(tag: u32, len: usize) -> usize {
     key_len(tag) + encoded_len_varint(len as u64) + len
 }
 
-fn string_len(tag: u32, s: &str) -> usize {
-    if s.is_empty() {
-        0
-    } else {
-        field_len(tag, s.len())
+/// A string or bytes field, omitted when empty (proto3's default).
+fn string_len(tag: u32, s: impl AsRef<[u8]>) -> usize {
+    match s.as_ref().len() {
+        0 => 0,
+        n => field_len(tag, n),
     }
 }
 
@@ -149,10 +149,18 @@ fn delimited(buf: &mut Vec<u8>, tag: u32, len: usize) {
     encode_varint(len as u64, buf);
 }
 
-/// A non-empty string field.
-fn string(buf: &mut Vec<u8>, tag: u32, s: &str) {
+/// A string or bytes field, written even when empty (a oneof's value).
+fn string(buf: &mut Vec<u8>, tag: u32, s: impl AsRef<[u8]>) {
+    let s = s.as_ref();
     delimited(buf, tag, s.len());
-    buf.extend_from_slice(s.as_bytes());
+    buf.extend_from_slice(s);
+}
+
+/// A string or bytes field, omitted when empty (proto3's default).
+fn string_if_set(buf: &mut Vec<u8>, tag: u32, s: impl AsRef<[u8]>) {
+    if !s.as_ref().is_empty() {
+        string(buf, tag, s);
+    }
 }
 
 /// Write the request measured by `sizes`.
@@ -181,13 +189,9 @@ pub fn encode_into<R: Envelope>(data: &[R], sizes: &Sizes, buf: &mut Vec<u8>) {
                 delimited(buf, 2, *item_lens.next().expect("measured"));
                 item.write(&mut nested, buf);
             }
-            if !s.schema_url().is_empty() {
-                string(buf, 3, s.schema_url());
-            }
+            string_if_set(buf, 3, s.schema_url());
         }
-        if !r.schema_url().is_empty() {
-            string(buf, 3, r.schema_url());
-        }
+        string_if_set(buf, 3, r.schema_url());
     }
     debug_assert_eq!(buf.len() - start, sizes.total);
 }

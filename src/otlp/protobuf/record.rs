@@ -13,7 +13,7 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, key_len, WireType};
 
-use super::{delimited, field_len, string, string_len, Item};
+use super::{delimited, field_len, string, string_if_set, string_len, Item};
 
 impl Item for LogRecord {
     fn measure(&self, nested: &mut Vec<usize>) -> usize {
@@ -32,7 +32,7 @@ impl Item for LogRecord {
         if r.flags != 0 {
             n += key_len(8) + 4;
         }
-        n += bytes_len(9, &r.trace_id) + bytes_len(10, &r.span_id);
+        n += string_len(9, &r.trace_id) + string_len(10, &r.span_id);
         n + fixed64_len(11, r.observed_time_unix_nano) + string_len(12, &r.event_name)
     }
 
@@ -40,9 +40,7 @@ impl Item for LogRecord {
         let r = self;
         fixed64(buf, 1, r.time_unix_nano);
         int32(buf, 2, r.severity_number);
-        if !r.severity_text.is_empty() {
-            string(buf, 3, &r.severity_text);
-        }
+        string_if_set(buf, 3, &r.severity_text);
         if let Some(body) = &r.body {
             write_any(buf, 5, body, nested);
         }
@@ -57,12 +55,10 @@ impl Item for LogRecord {
             encode_key(8, WireType::ThirtyTwoBit, buf);
             buf.extend_from_slice(&r.flags.to_le_bytes());
         }
-        bytes(buf, 9, &r.trace_id);
-        bytes(buf, 10, &r.span_id);
+        string_if_set(buf, 9, &r.trace_id);
+        string_if_set(buf, 10, &r.span_id);
         fixed64(buf, 11, r.observed_time_unix_nano);
-        if !r.event_name.is_empty() {
-            string(buf, 12, &r.event_name);
-        }
+        string_if_set(buf, 12, &r.event_name);
     }
 }
 
@@ -94,21 +90,6 @@ fn int32(buf: &mut Vec<u8>, tag: u32, v: i32) {
     if v != 0 {
         encode_key(tag, WireType::Varint, buf);
         encode_varint(v as u64, buf);
-    }
-}
-
-fn bytes_len(tag: u32, b: &[u8]) -> usize {
-    if b.is_empty() {
-        0
-    } else {
-        field_len(tag, b.len())
-    }
-}
-
-fn bytes(buf: &mut Vec<u8>, tag: u32, b: &[u8]) {
-    if !b.is_empty() {
-        delimited(buf, tag, b.len());
-        buf.extend_from_slice(b);
     }
 }
 
@@ -184,7 +165,7 @@ fn write_any(buf: &mut Vec<u8>, tag: u32, v: &AnyValue, nested: &mut std::slice:
 fn write_any_fields(buf: &mut Vec<u8>, v: &AnyValue, inner: Option<usize>, nested: &mut std::slice::Iter<'_, usize>) {
     match &v.value {
         None => {}
-        Some(Value::StringValue(s)) => string_always(buf, 1, s.as_bytes()),
+        Some(Value::StringValue(s)) => string(buf, 1, s),
         Some(Value::BoolValue(b)) => {
             encode_key(2, WireType::Varint, buf);
             buf.push(u8::from(*b));
@@ -209,18 +190,12 @@ fn write_any_fields(buf: &mut Vec<u8>, v: &AnyValue, inner: Option<usize>, neste
                 write_kv(buf, 1, kv, nested);
             }
         }
-        Some(Value::BytesValue(b)) => string_always(buf, 7, b),
+        Some(Value::BytesValue(b)) => string(buf, 7, b),
         Some(Value::StringValueStrindex(i)) => {
             encode_key(8, WireType::Varint, buf);
             encode_varint(*i as u64, buf);
         }
     }
-}
-
-/// A oneof's string or bytes: written even when empty.
-fn string_always(buf: &mut Vec<u8>, tag: u32, b: &[u8]) {
-    delimited(buf, tag, b.len());
-    buf.extend_from_slice(b);
 }
 
 /// `kv` as field `tag`.
@@ -231,9 +206,7 @@ fn write_kv(buf: &mut Vec<u8>, tag: u32, kv: &KeyValue, nested: &mut std::slice:
     });
     let len = string_len(1, &kv.key) + value.map_or(0, |(_, _, n)| field_len(2, n)) + int32_len(3, kv.key_strindex);
     delimited(buf, tag, len);
-    if !kv.key.is_empty() {
-        string(buf, 1, &kv.key);
-    }
+    string_if_set(buf, 1, &kv.key);
     if let Some((v, inner, n)) = value {
         delimited(buf, 2, n);
         write_any_fields(buf, v, inner, nested);
