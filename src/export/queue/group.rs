@@ -82,16 +82,14 @@ impl Groups {
 
     /// The group holding batch `index`: its start and length.
     pub fn find(&self, index: u64) -> Option<(u64, u64)> {
-        let map = self.map();
-        let (&start, &len) = map.range(..=index).next_back()?;
-        (index < start + len).then_some((start, len))
+        holding(&self.map(), index)
     }
 
     /// Where a head at `head` points: the start of the group holding it, or
     /// `head` when none does.
     pub fn head(&self, head: u64) -> Head {
         let map = self.map();
-        let group = map.range(..=head).next_back().filter(|(&s, &l)| head < s + l).map_or(head, |(&s, _)| s);
+        let group = holding(&map, head).map_or(head, |(start, _)| start);
         let oldest = map.keys().next().copied().unwrap_or(group).min(group);
         Head { head, group, oldest }
     }
@@ -105,6 +103,12 @@ impl Groups {
         }
         done
     }
+}
+
+/// The group in `map` that holds batch `index`: its start and length.
+fn holding(map: &BTreeMap<u64, u64>, index: u64) -> Option<(u64, u64)> {
+    let (&start, &len) = map.range(..=index).next_back()?;
+    (index < start + len).then_some((start, len))
 }
 
 #[cfg(test)]

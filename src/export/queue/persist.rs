@@ -146,6 +146,11 @@ pub struct Disk {
     worker: Option<JoinHandle<()>>,
 }
 
+/// A group of `len` tombstones: what replaces a damaged group.
+fn tombstones(len: u64) -> Vec<u8> {
+    group::pack(std::iter::repeat_n(&TOMBSTONE[..], len as usize))
+}
+
 fn item_key(signal: Signal, index: u64) -> String {
     format!("{signal}_{index}")
 }
@@ -200,8 +205,7 @@ impl Disk {
                 Stored::Corrupt(reason) => {
                     // The storage set the file aside: tombstones take its
                     // place, so a restart still finds the groups after it.
-                    let tombstones = group::pack(std::iter::repeat_n(&TOMBSTONE[..], len as usize));
-                    if let Err(e) = self.client.set(&item_key(self.signal, start), &tombstones) {
+                    if let Err(e) = self.client.set(&item_key(self.signal, start), &tombstones(len)) {
                         warn!(error = %e, "sending_queue: could not replace a damaged group; a restart stops before it");
                     }
                     return Ok(Stored::Corrupt(reason));
@@ -275,21 +279,19 @@ impl Writer {
         debug_assert_eq!(puts[0].0, first + tombstones as u64, "puts follow the holes");
         let values: Vec<&[u8]> =
             std::iter::repeat_n(&TOMBSTONE[..], tombstones).chain(puts.iter().map(|p| &p.1[..])).collect();
-        let chunks: Vec<(u64, String, Vec<u8>)> = values
-            .chunks(MAX_GROUP)
-            .enumerate()
-            .map(|(i, c)| {
-                let start = first + (i * MAX_GROUP) as u64;
-                (c.len() as u64, item_key(self.signal, start), group::pack(c.iter().copied()))
-            })
+        // (start, length, key, value) of each group.
+        let chunks: Vec<(u64, u64, String, Vec<u8>)> = (first..)
+            .step_by(MAX_GROUP)
+            .zip(values.chunks(MAX_GROUP))
+            .map(|(start, c)| (start, c.len() as u64, item_key(self.signal, start), group::pack(c.iter().copied())))
             .collect();
-        let entries: Vec<(&str, &[u8])> = chunks.iter().map(|(_, k, v)| (k.as_str(), &v[..])).collect();
+        let entries: Vec<(&str, &[u8])> = chunks.iter().map(|(_, _, k, v)| (k.as_str(), &v[..])).collect();
         let result = self.client.set_all(&entries);
         match &result {
             Ok(()) => {
                 self.holes = None;
-                for (i, (len, _, _)) in chunks.iter().enumerate() {
-                    self.groups.insert(first + (i * MAX_GROUP) as u64, *len);
+                for (start, len, _, _) in &chunks {
+                    self.groups.insert(*start, *len);
                 }
             }
             Err(_) => self.holes = Some((first, values.len() as u64)),
@@ -323,10 +325,14 @@ impl Writer {
 fn restore(client: &dyn StorageClient, signal: Signal, groups: &Groups) -> io::Result<Restored> {
     let mut r = Restored::default();
     let mut at = Head::default();
-    match client.read(&head_key(signal))? {
-        Stored::Value(v) if Head::from_bytes(&v).is_some() => at = Head::from_bytes(&v).expect("checked"),
-        Stored::Missing => {}
-        Stored::Value(_) | Stored::Corrupt(_) => {
+    let stored = match client.read(&head_key(signal))? {
+        Stored::Missing => Some(Head::default()),
+        Stored::Value(v) => Head::from_bytes(&v),
+        Stored::Corrupt(_) => None,
+    };
+    match stored {
+        Some(head) => at = head,
+        None => {
             r.corrupt += 1;
             error!("sending_queue: the queue head is damaged; batches queued before the restart are not sent");
         }
@@ -426,7 +432,7 @@ fn set_aside(
             break;
         }
     }
-    client.set(&item_key(signal, index), &group::pack(std::iter::repeat_n(&TOMBSTONE[..], len as usize)))?;
+    client.set(&item_key(signal, index), &tombstones(len))?;
     groups.insert(index, len);
     r.skipped.extend((index..index + len).filter(|&i| i >= r.head));
     Ok((index + len, next))
