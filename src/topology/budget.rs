@@ -86,6 +86,17 @@ impl Budget {
         self.notify.notify_waiters();
     }
 
+    /// On receipt of `batch` from a channel bounded by `budget` (if any): take
+    /// the size its sender measured, so the batch may change from here, and
+    /// give those bytes back. The size, when the channel has a budget.
+    pub fn received<B: Batch>(budget: Option<&Budget>, batch: &mut B) -> Option<u64> {
+        let carried = batch.carried_size().take();
+        let budget = budget?;
+        let n = carried.unwrap_or_else(|| batch.byte_size() as u64);
+        budget.release(n);
+        Some(n)
+    }
+
     /// Bytes held now.
     pub fn used(&self) -> u64 {
         *self.used.lock().unwrap_or_else(PoisonError::into_inner)
@@ -112,12 +123,7 @@ impl<B: Batch> Input<B> {
     /// The next batch and its protobuf size (computed only when the channel has a budget).
     pub async fn recv_sized(&mut self) -> Option<(B, Option<u64>)> {
         let mut batch = self.rx.recv().await?;
-        let carried = batch.carried_size().take();
-        let size = self.budget.as_ref().map(|b| {
-            let n = carried.unwrap_or_else(|| batch.byte_size() as u64);
-            b.release(n);
-            n
-        });
+        let size = Budget::received(self.budget.as_deref(), &mut batch);
         Some((batch, size))
     }
 

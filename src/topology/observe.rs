@@ -213,15 +213,10 @@ impl<B: Batch> ExporterInput<B> {
     /// size when the channel has a byte budget (measured to give it back).
     pub async fn recv_uncounted(&mut self) -> Option<(B, Option<u64>)> {
         let mut batch = self.rx.recv().await?;
-        let carried = batch.carried_size().take();
         if !self.queue_owned {
             self.queue_size.store(self.rx.len() as u64, Ordering::Relaxed);
         }
-        let size = self.budget.as_ref().map(|b| {
-            let n = carried.unwrap_or_else(|| batch.byte_size() as u64);
-            b.release(n);
-            n
-        });
+        let size = Budget::received(self.budget.as_deref(), &mut batch);
         Some((batch, size))
     }
 
