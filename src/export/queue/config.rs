@@ -28,6 +28,13 @@ pub const OTELCOL_QUEUE_SIZE: u64 = 1000;
 /// most bytes in flight.
 pub const PERSISTENT_MEMORY_BYTES: u64 = 8 << 20;
 
+/// With `storage`: how long the input waits for room in that memory budget
+/// before batches go to disk only (and are read back when a consumer is free).
+/// While the exporter keeps up, consumers free room every few milliseconds
+/// and nothing is read back; a backend that frees none for this long is down
+/// or far slower than the input, and the disk then takes up the difference.
+pub const SPILL_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// With `storage` and no size given: how much may wait on disk (256 MiB).
 pub const DEFAULT_STORED_BYTES: u64 = 256 << 20;
 

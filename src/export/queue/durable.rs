@@ -24,6 +24,12 @@ pub(super) struct DiskState<B> {
     pub(super) settled: BTreeSet<u64>,
     /// Writes not yet answered, oldest first (the writer answers in order).
     pub(super) writing: VecDeque<Writing<B>>,
+    /// Written batches go to disk only, past the memory budget: the input
+    /// waited [`SPILL_AFTER`](super::config::SPILL_AFTER) for room. Until then
+    /// the input waits, as for a queue in memory, and nothing is read back.
+    pub(super) spilling: bool,
+    /// Queued batches held on disk only.
+    pub(super) spilled: usize,
 }
 
 impl<B> DiskState<B> {
@@ -65,6 +71,8 @@ impl<E> Queue<E> {
             head: restored.head,
             settled: restored.skipped.into_iter().collect(),
             writing: VecDeque::new(),
+            spilling: false,
+            spilled: 0,
         };
         if !restored.found.is_empty() {
             tracing::info!(
@@ -83,7 +91,10 @@ impl<E> Queue<E> {
                     st.mem += bytes;
                     Payload::Encoded(body, counted(input, found.items))
                 }
-                _ => Payload::Disk,
+                _ => {
+                    d.spilled += 1;
+                    Payload::Disk
+                }
             };
             st.used += size;
             st.queue.push_back(Job { payload, index: Some(found.index), size, bytes });
@@ -111,6 +122,7 @@ impl<E> Queue<E> {
                 if st.mem > PERSISTENT_MEMORY_BYTES {
                     // On disk only: read back when a consumer is free.
                     st.mem -= job.bytes;
+                    d.spilled += 1;
                 } else {
                     job.payload = Payload::Encoded(body, counted(input, items));
                 }

@@ -30,6 +30,7 @@ mod group;
 mod persist;
 #[cfg(test)]
 mod tests;
+mod writer;
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -39,7 +40,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
-use tracing::{warn, Instrument};
+use tokio::time::Instant;
+use tracing::{debug, info, warn, Instrument};
 
 use super::stats::Stats;
 use crate::ack::Acks;
@@ -48,8 +50,8 @@ use crate::signal::{Batch, Encoded};
 use crate::storage::{Kind, StorageClient, Stored};
 use crate::topology::{ExporterInput, QueueGauges};
 
-use config::PERSISTENT_MEMORY_BYTES;
 pub use config::{Limit, QueueConfig, Sizer};
+use config::{PERSISTENT_MEMORY_BYTES, SPILL_AFTER};
 use durable::{lost, wait_written, DiskState};
 
 /// One exporter's way of sending a batch, run by the queue's consumers.
@@ -166,11 +168,32 @@ impl<B: Batch> State<B> {
         self.used == 0 || self.used + size <= self.capacity
     }
 
-    /// With a disk, may a batch of `bytes` start its write? One at a time
-    /// always; more (they go into the same group commit) while the memory
-    /// budget holds them, since a batch stays in memory while it is written.
+    /// With a disk, may a batch of `bytes` start its write? While the memory
+    /// budget holds it (batches written together share a group commit; a
+    /// batch stays in memory while it is written). Past the budget, one at a
+    /// time when nothing else is in memory (a batch larger than the budget) or
+    /// while spilling; otherwise it waits for a consumer to free room.
     fn may_write(&self, bytes: u64) -> bool {
-        self.disk.as_ref().is_none_or(|d| d.writing.is_empty() || self.mem + bytes <= PERSISTENT_MEMORY_BYTES)
+        self.disk.as_ref().is_none_or(|d| {
+            self.mem + bytes <= PERSISTENT_MEMORY_BYTES || (d.writing.is_empty() && (self.mem == 0 || d.spilling))
+        })
+    }
+
+    /// Is the held batch waiting for memory (not for room in the queue), with
+    /// spilling off? Then it starts spilling after [`SPILL_AFTER`].
+    fn may_spill(&self, held: Option<&Job<B>>) -> bool {
+        self.disk.as_ref().is_some_and(|d| !d.spilling)
+            && held.is_some_and(|j| self.has_room(j.size) && !self.may_write(j.bytes))
+    }
+
+    /// Spilling ends once nothing waits on disk only and the held batch fits
+    /// in memory again: the exporter caught up.
+    fn end_spill(&mut self, held: Option<&Job<B>>) {
+        let fits = held.is_none_or(|j| self.mem + j.bytes <= PERSISTENT_MEMORY_BYTES);
+        if let Some(d) = self.disk.as_mut().filter(|d| d.spilling && d.spilled == 0 && fits) {
+            d.spilling = false;
+            debug!("sending_queue: the exporter caught up; batches are kept in memory again");
+        }
     }
 
     fn publish(&self) {
@@ -216,8 +239,10 @@ impl<E> Queue<E> {
         let blocks = self.config.blocks();
         // Read, but waiting for room in the queue: the input is not read meanwhile.
         let mut held: Option<Job<B>> = None;
+        let mut held_at = Instant::now();
         let mut input_open = true;
         loop {
+            st.end_spill(held.as_ref());
             self.start_consumers(&mut st, &input);
             // Admit the held batch as soon as the queue has room for it.
             if let Some(job) = held.take_if(|j| st.has_room(j.size) && st.may_write(j.bytes)) {
@@ -245,12 +270,19 @@ impl<E> Queue<E> {
                         let job = Job { payload: Payload::Batch(batch), index: None, size, bytes };
                         if st.has_room(size) || blocks {
                             held = Some(job);
+                            held_at = Instant::now();
                         } else {
                             self.drop_full(job, &input);
                         }
                     }
                 },
                 written = wait_written(&mut st.disk), if writing => self.written(&mut st, written, &input),
+                _ = tokio::time::sleep_until(held_at + SPILL_AFTER), if st.may_spill(held.as_ref()) => {
+                    if let Some(d) = st.disk.as_mut() {
+                        d.spilling = true;
+                        info!("sending_queue: the exporter is not keeping up; batches past the memory budget are kept on disk only until it does");
+                    }
+                }
                 Some(done) = st.in_flight.join_next(), if !st.in_flight.is_empty() => match done {
                     Ok(done) => st.settle(done),
                     Err(e) if e.is_panic() => return Err(StageError::new("an export task panicked")),
@@ -329,7 +361,9 @@ impl<E> Queue<E> {
                     );
                 }
                 Payload::Disk => {
-                    let disk = st.disk.as_ref().expect("only a disk holds batches out of memory").disk.clone();
+                    let d = st.disk.as_mut().expect("only a disk holds batches out of memory");
+                    d.spilled -= 1;
+                    let disk = d.disk.clone();
                     let index = job.index.expect("a batch on disk has a number");
                     let corrupt = st.gauges.corrupt.clone();
                     let tally = input.tally();

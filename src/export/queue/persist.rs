@@ -16,7 +16,9 @@
 //!   all), and each is acknowledged only once that commit returned.
 //! - Writes and head moves run in order on one thread: a head is stored
 //!   before the groups below it are deleted, so a crash between the two
-//!   leaves extra groups (deleted at the next start), never a gap.
+//!   leaves extra groups (deleted at the next start), never a gap. The head
+//!   is stored at most every [`ADVANCE_EVERY`](super::writer::ADVANCE_EVERY) (and on close): a kill
+//!   re-sends at most what was delivered in that time.
 //! - A failed write leaves a hole in the numbers; the next commit starts with
 //!   tombstones for it, and no later batch is acknowledged before it is, so a
 //!   restart (which reads until the first missing group) misses nothing that
@@ -45,6 +47,7 @@ use tokio::sync::oneshot;
 use tracing::{error, warn};
 
 use super::group::{self, Groups, Head};
+use super::writer::{Cmd, Writer};
 use crate::otlp::{protobuf, scan};
 use crate::signal::{Batch, Encoded, Signal};
 use crate::storage::{StorageClient, Stored};
@@ -52,7 +55,7 @@ use crate::storage::{StorageClient, Stored};
 const VERSION: u8 = 1;
 const HEADER_LEN: usize = 5;
 /// What a set-aside batch is replaced with: a version byte and nothing else.
-const TOMBSTONE: [u8; 1] = [0];
+pub(super) const TOMBSTONE: [u8; 1] = [0];
 
 /// A batch's value on disk: the header, then the protobuf of its decoded part
 /// and its still-encoded part, in item order.
@@ -127,12 +130,7 @@ pub struct Restored {
 /// The most batches one group holds (a larger commit writes several), so
 /// that a restart that finds a damaged group knows how far to look for the
 /// next one.
-const MAX_GROUP: usize = 1024;
-
-enum Cmd {
-    Put { index: u64, value: Bytes, done: oneshot::Sender<io::Result<()>> },
-    Advance(u64),
-}
+pub(super) const MAX_GROUP: usize = 1024;
 
 /// One exporter's queue on disk: the client, and the thread that writes.
 pub struct Disk {
@@ -151,11 +149,11 @@ fn tombstones(len: u64) -> Vec<u8> {
     group::pack(std::iter::repeat_n(&TOMBSTONE[..], len as usize))
 }
 
-fn item_key(signal: Signal, index: u64) -> String {
+pub(super) fn item_key(signal: Signal, index: u64) -> String {
     format!("{signal}_{index}")
 }
 
-fn head_key(signal: Signal) -> String {
+pub(super) fn head_key(signal: Signal) -> String {
     format!("{signal}_head")
 }
 
@@ -228,96 +226,6 @@ impl Disk {
         if let Some(w) = self.worker.take() {
             let _ = w.join();
         }
-    }
-}
-
-/// A batch waiting for the writer.
-type Put = (u64, Bytes, oneshot::Sender<io::Result<()>>);
-
-/// The writer thread's state.
-struct Writer {
-    client: Arc<dyn StorageClient>,
-    signal: Signal,
-    head: u64,
-    groups: Groups,
-    /// Numbers whose write failed (first, count): written as tombstones at
-    /// the start of the next commit, before any later batch is acknowledged,
-    /// so a restart never stops at a gap below an acknowledged batch.
-    holes: Option<(u64, u64)>,
-}
-
-impl Writer {
-    /// Every put that arrived while the previous commit was syncing goes into
-    /// the next one (a group commit: one value, one set of syncs for all),
-    /// and each is answered once that commit is durable. Head moves wait
-    /// until the puts of their round are done, and only the latest is stored.
-    fn run(mut self, rx: std_mpsc::Receiver<Cmd>) {
-        while let Ok(cmd) = rx.recv() {
-            let mut advance = None;
-            let mut puts = Vec::new();
-            let mut next = Some(cmd);
-            while let Some(cmd) = next.take().or_else(|| rx.try_recv().ok()) {
-                match cmd {
-                    Cmd::Put { index, value, done } => puts.push((index, value, done)),
-                    Cmd::Advance(h) => advance = Some(advance.map_or(h, |a: u64| a.max(h))),
-                }
-            }
-            if !puts.is_empty() {
-                self.commit(puts);
-            }
-            if let Some(h) = advance.filter(|&h| h > self.head) {
-                self.advance(h);
-            }
-        }
-    }
-
-    /// Write `puts` (after tombstones for earlier failed numbers) as one
-    /// group, then answer each put with its outcome.
-    fn commit(&mut self, puts: Vec<Put>) {
-        let first = self.holes.map_or(puts[0].0, |(start, _)| start);
-        let tombstones = self.holes.map_or(0, |(_, n)| n as usize);
-        debug_assert_eq!(puts[0].0, first + tombstones as u64, "puts follow the holes");
-        let values: Vec<&[u8]> =
-            std::iter::repeat_n(&TOMBSTONE[..], tombstones).chain(puts.iter().map(|p| &p.1[..])).collect();
-        // (start, length, key, value) of each group.
-        let chunks: Vec<(u64, u64, String, Vec<u8>)> = (first..)
-            .step_by(MAX_GROUP)
-            .zip(values.chunks(MAX_GROUP))
-            .map(|(start, c)| (start, c.len() as u64, item_key(self.signal, start), group::pack(c.iter().copied())))
-            .collect();
-        let entries: Vec<(&str, &[u8])> = chunks.iter().map(|(_, _, k, v)| (k.as_str(), &v[..])).collect();
-        let result = self.client.set_all(&entries);
-        match &result {
-            Ok(()) => {
-                self.holes = None;
-                for (start, len, _, _) in &chunks {
-                    self.groups.insert(*start, *len);
-                }
-            }
-            Err(_) => self.holes = Some((first, values.len() as u64)),
-        }
-        for (_, _, done) in puts {
-            let _ = done.send(result.as_ref().map(|_| ()).map_err(|e| io::Error::new(e.kind(), e.to_string())));
-        }
-    }
-
-    /// Store the new head (the head first: a crash before the deletes leaves
-    /// groups to delete, not a gap), then delete the groups wholly below it.
-    fn advance(&mut self, h: u64) {
-        if let Err(e) = self.client.set(&head_key(self.signal), &self.groups.head(h).to_bytes()) {
-            error!(error = %e, "sending_queue: could not store the queue head; settled batches may be sent again");
-            return;
-        }
-        let settled: Vec<String> = self.groups.remove_below(h).into_iter().map(|s| item_key(self.signal, s)).collect();
-        if let Err(e) = self.client.delete_all(&settled) {
-            warn!(error = %e, "sending_queue: could not delete settled batches");
-        }
-        // Below the head, a failed number needs no tombstone any more.
-        self.holes = self.holes.and_then(|(start, n)| {
-            let from = start.max(h);
-            (start + n > from).then(|| (from, start + n - from))
-        });
-        self.head = h;
     }
 }
 

@@ -2,6 +2,8 @@
 //! skips, what it deletes, and what it does with a damaged group.
 
 use super::*;
+use std::time::Duration;
+
 use crate::storage::MemStorage;
 
 /// A stored batch of `items` items (the protobuf is not looked at here).
@@ -156,4 +158,42 @@ fn a_group_found_damaged_while_running_is_replaced_by_tombstones() {
     // The chain is whole: a restart skips the damaged group and finds the next.
     let r = restore(s.as_ref(), Signal::Logs, &Groups::default()).unwrap();
     assert_eq!((found(&r), r.skipped, r.corrupt), (vec![(2, 3)], vec![0, 1], 0));
+}
+
+#[test]
+fn puts_close_together_share_a_commit_and_the_head_is_stored_late_but_surely() {
+    let s = Arc::new(MemStorage::default());
+    let (disk, _) = Disk::open(s.clone(), Signal::Logs).unwrap();
+    // A millisecond apart, well within the writer's wait for more: one commit.
+    let answers: Vec<_> = (0..5)
+        .map(|i| {
+            let answer = disk.put(i, Bytes::from(batch(i as u32 + 1)));
+            std::thread::sleep(Duration::from_millis(1));
+            answer
+        })
+        .collect();
+    for answer in answers {
+        answer.blocking_recv().unwrap().unwrap();
+    }
+    assert_eq!(s.writes("logs_0").len(), 1, "one commit");
+    assert_eq!(group::unpack(&s.get("logs_0").unwrap().unwrap()).unwrap().len(), 5);
+    let heads = || s.writes("logs_head").iter().map(|h| Head::from_bytes(h).unwrap().head).collect::<Vec<_>>();
+    let ms = |n| std::thread::sleep(Duration::from_millis(n));
+    // The first move is stored at once; one right after it waits for the interval.
+    disk.advance(1);
+    ms(50);
+    assert_eq!(heads(), [1]);
+    disk.advance(2);
+    ms(10);
+    assert_eq!(heads(), [1], "a move within the interval waits");
+    ms(300);
+    assert_eq!(heads(), [1, 2], "and is stored when it is over");
+    disk.advance(3);
+    ms(50);
+    assert_eq!(heads(), [1, 2, 3]);
+    disk.advance(4);
+    ms(10);
+    assert_eq!(heads(), [1, 2, 3]);
+    disk.close();
+    assert_eq!(heads(), [1, 2, 3, 4], "a move not yet stored is stored on close");
 }

@@ -303,3 +303,77 @@ async fn a_failed_write_leaves_no_gap_a_restart_would_stop_at() {
     queue.run(input).await.unwrap();
     assert_eq!(*backend.got.lock().unwrap(), names(3..6, 10));
 }
+
+/// A store that counts its reads: a read while running is a batch read back.
+#[derive(Default)]
+struct Reads {
+    inner: MemStorage,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl crate::storage::StorageClient for Reads {
+    fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> std::io::Result<()> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> std::io::Result<()> {
+        self.inner.delete(key)
+    }
+}
+
+/// Sends 24 batches of about 1 MiB (three times the memory budget) through a
+/// queue on a counting store; returns what was read back and the memory peak.
+async fn through_storage(backend: Arc<Backend>, name: &str) -> (usize, u64) {
+    let storage = Arc::new(Reads::default());
+    let (tx, rx, labels) = input(name);
+    let config = QueueConfig { storage: Some("file_storage/q".into()), ..Default::default() };
+    let queue = Queue { config, export: backend, storage: Some(storage.clone()) };
+    let task = tokio::spawn(queue.run(rx));
+    let (per_batch, len) = (1000, 1000);
+    let mut waiters = Vec::new();
+    let mut opened = 0;
+    for i in 0..24 {
+        let (b, w) = batch(i * per_batch, per_batch, len);
+        tx.send(b).await.unwrap();
+        if i == 0 {
+            assert_eq!(w.wait().await, Outcome::Delivered, "acknowledged once on disk");
+            opened = storage.reads.load(Ordering::Relaxed);
+        } else {
+            waiters.push(w);
+        }
+    }
+    for w in waiters {
+        assert_eq!(w.wait().await, Outcome::Delivered, "acknowledged once on disk");
+    }
+    drop(tx);
+    if name.contains("down") {
+        task.abort();
+    } else {
+        task.await.unwrap().unwrap();
+    }
+    (storage.reads.load(Ordering::Relaxed) - opened, peak(&labels))
+}
+
+#[tokio::test]
+async fn a_backend_that_keeps_up_gets_every_batch_from_memory() {
+    let backend = Arc::new(Backend { delay: Duration::from_millis(200), ..Default::default() });
+    let (read_back, peak) = through_storage(backend.clone(), "keeps-up").await;
+    let mut got = backend.got.lock().unwrap().clone();
+    got.sort();
+    assert_eq!(got, names(0..24_000, 1000), "every record once");
+    assert_eq!(read_back, 0, "the input waited for memory instead of batches going to disk only");
+    assert!(peak <= PERSISTENT_MEMORY_BYTES, "held {peak} bytes in memory");
+}
+
+#[tokio::test]
+async fn a_backend_that_is_down_gets_batches_kept_on_disk_only() {
+    let backend = Arc::new(Backend { down: true, ..Default::default() });
+    let started = std::time::Instant::now();
+    let (_, peak) = through_storage(backend, "spill-down").await;
+    assert!(started.elapsed() >= SPILL_AFTER, "the input waited for memory first");
+    let one = batch(0, 1000, 1000).0.byte_size() as u64;
+    assert!(peak <= PERSISTENT_MEMORY_BYTES + one, "held {peak} bytes in memory, one batch {one}");
+}
