@@ -35,6 +35,11 @@ pub const PERSISTENT_MEMORY_BYTES: u64 = 8 << 20;
 /// or far slower than the input, and the disk then takes up the difference.
 pub const SPILL_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// While spilling: the most bytes of batches being written at once beyond the
+/// memory budget, so that they share commits (one at a time, each would wait
+/// alone for the writer's commit delay).
+pub const SPILL_WRITE_BYTES: u64 = 2 << 20;
+
 /// With `storage` and no size given: how much may wait on disk (256 MiB).
 pub const DEFAULT_STORED_BYTES: u64 = 256 << 20;
 

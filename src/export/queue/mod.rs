@@ -51,7 +51,7 @@ use crate::storage::{Kind, StorageClient, Stored};
 use crate::topology::{ExporterInput, QueueGauges};
 
 pub use config::{Limit, QueueConfig, Sizer};
-use config::{PERSISTENT_MEMORY_BYTES, SPILL_AFTER};
+use config::{PERSISTENT_MEMORY_BYTES, SPILL_AFTER, SPILL_WRITE_BYTES};
 use durable::{lost, wait_written, DiskState};
 
 /// One exporter's way of sending a batch, run by the queue's consumers.
@@ -170,12 +170,16 @@ impl<B: Batch> State<B> {
 
     /// With a disk, may a batch of `bytes` start its write? While the memory
     /// budget holds it (batches written together share a group commit; a
-    /// batch stays in memory while it is written). Past the budget, one at a
-    /// time when nothing else is in memory (a batch larger than the budget) or
-    /// while spilling; otherwise it waits for a consumer to free room.
+    /// batch stays in memory while it is written). Past the budget: alone
+    /// when nothing else is in memory (a batch larger than the budget), and
+    /// while spilling, up to [`SPILL_WRITE_BYTES`] being written; otherwise
+    /// it waits for a consumer to free room.
     fn may_write(&self, bytes: u64) -> bool {
         self.disk.as_ref().is_none_or(|d| {
-            self.mem + bytes <= PERSISTENT_MEMORY_BYTES || (d.writing.is_empty() && (self.mem == 0 || d.spilling))
+            let writing = d.writing.iter().map(|w| w.job.bytes).sum::<u64>();
+            self.mem + bytes <= PERSISTENT_MEMORY_BYTES
+                || (d.writing.is_empty() && self.mem == 0)
+                || (d.spilling && (d.writing.is_empty() || writing + bytes <= SPILL_WRITE_BYTES))
         })
     }
 
