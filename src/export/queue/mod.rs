@@ -243,7 +243,8 @@ impl<E> Queue<E> {
         let blocks = self.config.blocks();
         // Read, but waiting for room in the queue: the input is not read meanwhile.
         let mut held: Option<Job<B>> = None;
-        let mut held_at = Instant::now();
+        // Since when the held batch has waited for memory (spilling off).
+        let mut waits_since: Option<Instant> = None;
         let mut input_open = true;
         loop {
             st.end_spill(held.as_ref());
@@ -254,6 +255,10 @@ impl<E> Queue<E> {
                 continue;
             }
             st.publish();
+            match st.may_spill(held.as_ref()) {
+                true => _ = waits_since.get_or_insert_with(Instant::now),
+                false => waits_since = None,
+            }
             let writing = st.disk.as_ref().is_some_and(|d| !d.writing.is_empty());
             if !input_open && held.is_none() && !writing && st.queue.is_empty() && st.in_flight.is_empty() {
                 break;
@@ -274,14 +279,13 @@ impl<E> Queue<E> {
                         let job = Job { payload: Payload::Batch(batch), index: None, size, bytes };
                         if st.has_room(size) || blocks {
                             held = Some(job);
-                            held_at = Instant::now();
                         } else {
                             self.drop_full(job, &input);
                         }
                     }
                 },
                 written = wait_written(&mut st.disk), if writing => self.written(&mut st, written, &input),
-                _ = tokio::time::sleep_until(held_at + SPILL_AFTER), if st.may_spill(held.as_ref()) => {
+                _ = tokio::time::sleep_until(waits_since.unwrap_or_else(Instant::now) + SPILL_AFTER), if waits_since.is_some() => {
                     if let Some(d) = st.disk.as_mut() {
                         d.spilling = true;
                         info!("sending_queue: the exporter is not keeping up; batches past the memory budget are kept on disk only until it does");

@@ -2,6 +2,7 @@
 //! skips, what it deletes, and what it does with a damaged group.
 
 use super::*;
+use crate::export::queue::writer;
 use std::time::Duration;
 
 use crate::storage::MemStorage;
@@ -160,40 +161,62 @@ fn a_group_found_damaged_while_running_is_replaced_by_tombstones() {
     assert_eq!((found(&r), r.skipped, r.corrupt), (vec![(2, 3)], vec![0, 1], 0));
 }
 
+/// Put batch `i` and wait for its answer; how long that took.
+fn put_and_wait(disk: &Disk, i: u64) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    disk.put(i, Bytes::from(batch(i as u32 + 1))).blocking_recv().unwrap().unwrap();
+    started.elapsed()
+}
+
 #[test]
-fn puts_close_together_share_a_commit_and_the_head_is_stored_late_but_surely() {
+fn the_writer_waits_for_more_puts_while_they_come_and_stops_waiting_when_none_do() {
     let s = Arc::new(MemStorage::default());
     let (disk, _) = Disk::open(s.clone(), Signal::Logs).unwrap();
-    // A millisecond apart, well within the writer's wait for more: one commit.
-    let answers: Vec<_> = (0..5)
-        .map(|i| {
-            let answer = disk.put(i, Bytes::from(batch(i as u32 + 1)));
-            std::thread::sleep(Duration::from_millis(1));
-            answer
-        })
-        .collect();
+    // Puts sent together are one commit; a lone put waits for company first.
+    let answers: Vec<_> = (0..3).map(|i| disk.put(i, Bytes::from(batch(i as u32 + 1)))).collect();
     for answer in answers {
         answer.blocking_recv().unwrap().unwrap();
     }
-    assert_eq!(s.writes("logs_0").len(), 1, "one commit");
-    assert_eq!(group::unpack(&s.get("logs_0").unwrap().unwrap()).unwrap().len(), 5);
-    let heads = || s.writes("logs_head").iter().map(|h| Head::from_bytes(h).unwrap().head).collect::<Vec<_>>();
-    let ms = |n| std::thread::sleep(Duration::from_millis(n));
-    // The first move is stored at once; one right after it waits for the interval.
-    disk.advance(1);
-    ms(50);
-    assert_eq!(heads(), [1]);
-    disk.advance(2);
-    ms(10);
-    assert_eq!(heads(), [1], "a move within the interval waits");
-    ms(300);
-    assert_eq!(heads(), [1, 2], "and is stored when it is over");
-    disk.advance(3);
-    ms(50);
-    assert_eq!(heads(), [1, 2, 3]);
-    disk.advance(4);
-    ms(10);
-    assert_eq!(heads(), [1, 2, 3]);
+    assert_eq!(group::unpack(&s.get("logs_0").unwrap().unwrap()).unwrap().len(), 3, "one commit");
+    assert!(put_and_wait(&disk, 3) >= writer::COMMIT_LINGER / 2, "the writer waited for more");
+    // A client that waits for each answer: the wait halves each time it ran
+    // out alone, so forty answers take far less than forty full waits.
+    let started = std::time::Instant::now();
+    for i in 4..44 {
+        put_and_wait(&disk, i);
+    }
+    let took = started.elapsed();
+    assert!(took < writer::COMMIT_LINGER * 20, "40 lone puts took {took:?}");
+    assert_eq!(s.writes("logs_43").len(), 1);
     disk.close();
-    assert_eq!(heads(), [1, 2, 3, 4], "a move not yet stored is stored on close");
+}
+
+#[test]
+fn the_head_is_stored_at_most_every_interval_and_on_close() {
+    let s = Arc::new(MemStorage::default());
+    let (disk, _) = Disk::open(s.clone(), Signal::Logs).unwrap();
+    let answers: Vec<_> = (0..5).map(|i| disk.put(i, Bytes::from(batch(i as u32 + 1)))).collect();
+    for answer in answers {
+        answer.blocking_recv().unwrap().unwrap();
+    }
+    let heads = || s.writes("logs_head").iter().map(|h| Head::from_bytes(h).unwrap().head).collect::<Vec<_>>();
+    let until = |want: &[u64]| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while heads() != want && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert_eq!(heads(), want);
+    };
+    // The first move is stored at once; the next waits for the interval.
+    let first = std::time::Instant::now();
+    disk.advance(1);
+    until(&[1]);
+    disk.advance(2);
+    until(&[1, 2]);
+    assert!(first.elapsed() >= writer::ADVANCE_EVERY, "stored {:?} after the first", first.elapsed());
+    // A move not stored yet is stored on close.
+    disk.advance(4);
+    disk.close();
+    assert_eq!(heads().last(), Some(&4));
+    assert!(s.get("logs_0").unwrap().is_some(), "group 0 holds batch 4, not settled");
 }

@@ -16,13 +16,17 @@ use super::persist::{head_key, item_key, MAX_GROUP, TOMBSTONE};
 use crate::signal::Signal;
 use crate::storage::StorageClient;
 
-/// How long the writer waits, after a put, for more to commit with it, and
-/// how many bytes end the wait sooner. Each commit costs a file, a rename and
-/// three syncs, more than its bytes: on the Teleport benchmark batches came
-/// 1.6 ms apart and a commit took 0.3 ms, so without the wait nearly every
-/// batch was a commit of its own. The wait delays a batch's ack (a receiver's
-/// checkpoint, an otlp client's answer) by at most this much.
-const COMMIT_LINGER: Duration = Duration::from_millis(10);
+/// How long the writer waits, at most, after a put for more to commit with
+/// it, and how many bytes end the wait sooner. Each commit costs a file, a
+/// rename and three syncs, more than its bytes: on the Teleport benchmark
+/// batches came 1.6 ms apart and a commit took 0.3 ms, so without the wait
+/// nearly every batch was a commit of its own. The wait delays a batch's ack
+/// (a receiver's checkpoint, an otlp client's answer), so it adapts: halved
+/// each time it ran out with no other put, down to [`MIN_LINGER`] (a client
+/// that waits for each answer before sending more pays that), and doubled
+/// each time one came.
+pub(super) const COMMIT_LINGER: Duration = Duration::from_millis(10);
+pub(super) const MIN_LINGER: Duration = Duration::from_micros(250);
 const COMMIT_BYTES: usize = 2 << 20;
 
 /// How often the head is stored, at most. A head stored late means only that
@@ -56,45 +60,33 @@ impl Writer {
     /// the next one (a group commit: one value, one set of syncs for all),
     /// and each is answered once that commit is durable. Head moves wait
     /// until the puts of their round are done; only the latest is stored, at
-    /// most once per [`ADVANCE_EVERY`], and on close.
+    /// most once per [`ADVANCE_EVERY`] (a failed store is tried again), and
+    /// on close.
     pub(super) fn run(mut self, rx: std_mpsc::Receiver<Cmd>) {
         let mut pending: Option<u64> = None;
         let mut stored_at = Instant::now().checked_sub(ADVANCE_EVERY).unwrap_or_else(Instant::now);
+        let mut linger = COMMIT_LINGER;
         loop {
-            let cmd = match pending {
+            let first = match pending {
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 Some(_) => rx.recv_timeout((stored_at + ADVANCE_EVERY).saturating_duration_since(Instant::now())),
             };
-            let mut next = match cmd {
+            let first = match first {
                 Ok(cmd) => Some(cmd),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => break,
             };
-            let mut puts = Vec::new();
-            // Once a put is in hand, wait up to COMMIT_LINGER for more (or
-            // COMMIT_BYTES of them): fewer, larger commits.
-            let (mut linger_until, mut bytes) = (None, 0);
-            let more = |until: Option<Instant>, bytes: usize| {
-                let until = until.filter(|_| bytes < COMMIT_BYTES)?;
-                rx.recv_timeout(until.saturating_duration_since(Instant::now())).ok()
-            };
-            while let Some(cmd) = next.take().or_else(|| rx.try_recv().ok()).or_else(|| more(linger_until, bytes)) {
-                match cmd {
-                    Cmd::Put { index, value, done } => {
-                        linger_until.get_or_insert_with(|| Instant::now() + COMMIT_LINGER);
-                        bytes += value.len();
-                        puts.push((index, value, done));
-                    }
-                    Cmd::Advance(h) => pending = Some(pending.map_or(h, |p: u64| p.max(h))),
-                }
-            }
-            if !puts.is_empty() {
-                self.commit(puts);
+            let round = Round::gather(&rx, first, linger, &mut pending);
+            linger = round.next_linger(linger);
+            if !round.puts.is_empty() {
+                self.commit(round.puts);
             }
             if stored_at.elapsed() >= ADVANCE_EVERY {
                 if let Some(h) = pending.take().filter(|&h| h > self.head) {
-                    self.advance(h);
                     stored_at = Instant::now();
+                    if !self.advance(h) {
+                        pending = Some(h);
+                    }
                 }
             }
         }
@@ -135,10 +127,11 @@ impl Writer {
 
     /// Store the new head (the head first: a crash before the deletes leaves
     /// groups to delete, not a gap), then delete the groups wholly below it.
-    fn advance(&mut self, h: u64) {
+    /// False when the head could not be stored (nothing else was done).
+    fn advance(&mut self, h: u64) -> bool {
         if let Err(e) = self.client.set(&head_key(self.signal), &self.groups.head(h).to_bytes()) {
             error!(error = %e, "sending_queue: could not store the queue head; settled batches may be sent again");
-            return;
+            return false;
         }
         let settled: Vec<String> = self.groups.remove_below(h).into_iter().map(|s| item_key(self.signal, s)).collect();
         if let Err(e) = self.client.delete_all(&settled) {
@@ -150,5 +143,64 @@ impl Writer {
             (start + n > from).then(|| (from, start + n - from))
         });
         self.head = h;
+        true
+    }
+}
+
+/// One round of the writer: the puts of the next commit.
+struct Round {
+    puts: Vec<Put>,
+    /// Puts that came while the writer waited for more.
+    caught: usize,
+    /// The wait ran out.
+    ran_out: bool,
+}
+
+impl Round {
+    /// `first`, whatever is waiting, and, once a put is in hand, more puts
+    /// for up to `linger` (or until [`COMMIT_BYTES`] of them). Head moves
+    /// among them go to `pending`.
+    fn gather(rx: &std_mpsc::Receiver<Cmd>, first: Option<Cmd>, linger: Duration, pending: &mut Option<u64>) -> Round {
+        let mut round = Round { puts: Vec::new(), caught: 0, ran_out: false };
+        let (mut until, mut bytes): (Option<Instant>, usize) = (None, 0);
+        let mut next = first;
+        loop {
+            let cmd = match next.take().or_else(|| rx.try_recv().ok()) {
+                Some(cmd) => cmd,
+                None => {
+                    let Some(until) = until.filter(|_| bytes < COMMIT_BYTES) else { break };
+                    match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
+                        Ok(cmd) => {
+                            round.caught += matches!(cmd, Cmd::Put { .. }) as usize;
+                            cmd
+                        }
+                        Err(_) => {
+                            round.ran_out = true;
+                            break;
+                        }
+                    }
+                }
+            };
+            match cmd {
+                Cmd::Put { index, value, done } => {
+                    until.get_or_insert_with(|| Instant::now() + linger);
+                    bytes += value.len();
+                    round.puts.push((index, value, done));
+                }
+                Cmd::Advance(h) => *pending = Some(pending.map_or(h, |p: u64| p.max(h))),
+            }
+        }
+        round
+    }
+
+    /// The next round's wait: twice as long (up to [`COMMIT_LINGER`]) when
+    /// puts came during this one's, half as long (down to [`MIN_LINGER`])
+    /// when it ran out with none.
+    fn next_linger(&self, linger: Duration) -> Duration {
+        match (self.caught, self.ran_out) {
+            (1.., _) => (linger * 2).min(COMMIT_LINGER),
+            (0, true) => (linger / 2).max(MIN_LINGER),
+            (0, false) => linger,
+        }
     }
 }
