@@ -1,6 +1,7 @@
 //! memory_limiter end to end: filelog reads a large file into a pipeline whose
 //! otlphttp exporter talks to a deliberately slow sink. Without a limit the
-//! exporter's queue (1000 requests) would take the whole file into memory; with
+//! exporter's queue, sized as otelcol sizes it (1,000 requests, not ferrocol's
+//! default byte bound), would take the whole file into memory; with
 //! `limit_mib` the process's resident set stays under the limit, the limiter
 //! reports that it held data, and every record arrives exactly once.
 
@@ -92,7 +93,7 @@ fn slow_exporter_small_limit_stays_under_it_and_loses_nothing() {
             "receivers: {{filelog: {{include: [{file}], start_at: beginning}}}}\n\
              processors:\n  memory_limiter: {{check_interval: 50ms, limit_mib: {LIMIT_MIB}, spike_limit_mib: 30}}\n  \
              batch: {{send_batch_size: 2000, send_batch_max_size: 2000}}\n\
-             exporters:\n  otlphttp: {{endpoint: 'http://127.0.0.1:{sink}', compression: none, sending_queue: {{num_consumers: 1}}}}\n\
+             exporters:\n  otlphttp: {{endpoint: 'http://127.0.0.1:{sink}', compression: none, sending_queue: {{num_consumers: 1, queue_size: 1000}}}}\n\
              service:\n  pipelines: {{logs: {{receivers: [filelog], processors: [memory_limiter, batch], exporters: [otlphttp]}}}}\n  \
              telemetry: {{metrics: {{readers: [{{pull: {{exporter: {{prometheus: {{host: 127.0.0.1, port: {metrics}}}}}}}}}]}}}}\n"
         ),
