@@ -5,9 +5,9 @@ use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use tracing::error;
+use tracing::{debug, error};
 
-use super::config::PERSISTENT_MEMORY_BYTES;
+use super::config::{PERSISTENT_MEMORY_BYTES, SPILL_WRITE_BYTES};
 use super::persist::{self, Disk};
 use super::{Export, Job, Payload, Queue, State, Writing};
 use crate::ack::Acks;
@@ -43,6 +43,41 @@ impl<B> DiskState<B> {
         }
         if self.head != before {
             self.disk.advance(self.head);
+        }
+    }
+}
+
+/// The memory budget of a queue with a disk, and when it spills.
+impl<B: Batch> State<B> {
+    /// With a disk, may a batch of `bytes` start its write? While the memory
+    /// budget holds it (batches written together share a group commit; a
+    /// batch stays in memory while it is written). Past the budget: alone
+    /// when nothing else is in memory (a batch larger than the budget), and
+    /// while spilling, up to [`SPILL_WRITE_BYTES`] being written; otherwise
+    /// it waits for a consumer to free room.
+    pub(super) fn may_write(&self, bytes: u64) -> bool {
+        self.disk.as_ref().is_none_or(|d| {
+            let writing = d.writing.iter().map(|w| w.job.bytes).sum::<u64>();
+            self.mem + bytes <= PERSISTENT_MEMORY_BYTES
+                || (d.writing.is_empty() && self.mem == 0)
+                || (d.spilling && (d.writing.is_empty() || writing + bytes <= SPILL_WRITE_BYTES))
+        })
+    }
+
+    /// Is the held batch waiting for memory (not for room in the queue), with
+    /// spilling off? Then it starts spilling after [`SPILL_AFTER`](super::config::SPILL_AFTER).
+    pub(super) fn may_spill(&self, held: Option<&Job<B>>) -> bool {
+        self.disk.as_ref().is_some_and(|d| !d.spilling)
+            && held.is_some_and(|j| self.has_room(j.size) && !self.may_write(j.bytes))
+    }
+
+    /// Spilling ends once nothing waits on disk only and the held batch fits
+    /// in memory again: the exporter caught up.
+    pub(super) fn end_spill(&mut self, held: Option<&Job<B>>) {
+        let fits = held.is_none_or(|j| self.mem + j.bytes <= PERSISTENT_MEMORY_BYTES);
+        if let Some(d) = self.disk.as_mut().filter(|d| d.spilling && d.spilled == 0 && fits) {
+            d.spilling = false;
+            debug!("sending_queue: the exporter caught up; batches are kept in memory again");
         }
     }
 }

@@ -41,7 +41,7 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use tracing::{debug, info, warn, Instrument};
+use tracing::{info, warn, Instrument};
 
 use super::stats::Stats;
 use crate::ack::Acks;
@@ -51,7 +51,7 @@ use crate::storage::{Kind, StorageClient, Stored};
 use crate::topology::{ExporterInput, QueueGauges};
 
 pub use config::{Limit, QueueConfig, Sizer};
-use config::{PERSISTENT_MEMORY_BYTES, SPILL_AFTER, SPILL_WRITE_BYTES};
+use config::{PERSISTENT_MEMORY_BYTES, SPILL_AFTER};
 use durable::{lost, wait_written, DiskState};
 
 /// One exporter's way of sending a batch, run by the queue's consumers.
@@ -166,38 +166,6 @@ impl<B: Batch> State<B> {
     /// Room for `size` more? A batch larger than the capacity gets in alone.
     fn has_room(&self, size: u64) -> bool {
         self.used == 0 || self.used + size <= self.capacity
-    }
-
-    /// With a disk, may a batch of `bytes` start its write? While the memory
-    /// budget holds it (batches written together share a group commit; a
-    /// batch stays in memory while it is written). Past the budget: alone
-    /// when nothing else is in memory (a batch larger than the budget), and
-    /// while spilling, up to [`SPILL_WRITE_BYTES`] being written; otherwise
-    /// it waits for a consumer to free room.
-    fn may_write(&self, bytes: u64) -> bool {
-        self.disk.as_ref().is_none_or(|d| {
-            let writing = d.writing.iter().map(|w| w.job.bytes).sum::<u64>();
-            self.mem + bytes <= PERSISTENT_MEMORY_BYTES
-                || (d.writing.is_empty() && self.mem == 0)
-                || (d.spilling && (d.writing.is_empty() || writing + bytes <= SPILL_WRITE_BYTES))
-        })
-    }
-
-    /// Is the held batch waiting for memory (not for room in the queue), with
-    /// spilling off? Then it starts spilling after [`SPILL_AFTER`].
-    fn may_spill(&self, held: Option<&Job<B>>) -> bool {
-        self.disk.as_ref().is_some_and(|d| !d.spilling)
-            && held.is_some_and(|j| self.has_room(j.size) && !self.may_write(j.bytes))
-    }
-
-    /// Spilling ends once nothing waits on disk only and the held batch fits
-    /// in memory again: the exporter caught up.
-    fn end_spill(&mut self, held: Option<&Job<B>>) {
-        let fits = held.is_none_or(|j| self.mem + j.bytes <= PERSISTENT_MEMORY_BYTES);
-        if let Some(d) = self.disk.as_mut().filter(|d| d.spilling && d.spilled == 0 && fits) {
-            d.spilling = false;
-            debug!("sending_queue: the exporter caught up; batches are kept in memory again");
-        }
     }
 
     fn publish(&self) {

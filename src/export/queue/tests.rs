@@ -375,6 +375,6 @@ async fn a_backend_that_is_down_gets_batches_kept_on_disk_only() {
     let (_, peak) = through_storage(backend, "spill-down").await;
     assert!(started.elapsed() >= SPILL_AFTER, "the input waited for memory first");
     let one = batch(0, 1000, 1000).0.byte_size() as u64;
-    let bound = PERSISTENT_MEMORY_BYTES + SPILL_WRITE_BYTES + one;
+    let bound = PERSISTENT_MEMORY_BYTES + config::SPILL_WRITE_BYTES + one;
     assert!(peak <= bound, "held {peak} bytes in memory, one batch {one}");
 }
