@@ -57,10 +57,10 @@ impl<B: Batch> State<B> {
     /// it waits for a consumer to free room.
     pub(super) fn may_write(&self, bytes: u64) -> bool {
         self.disk.as_ref().is_none_or(|d| {
-            let writing = d.writing.iter().map(|w| w.job.bytes).sum::<u64>();
+            let writing = || d.writing.iter().map(|w| w.job.bytes).sum::<u64>();
             self.mem + bytes <= PERSISTENT_MEMORY_BYTES
                 || (d.writing.is_empty() && self.mem == 0)
-                || (d.spilling && (d.writing.is_empty() || writing + bytes <= SPILL_WRITE_BYTES))
+                || (d.spilling && (d.writing.is_empty() || writing() + bytes <= SPILL_WRITE_BYTES))
         })
     }
 

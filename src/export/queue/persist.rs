@@ -163,8 +163,7 @@ impl Disk {
         let groups = Groups::default();
         let restored = restore(client.as_ref(), signal, &groups)?;
         let (tx, rx) = std_mpsc::channel();
-        let writer =
-            Writer { client: client.clone(), signal, head: restored.head, groups: groups.clone(), holes: None };
+        let writer = Writer::new(client.clone(), signal, restored.head, groups.clone());
         let worker = std::thread::Builder::new().name("sending-queue-disk".into()).spawn(move || writer.run(rx))?;
         let last_read = std::sync::Mutex::new(None);
         Ok((Disk { client, signal, groups, last_read, tx: Some(tx), worker: Some(worker) }, restored))

@@ -45,17 +45,22 @@ type Put = (u64, Bytes, oneshot::Sender<io::Result<()>>);
 
 /// The writer thread's state.
 pub(super) struct Writer {
-    pub(super) client: Arc<dyn StorageClient>,
-    pub(super) signal: Signal,
-    pub(super) head: u64,
-    pub(super) groups: Groups,
+    client: Arc<dyn StorageClient>,
+    signal: Signal,
+    head: u64,
+    groups: Groups,
     /// Numbers whose write failed (first, count): written as tombstones at
     /// the start of the next commit, before any later batch is acknowledged,
     /// so a restart never stops at a gap below an acknowledged batch.
-    pub(super) holes: Option<(u64, u64)>,
+    holes: Option<(u64, u64)>,
 }
 
 impl Writer {
+    /// The writer of a queue whose restored head is `head`.
+    pub(super) fn new(client: Arc<dyn StorageClient>, signal: Signal, head: u64, groups: Groups) -> Writer {
+        Writer { client, signal, head, groups, holes: None }
+    }
+
     /// Every put that arrived while the previous commit was syncing goes into
     /// the next one (a group commit: one value, one set of syncs for all),
     /// and each is answered once that commit is durable. Head moves wait
