@@ -161,6 +161,14 @@ fn a_group_found_damaged_while_running_is_replaced_by_tombstones() {
     assert_eq!((found(&r), r.skipped, r.corrupt), (vec![(2, 3)], vec![0, 1], 0));
 }
 
+/// Put batches `range` without waiting in between, then wait for every answer.
+fn put_together(disk: &Disk, range: std::ops::Range<u64>) {
+    let answers: Vec<_> = range.map(|i| disk.put(i, Bytes::from(batch(i as u32 + 1)))).collect();
+    for answer in answers {
+        answer.blocking_recv().unwrap().unwrap();
+    }
+}
+
 /// Put batch `i` and wait for its answer; how long that took.
 fn put_and_wait(disk: &Disk, i: u64) -> std::time::Duration {
     let started = std::time::Instant::now();
@@ -173,10 +181,7 @@ fn the_writer_waits_for_more_puts_while_they_come_and_stops_waiting_when_none_do
     let s = Arc::new(MemStorage::default());
     let (disk, _) = Disk::open(s.clone(), Signal::Logs).unwrap();
     // Puts sent together are one commit; a lone put waits for company first.
-    let answers: Vec<_> = (0..3).map(|i| disk.put(i, Bytes::from(batch(i as u32 + 1)))).collect();
-    for answer in answers {
-        answer.blocking_recv().unwrap().unwrap();
-    }
+    put_together(&disk, 0..3);
     assert_eq!(group::unpack(&s.get("logs_0").unwrap().unwrap()).unwrap().len(), 3, "one commit");
     assert!(put_and_wait(&disk, 3) >= writer::COMMIT_LINGER / 2, "the writer waited for more");
     // A client that waits for each answer: the wait halves each time it ran
@@ -195,10 +200,7 @@ fn the_writer_waits_for_more_puts_while_they_come_and_stops_waiting_when_none_do
 fn the_head_is_stored_at_most_every_interval_and_on_close() {
     let s = Arc::new(MemStorage::default());
     let (disk, _) = Disk::open(s.clone(), Signal::Logs).unwrap();
-    let answers: Vec<_> = (0..5).map(|i| disk.put(i, Bytes::from(batch(i as u32 + 1)))).collect();
-    for answer in answers {
-        answer.blocking_recv().unwrap().unwrap();
-    }
+    put_together(&disk, 0..5);
     let heads = || s.writes("logs_head").iter().map(|h| Head::from_bytes(h).unwrap().head).collect::<Vec<_>>();
     let until = |want: &[u64]| {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
