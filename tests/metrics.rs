@@ -304,7 +304,9 @@ fn counts_spans_and_metric_points() {
     for name in ["receiver_accepted_spans", "receiver_accepted_metric_points", "exporter_sent_spans"] {
         assert!(text.contains(&format!("# TYPE otelcol_{name}_total counter\n")), "{text}");
     }
-    // What the debug exporter printed for them.
+    // What the debug exporter printed for them. Its stdout is read from a pipe
+    // by another thread, so the last lines may come in after the counters moved.
+    r.wait_for(Duration::from_secs(10), "the debug exporter's output", |out, _| out.contains("s{} 7\n"));
     let out = r.stdout();
     assert!(
         out.contains("Traces\t{\"resource spans\": 1, \"spans\": 2}\nResourceTraces #0\nScopeTraces #0\n"),
