@@ -6,8 +6,8 @@
 CARGO ?= cargo
 # Debian packages the build and the tests need (systemd: journalctl, which the
 # journald tests compare with; systemd-journal-remote builds their journal files;
-# cmake, libssl-dev and libcurl4-openssl-dev build the bundled librdkafka of the
-# kafka components; kcat is the Kafka peer of their tests).
+# cmake, libssl-dev and libcurl4-openssl-dev (its header only) build the bundled
+# librdkafka of the kafka components; kcat is the Kafka peer of their tests).
 APT_PACKAGES := pkg-config libsystemd-dev systemd systemd-journal-remote curl ca-certificates python3 python3-venv \
 	podman runc binutils cmake libssl-dev libcurl4-openssl-dev kcat
 
