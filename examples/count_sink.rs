@@ -80,16 +80,19 @@ async fn serve(
     let json = header(&req, "content-type").contains("json");
     let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
-    let plain = match encoding.as_str() {
+    let unpacked = match encoding.as_str() {
         "gzip" => {
             let mut out = Vec::with_capacity(body.len() * 8);
             flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).expect("gzip body");
-            out
+            Some(out)
         }
-        "zstd" => zstd::decode_all(&body[..]).expect("zstd body"),
-        _ => body.to_vec(),
+        "zstd" => Some(zstd::decode_all(&body[..]).expect("zstd body")),
+        _ => None,
     };
-    let n = if json { json_records(&plain) } else { proto_records(&plain) };
+    // An uncompressed body is counted where it is, not copied: the sink shares
+    // the machine's cores with the sender, so its own work is kept small.
+    let plain = unpacked.as_deref().unwrap_or(&body[..]);
+    let n = if json { json_records(plain) } else { proto_records(plain) };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -157,7 +160,8 @@ fn varint(buf: &[u8], at: &mut usize) -> Option<u64> {
     None
 }
 
-/// Objects directly inside each `"logRecords": [...]` array; strings skipped.
+/// Objects directly inside each `"logRecords": [...]` array; strings skipped
+/// (a jump to the next quote or backslash: most bytes are inside strings).
 fn json_records(buf: &[u8]) -> u64 {
     let key = b"\"logRecords\"";
     let (mut n, mut at) = (0, 0);
@@ -165,21 +169,21 @@ fn json_records(buf: &[u8]) -> u64 {
         at += i + key.len();
         let Some(open) = buf[at..].iter().position(|&c| c == b'[') else { break };
         at += open + 1;
-        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        let mut depth = 0usize;
         while at < buf.len() {
             let c = buf[at];
             at += 1;
-            if in_string {
-                match (escaped, c) {
-                    (true, _) => escaped = false,
-                    (false, b'\\') => escaped = true,
-                    (false, b'"') => in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
             match c {
-                b'"' => in_string = true,
+                b'"' => loop {
+                    let Some(i) = buf.get(at..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) else {
+                        return n;
+                    };
+                    at += i + 1;
+                    if buf[at - 1] == b'"' {
+                        break;
+                    }
+                    at += 1; // the escaped character
+                },
                 b'{' | b'[' => {
                     n += u64::from(depth == 0 && c == b'{');
                     depth += 1;
@@ -191,4 +195,35 @@ fn json_records(buf: &[u8]) -> u64 {
         }
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_records_count_objects_of_each_logrecords_array_only() {
+        // Braces, brackets, quotes and the key itself inside strings do not count.
+        let body = br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[
+            {"body":{"stringValue":"a {\"logRecords\":[{}]} b \\"}},
+            {"attributes":[{"key":"k","value":{"stringValue":"]}\\\\"}}]},
+            {}
+        ]},{"logRecords":[{"body":{"kvlistValue":{"values":[{"key":"x"}]}}}]}]}]}"#;
+        assert_eq!(json_records(body), 4);
+        assert_eq!(json_records(br#"{"resourceLogs":[]}"#), 0);
+        // A body cut inside a string ends the count (of the objects begun)
+        // instead of panicking, also right after a backslash.
+        assert_eq!(json_records(br#"{"logRecords":[{"body":"abc\"#), 1);
+        assert_eq!(json_records(br#"{"logRecords":[{},{"body":"\"#), 2);
+    }
+
+    #[test]
+    fn proto_records_count_field_2_of_each_scope_logs() {
+        // ExportLogsServiceRequest { resource_logs: [{ scope_logs: [{ log_records: [r, r] }] }] }
+        let record = [0x12, 0x00]; // field 2, length 0
+        let scope = [record, record].concat(); // a ScopeLogs of two records
+        let resource = [&[0x12, scope.len() as u8][..], &scope].concat();
+        let request = [&[0x0a, resource.len() as u8][..], &resource].concat();
+        assert_eq!(proto_records(&request), 2);
+    }
 }

@@ -8,7 +8,8 @@ use clap::Parser;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `arena_eager_commit` (option 4 of its v2 `mi_option_t`).
+/// mimalloc's `arena_eager_commit`: option 4 of `mi_option_t` in v2 and in v3,
+/// the version libmimalloc-sys builds by default (and so this one).
 const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 
 /// Commit arena memory as it is used rather than whole arenas up front: with
