@@ -78,7 +78,9 @@ run_ferrocol() {
     local bin=$1
     rm -f "$DATA/sink.addr" "$DATA/sink.out"
     [ "$QUEUE" = persistent ] && rm -rf "$DATA/queue"
-    "$BIN/examples/count_sink" --expect "$LINES" --delay-ms "$DELAY_MS" --addr-file "$DATA/sink.addr" > "$DATA/sink.out" &
+    # The sink runs on the same cores: its CPU time is reported next to ferrocol's.
+    /usr/bin/time -f "%U %S" -o "$DATA/sink.t" \
+        "$BIN/examples/count_sink" --expect "$LINES" --delay-ms "$DELAY_MS" --addr-file "$DATA/sink.addr" > "$DATA/sink.out" &
     local sink_pid=$!
     while [ ! -s "$DATA/sink.addr" ]; do sleep 0.01; done
     sed "s/SINK_ADDR/$(cat "$DATA/sink.addr")/" "$DATA/bench.yaml" > "$DATA/run.yaml"
@@ -107,11 +109,12 @@ run_ferrocol() {
     rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$DATA/time.txt")
 
     awk -v bytes="$BYTES" -v lines="$LINES" -v start="$start" -v end="$end" -v parse="$PARSE_SECS" \
-        -v user="$user_s" -v sys="$sys_s" -v rss="$rss_kb" 'BEGIN {
+        -v user="$user_s" -v sys="$sys_s" -v rss="$rss_kb" -v sink="$(awk '{print $1 + $2}' "$DATA/sink.t")" 'BEGIN {
         secs = end - start
         printf "ferrocol:     %.2f s  %.1f MB/s  %.0f records/s  (%.2fx the bare parse time), all %d records at the sink\n", secs, bytes / 1e6 / secs, lines / secs, secs / parse, lines
         printf "ferrocol CPU: %.2f s user + %.2f s system = %.2f s (%.2fx the bare parse)\n", user, sys, user + sys, (user + sys) / parse
         printf "peak RSS:     %.1f MB\n", rss / 1024
+        printf "sink CPU:     %.2f s (un-gzipping and counting, on the same cores)\n", sink
     }'
 }
 
