@@ -82,7 +82,10 @@ async fn serve(
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
     let unpacked = match encoding.as_str() {
         "gzip" => {
-            let mut out = Vec::with_capacity(body.len() * 8);
+            // Sized by the trailer's ISIZE (the length mod 2^32, capped), so
+            // the body is inflated once into place.
+            let isize = body.len().checked_sub(4).map_or(0, |at| u32::from_le_bytes(body[at..].try_into().unwrap()));
+            let mut out = Vec::with_capacity((isize as usize).min(64 << 20));
             flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).expect("gzip body");
             Some(out)
         }
