@@ -54,10 +54,20 @@ fn depends_on_every_needed_library(bin: &Path, info: &str) {
         dynamic.lines().filter_map(|l| l.split("Shared library: [").nth(1)?.strip_suffix(']')).collect();
     assert!(needed.contains(&"libsystemd.so.0"), "{dynamic}");
     for lib in needed {
-        // `dpkg -S */libz.so.1` → `zlib1g:amd64: /lib/x86_64-linux-gnu/libz.so.1`
-        let owner = ok(Command::new("dpkg").args(["-S", &format!("*/{lib}")]).output().unwrap(), "dpkg -S");
-        let package = owner.split([':', ',']).next().unwrap_or_default().trim();
-        assert!(depends.contains(&package), "{lib} is in {package}, which Depends ({depends:?}) lacks");
+        // `dpkg -S */libz.so.1` → `zlib1g:amd64: /lib/x86_64-linux-gnu/libz.so.1`, a
+        // line per path (`a:amd64, b:i386: path` when several packages own one).
+        // Another architecture's copy may be listed too: one owner must be in Depends.
+        let found = ok(Command::new("dpkg").args(["-S", &format!("*/{lib}")]).output().unwrap(), "dpkg -S");
+        let owners: Vec<&str> = found
+            .lines()
+            .filter_map(|l| l.split_once(": "))
+            .flat_map(|(packages, _)| packages.split(", "))
+            .map(|p| p.split(':').next().unwrap_or_default())
+            .collect();
+        assert!(
+            owners.iter().any(|p| depends.contains(p)),
+            "{lib} is in {owners:?}, none of which Depends ({depends:?}) has"
+        );
     }
 }
 
