@@ -84,8 +84,8 @@ async fn serve(
         "gzip" => {
             // Sized by the trailer's ISIZE (the length mod 2^32, capped), so
             // the body is inflated once into place.
-            let isize = body.len().checked_sub(4).map_or(0, |at| u32::from_le_bytes(body[at..].try_into().unwrap()));
-            let mut out = Vec::with_capacity((isize as usize).min(64 << 20));
+            let inflated = body.len().checked_sub(4).map_or(0, |at| u32::from_le_bytes(body[at..].try_into().unwrap()));
+            let mut out = Vec::with_capacity((inflated as usize).min(64 << 20));
             flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).expect("gzip body");
             Some(out)
         }
