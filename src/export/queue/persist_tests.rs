@@ -1,10 +1,10 @@
 //! Restarts over groups laid out by hand: where a restart resumes, what it
 //! skips, what it deletes, and what it does with a damaged group.
 
+use std::time::{Duration, Instant};
+
 use super::*;
 use crate::export::queue::writer;
-use std::time::Duration;
-
 use crate::storage::MemStorage;
 
 /// A stored batch of `items` items (the protobuf is not looked at here).
@@ -170,8 +170,8 @@ fn put_together(disk: &Disk, range: std::ops::Range<u64>) {
 }
 
 /// Put batch `i` and wait for its answer; how long that took.
-fn put_and_wait(disk: &Disk, i: u64) -> std::time::Duration {
-    let started = std::time::Instant::now();
+fn put_and_wait(disk: &Disk, i: u64) -> Duration {
+    let started = Instant::now();
     disk.put(i, Bytes::from(batch(i as u32 + 1))).blocking_recv().unwrap().unwrap();
     started.elapsed()
 }
@@ -186,7 +186,7 @@ fn the_writer_waits_for_more_puts_while_they_come_and_stops_waiting_when_none_do
     assert!(put_and_wait(&disk, 3) >= writer::COMMIT_LINGER / 2, "the writer waited for more");
     // A client that waits for each answer: the wait halves each time it ran
     // out alone, so forty answers take far less than forty full waits.
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     for i in 4..44 {
         put_and_wait(&disk, i);
     }
@@ -203,14 +203,14 @@ fn the_head_is_stored_at_most_every_interval_and_on_close() {
     put_together(&disk, 0..5);
     let heads = || s.writes("logs_head").iter().map(|h| Head::from_bytes(h).unwrap().head).collect::<Vec<_>>();
     let until = |want: &[u64]| {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while heads() != want && std::time::Instant::now() < deadline {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while heads() != want && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(2));
         }
         assert_eq!(heads(), want);
     };
     // The first move is stored at once; the next waits for the interval.
-    let first = std::time::Instant::now();
+    let first = Instant::now();
     disk.advance(1);
     until(&[1]);
     disk.advance(2);

@@ -328,6 +328,7 @@ impl crate::storage::StorageClient for Reads {
 /// queue on a counting store; returns what was read back and the memory peak.
 async fn through_storage(backend: Arc<Backend>, name: &str) -> (usize, u64) {
     let storage = Arc::new(Reads::default());
+    let down = backend.down;
     let (tx, rx, labels) = input(name);
     let config = QueueConfig { storage: Some("file_storage/q".into()), ..Default::default() };
     let queue = Queue { config, export: backend, storage: Some(storage.clone()) };
@@ -349,7 +350,7 @@ async fn through_storage(backend: Arc<Backend>, name: &str) -> (usize, u64) {
         assert_eq!(w.wait().await, Outcome::Delivered, "acknowledged once on disk");
     }
     drop(tx);
-    if name.contains("down") {
+    if down {
         task.abort();
     } else {
         task.await.unwrap().unwrap();
